@@ -1,0 +1,61 @@
+"""Fixtures shared by every module's tests."""
+
+import pytest
+
+from tawasul.contacts.tests.factories import ContactTypeFactory
+from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFactory
+
+CONTACT_PERMS = [
+    "contacts.view_contact", "contacts.add_contact", "contacts.change_contact",
+    "contacts.delete_contact", "contacts.export_contact", "contacts.assign_contact",
+    "contacts.import_contact",
+]
+MASTER_PERMS = [
+    f"contacts.{a}_{m}" for a in ("view", "add", "change")
+    for m in ("area", "industry", "segment", "size", "productgroup", "referralsource",
+              "contacttype", "contactcategory")
+]
+ORG_VIEW_PERMS = [f"org.view_{m}" for m in ("company", "branch", "department", "employee")]
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(code="ACME", name="Acme Trading", name_ar="أكمي للتجارة")
+
+
+@pytest.fixture
+def customer_type(company):
+    return ContactTypeFactory(company=company, code="customer", name="Customer")
+
+
+@pytest.fixture
+def staff_user(company):
+    """A sales user of `company` with every contacts permission."""
+    user = UserFactory(username="sales", perms=CONTACT_PERMS + MASTER_PERMS + ORG_VIEW_PERMS)
+    EmployeeFactory(company=company, user=user, name="Sara Sales", code="S001")
+    return user
+
+
+@pytest.fixture
+def admin_user(company):
+    user = UserFactory(username="boss")
+    user.is_superuser = True
+    user.is_staff = True
+    user.save()
+    EmployeeFactory(company=company, user=user, name="Boss", code="A001")
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def api_client(staff_user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(staff_user)
+    return api

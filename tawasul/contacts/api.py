@@ -1,0 +1,325 @@
+"""REST API for contacts and their link-field master data."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError as APIValidationError
+
+from tawasul.access.querysets import user_company_id
+from tawasul.org.api import ScopedPrimaryKeyRelatedField, ServiceWriteMixin
+from tawasul.org.models import Branch, Company, Employee
+
+from . import filtersets, services
+from .models import (
+    Address,
+    Area,
+    Contact,
+    ContactCategory,
+    ContactPerson,
+    ContactType,
+    DealerProfile,
+    Email,
+    Industry,
+    Phone,
+    ProductGroup,
+    ReferralSource,
+    Segment,
+    Size,
+)
+from .phones import phone_to_e164
+
+# --- master data ---------------------------------------------------------------------------
+
+
+class MasterDataSerializer(serializers.ModelSerializer):
+    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
+
+    def validate(self, attrs):
+        if "company" not in attrs and self.instance is None:
+            request = self.context["request"]
+            company_id = user_company_id(request.user)
+            if company_id is None:
+                raise APIValidationError({"company": ["This field is required."]})
+            attrs["company"] = Company.objects.get(pk=company_id)
+        return attrs
+
+
+def masterdata_viewset(model_cls, filterset, extra_fields=(), links=None):
+    """A CRUD viewset for one kind of master data, writing through `masterdata_save`."""
+    serializer_attrs = {
+        "Meta": type(
+            "Meta",
+            (),
+            {
+                "model": model_cls,
+                "fields": ["id", "company", "name", "name_ar", "is_active", *extra_fields],
+                "read_only_fields": ["path"] if model_cls is Area else [],
+            },
+        )
+    }
+    for name, queryset in (links or {}).items():
+        serializer_attrs[name] = ScopedPrimaryKeyRelatedField(
+            queryset=queryset, required=name != "parent", allow_null=name == "parent"
+        )
+    serializer_cls = type(f"{model_cls.__name__}Serializer", (MasterDataSerializer,), serializer_attrs)
+
+    class MasterDataViewSet(viewsets.ModelViewSet):
+        queryset = model_cls.objects.all()
+        serializer_class = serializer_cls
+        filterset_class = filterset
+        ordering_fields = ["name", "id"]
+        ordering = "name"
+
+        def get_queryset(self):
+            return model_cls.objects.restrict(self.request.user, "view")
+
+        def perform_create(self, serializer):
+            serializer.instance = services.masterdata_save(
+                actor=self.request.user, model=model_cls, **serializer.validated_data
+            )
+
+        def perform_update(self, serializer):
+            serializer.instance = services.masterdata_save(
+                actor=self.request.user, model=model_cls, instance=serializer.instance,
+                **serializer.validated_data,
+            )
+
+    MasterDataViewSet.__name__ = f"{model_cls.__name__}ViewSet"
+    MasterDataViewSet.__qualname__ = MasterDataViewSet.__name__
+    return MasterDataViewSet
+
+
+AreaViewSet = masterdata_viewset(
+    Area, filtersets.AreaFilterSet, ["parent", "level", "path"], {"parent": Area.objects.all()}
+)
+IndustryViewSet = masterdata_viewset(Industry, filtersets.IndustryFilterSet)
+SegmentViewSet = masterdata_viewset(Segment, filtersets.SegmentFilterSet)
+SizeViewSet = masterdata_viewset(Size, filtersets.SizeFilterSet)
+ProductGroupViewSet = masterdata_viewset(ProductGroup, filtersets.ProductGroupFilterSet)
+ReferralSourceViewSet = masterdata_viewset(
+    ReferralSource, filtersets.ReferralSourceFilterSet, ["kind"]
+)
+ContactTypeViewSet = masterdata_viewset(ContactType, filtersets.ContactTypeFilterSet, ["code"])
+ContactCategoryViewSet = masterdata_viewset(
+    ContactCategory, filtersets.ContactCategoryFilterSet, ["contact_type"],
+    {"contact_type": ContactType.objects.all()},
+)
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+class PhoneField(serializers.CharField):
+    """A phone number, read in the company's default country and returned in E.164."""
+
+    def to_internal_value(self, data):
+        from django.core.exceptions import ValidationError
+
+        value = super().to_internal_value(data)
+        region = self.context.get("phone_region", "SA")
+        try:
+            return phone_to_e164(value, region)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages)
+
+
+class PhoneSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    number = PhoneField()
+
+    class Meta:
+        model = Phone
+        fields = ["id", "kind", "number"]
+
+
+class EmailSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Email
+        fields = ["id", "kind", "address"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    phones = serializers.ListField(child=PhoneField(), required=False, write_only=True)
+    emails = serializers.ListField(child=serializers.EmailField(), required=False, write_only=True)
+
+    class Meta:
+        model = ContactPerson
+        fields = ["id", "name", "name_ar", "title", "department", "is_primary", "phones", "emails"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["phones"] = [p.number for p in instance.phones.all()]
+        data["emails"] = [e.address for e in instance.emails.all()]
+        return data
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    area = ScopedPrimaryKeyRelatedField(queryset=Area.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Address
+        fields = [
+            "id", "kind", "line1", "line2", "city", "area", "postal_code", "country",
+            "latitude", "longitude",
+        ]
+
+
+class DealerProfileSerializer(serializers.ModelSerializer):
+    territories = ScopedPrimaryKeyRelatedField(
+        queryset=Area.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = DealerProfile
+        fields = ["territories", "commission_rate", "agreement_start", "agreement_end"]
+
+
+def _link(model, **kw):
+    return ScopedPrimaryKeyRelatedField(
+        queryset=model.objects.all(), required=False, allow_null=True, **kw
+    )
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    contact_type = ScopedPrimaryKeyRelatedField(queryset=ContactType.objects.all())
+    category = _link(ContactCategory)
+    area = _link(Area)
+    industry = _link(Industry)
+    segment = _link(Segment)
+    size = _link(Size)
+    referral_source = _link(ReferralSource)
+    referred_by_contact = _link(Contact)
+    referred_by_employee = _link(Employee)
+    branch = _link(Branch)
+    representative = _link(Employee)
+    coordinator = _link(Employee)
+    manager = _link(Employee)
+    dealer = _link(Contact)
+    product_groups = ScopedPrimaryKeyRelatedField(
+        queryset=ProductGroup.objects.all(), many=True, required=False
+    )
+    persons = PersonSerializer(many=True, required=False)
+    addresses = AddressSerializer(many=True, required=False)
+    phones = PhoneSerializer(many=True, required=False)
+    emails = EmailSerializer(many=True, required=False)
+    dealer_profile = DealerProfileSerializer(required=False, allow_null=True)
+    lifecycle_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    possible_duplicates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "code", "kind", "contact_type", "category", "name", "name_ar", "tax_number",
+            "website", "notes", "area", "industry", "segment", "size", "product_groups",
+            "referral_source", "referred_by_contact", "referred_by_employee", "branch",
+            "representative", "coordinator", "manager", "dealer", "lifecycle",
+            "rejection_reason", "lifecycle_reason", "persons", "addresses", "phones", "emails",
+            "dealer_profile", "possible_duplicates",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_possible_duplicates(self, obj):
+        return getattr(obj, "_possible_duplicates", [])
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Persons' own phones and e-mails are shown under each person, not twice.
+        data["phones"] = [p for p, obj in zip(data["phones"], instance.phones.all()) if obj.person_id is None]
+        data["emails"] = [e for e, obj in zip(data["emails"], instance.emails.all()) if obj.person_id is None]
+        return data
+
+
+class ContactViewSet(viewsets.ModelViewSet):
+    """Contacts with their persons, addresses, phones and e-mails nested."""
+
+    queryset = Contact.objects.all()
+    serializer_class = ContactSerializer
+    filterset_class = filtersets.ContactFilterSet
+    ordering_fields = ["name", "code", "created_at", "updated_at", "id"]
+    ordering = "name"
+
+    def get_queryset(self):
+        return (
+            Contact.objects.restrict(self.request.user, "view")
+            .select_related("dealer_profile")
+            .prefetch_related(
+                "product_groups", "addresses", "phones", "emails",
+                "persons__phones", "persons__emails", "dealer_profile__territories",
+            )
+        )
+
+    def get_serializer_context(self):
+        ctx = super().get_serializer_context()
+        company_id = user_company_id(self.request.user) if self.request else None
+        if company_id:
+            ctx["phone_region"] = (
+                Company.objects.filter(pk=company_id).values_list("default_country", flat=True).first()
+                or "SA"
+            )
+        return ctx
+
+    def _split(self, validated: dict):
+        data = dict(validated)
+        nested = {
+            "product_groups": data.pop("product_groups", None),
+            "persons": data.pop("persons", None),
+            "addresses": data.pop("addresses", None),
+            "phones": data.pop("phones", None),
+            "emails": data.pop("emails", None),
+            "dealer_profile": data.pop("dealer_profile", None),
+        }
+        reason = data.pop("lifecycle_reason", "")
+        return data, nested, reason
+
+    def perform_create(self, serializer):
+        data, nested, _reason = self._split(serializer.validated_data)
+        user = self.request.user
+        company_id = user_company_id(user)
+        if company_id is None:
+            raise APIValidationError({"company": ["Your account is not linked to a company."]})
+        company = Company.objects.get(pk=company_id)
+        with transaction.atomic():
+            contact = services.contact_create(actor=user, company=company, data=data, **nested)
+        contact._possible_duplicates = list(
+            services.contact_find_duplicates(
+                company_id=company.pk, name=contact.name,
+                phones=[p["number"] for p in nested["phones"] or []],
+                emails=[e["address"] for e in nested["emails"] or []],
+                exclude_pk=contact.pk,
+            ).restrict(user, "view").values_list("pk", flat=True)[:10]
+        )
+        serializer.instance = self.get_queryset().get(pk=contact.pk)
+        serializer.instance._possible_duplicates = contact._possible_duplicates
+
+    def perform_update(self, serializer):
+        data, nested, reason = self._split(serializer.validated_data)
+        contact = services.contact_update(
+            actor=self.request.user, contact=serializer.instance, data=data, reason=reason,
+            **nested,
+        )
+        serializer.instance = self.get_queryset().get(pk=contact.pk)
+
+    def perform_destroy(self, instance):
+        services.contact_delete(actor=self.request.user, contact=instance)
+
+
+def register(router) -> None:
+    router.register("contacts", ContactViewSet)
+    router.register("contact-types", ContactTypeViewSet)
+    router.register("contact-categories", ContactCategoryViewSet)
+    router.register("areas", AreaViewSet)
+    router.register("industries", IndustryViewSet)
+    router.register("segments", SegmentViewSet)
+    router.register("sizes", SizeViewSet)
+    router.register("product-groups", ProductGroupViewSet)
+    router.register("referral-sources", ReferralSourceViewSet)
+
+
+__all__ = ["register", "ServiceWriteMixin"]

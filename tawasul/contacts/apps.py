@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ContactsConfig(AppConfig):
+    name = "tawasul.contacts"
+    label = "contacts"
+
+    def ready(self) -> None:
+        from . import registry
+
+        registry.register()

@@ -1,0 +1,130 @@
+"""One FilterSet per model, shared by the list page, the API and exports."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tawasul.core.search import text_filter
+from tawasul.core.text import search_terms
+from tawasul.org.models import Branch, Employee
+
+from .choices import ContactKind, Lifecycle
+from .models import (
+    Area,
+    Contact,
+    ContactCategory,
+    ContactType,
+    Industry,
+    ProductGroup,
+    ReferralSource,
+    Segment,
+    Size,
+)
+
+
+def _scoped(model):
+    """Choices for a link filter: only what the requesting user may view."""
+
+    def queryset(request):
+        user = getattr(request, "user", None)
+        return model.objects.restrict(user, "view")
+
+    return queryset
+
+
+class ContactFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label=_("Search"))
+    contact_type = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(ContactType), label=_("Type")
+    )
+    category = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(ContactCategory), label=_("Category")
+    )
+    kind = filters.ChoiceFilter(choices=ContactKind.choices, label=_("Organisation or individual"))
+    lifecycle = filters.MultipleChoiceFilter(choices=Lifecycle.choices, label=_("Lifecycle"))
+    area = filters.ModelChoiceFilter(
+        queryset=_scoped(Area), method="filter_area", label=_("Area (and below)")
+    )
+    industry = filters.ModelMultipleChoiceFilter(queryset=_scoped(Industry), label=_("Industry"))
+    segment = filters.ModelMultipleChoiceFilter(queryset=_scoped(Segment), label=_("Segment"))
+    size = filters.ModelMultipleChoiceFilter(queryset=_scoped(Size), label=_("Size"))
+    product_group = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(ProductGroup), method="filter_product_group", label=_("Product group")
+    )
+    referral_source = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(ReferralSource), label=_("Referral source")
+    )
+    branch = filters.ModelMultipleChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
+    representative = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(Employee), label=_("Representative")
+    )
+    coordinator = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(Employee), label=_("Coordinator")
+    )
+    manager = filters.ModelMultipleChoiceFilter(queryset=_scoped(Employee), label=_("Manager"))
+    dealer = filters.ModelChoiceFilter(
+        queryset=_scoped(Contact), label=_("Served by dealer or agent"),
+        widget=forms.TextInput,
+    )
+    created_after = filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("Created from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Created until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["code", "tax_number"]
+
+    def filter_q(self, queryset, name, value):
+        return text_filter(queryset, value)
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area__path__startswith=value.path)
+
+    def filter_product_group(self, queryset, name, value):
+        if not value:
+            return queryset
+        # A subquery on the key: no join fan-out, no DISTINCT.
+        through = Contact.product_groups.through
+        return queryset.filter(
+            pk__in=through.objects.filter(productgroup__in=value).values("contact_id")
+        )
+
+
+class MasterDataFilterSet(filters.FilterSet):
+    search = filters.CharFilter(method="filter_search", label=_("Search"))
+    is_active = filters.BooleanFilter()
+
+    def filter_search(self, queryset, name, value):
+        for word in search_terms(value).split():
+            queryset = queryset.filter(Q(name__icontains=word) | Q(name_ar__icontains=word))
+        return queryset
+
+
+def masterdata_filterset(model_cls, extra_fields=()):
+    """A FilterSet for one master-data model (search by name, active, and its own fields)."""
+    meta = type("Meta", (), {"model": model_cls, "fields": ["is_active", *extra_fields]})
+    attrs = {"Meta": meta}
+    if model_cls is Area:
+        attrs["within"] = filters.ModelChoiceFilter(
+            queryset=_scoped(Area), method="filter_within", label=_("Within area")
+        )
+        attrs["filter_within"] = lambda self, qs, name, value: qs.filter(
+            path__startswith=value.path
+        )
+    return type(f"{model_cls.__name__}FilterSet", (MasterDataFilterSet,), attrs)
+
+
+AreaFilterSet = masterdata_filterset(Area, ["parent", "level"])
+IndustryFilterSet = masterdata_filterset(Industry)
+SegmentFilterSet = masterdata_filterset(Segment)
+SizeFilterSet = masterdata_filterset(Size)
+ProductGroupFilterSet = masterdata_filterset(ProductGroup)
+ReferralSourceFilterSet = masterdata_filterset(ReferralSource, ["kind"])
+ContactTypeFilterSet = masterdata_filterset(ContactType, ["code"])
+ContactCategoryFilterSet = masterdata_filterset(ContactCategory, ["contact_type"])

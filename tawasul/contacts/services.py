@@ -1,0 +1,530 @@
+"""Every write to contacts and their master data goes through these functions."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from tawasul.core.services import sequence_next
+from tawasul.core.text import normalize_name
+from tawasul.org.models import Company, Employee
+
+from .choices import DEALER_TYPE_CODES, LIFECYCLE_MOVES, Lifecycle
+from .models import (
+    Address,
+    Area,
+    Contact,
+    ContactPerson,
+    DealerProfile,
+    Email,
+    LifecycleChange,
+    Phone,
+)
+from .phones import phone_search_forms, phone_to_e164
+
+# Link fields of a contact and of an address, checked to belong to the contact's company.
+COMPANY_LINKS = [
+    "contact_type", "category", "area", "industry", "segment", "size", "referral_source",
+    "referred_by_contact", "referred_by_employee", "branch", "representative", "coordinator",
+    "manager", "dealer",
+]
+CONTACT_FIELDS = {
+    "code", "kind", "contact_type", "category", "name", "name_ar", "tax_number", "website",
+    "notes", "area", "industry", "segment", "size", "referral_source", "referred_by_contact",
+    "referred_by_employee", "branch", "representative", "coordinator", "manager", "dealer",
+    "lifecycle", "rejection_reason",
+}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _check_links(contact: Contact) -> None:
+    errors: dict[str, str] = {}
+    for name in COMPANY_LINKS:
+        related = getattr(contact, name)
+        if related is not None and related.company_id != contact.company_id:
+            errors[name] = _("This value belongs to another company.")
+    if contact.category_id and contact.category.contact_type_id != contact.contact_type_id:
+        errors["category"] = _("This category belongs to another contact type.")
+    if contact.dealer_id:
+        if contact.dealer_id == contact.pk:
+            errors["dealer"] = _("A contact cannot serve itself.")
+        elif contact.dealer.contact_type.code not in DEALER_TYPE_CODES:
+            errors["dealer"] = _("Choose a dealer or an agent.")
+    if contact.referred_by_contact_id and contact.referred_by_contact_id == contact.pk:
+        errors["referred_by_contact"] = _("A contact cannot refer itself.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _verify_access(actor, contact: Contact, action: str) -> None:
+    """After a write, the record must still be within the actor's rights, else roll back."""
+    if actor is None:  # system jobs (demo loader, migrations) act with full rights
+        return
+    if not Contact.objects.restrict(actor, action).filter(pk=contact.pk).exists():
+        raise PermissionDenied(_("You may not save this contact with these values."))
+
+
+def contact_refresh_search(*, contact: Contact) -> None:
+    """Rebuild the derived name and search columns from the contact and its children."""
+    parts = [contact.code, contact.name, contact.name_ar, contact.tax_number]
+    for number in Phone.objects.filter(contact=contact).values_list("number", flat=True):
+        parts.extend(phone_search_forms(number))
+    parts.extend(Email.objects.filter(contact=contact).values_list("address", flat=True))
+    parts.extend(
+        n for pair in ContactPerson.objects.filter(contact=contact).values_list("name", "name_ar")
+        for n in pair
+    )
+    text = normalize_name(" ".join(p for p in parts if p))
+    Contact.objects.filter(pk=contact.pk).update(
+        name_normalized=_name_key(contact), search_text=text
+    )
+    contact.search_text = text
+
+
+def _name_key(contact: Contact) -> str:
+    return normalize_name(contact.name)
+
+
+def _clean_phone(raw: str, region: str, where: str) -> str:
+    try:
+        return phone_to_e164(raw, region)
+    except ValidationError as exc:
+        raise ValidationError({where: exc.messages})
+
+
+def _clean_email(raw: str, where: str) -> str:
+    value = (raw or "").strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError({where: _("“%(value)s” is not an e-mail address.") % {"value": raw}})
+    return value
+
+
+def _sync(model, contact: Contact, rows: list[dict[str, Any]] | None, build) -> list:
+    """Make `contact`'s children of `model` equal to `rows` (id: update, none: create)."""
+    if rows is None:
+        return list(model.objects.filter(contact=contact))
+    existing = {obj.pk: obj for obj in model.objects.filter(contact=contact)}
+    kept, seen = [], set()
+    for index, row in enumerate(rows):
+        row = dict(row)
+        pk = row.pop("id", None)
+        delete = row.pop("_delete", False)
+        if pk is not None and pk not in existing:
+            raise ValidationError({model._meta.model_name: _("Row %(n)s: unknown id.") % {"n": index + 1}})
+        if delete:
+            continue
+        obj = existing.get(pk) if pk is not None else model(contact=contact)
+        seen.add(pk)
+        kept.append(build(obj, row, index))
+    for pk, obj in existing.items():
+        if pk not in seen:
+            obj.delete()
+    return kept
+
+
+def _save_child(obj, actor, fields: dict[str, Any], where: str):
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj._history_user = actor
+    try:
+        obj.full_clean(exclude=["contact", "person"])
+    except ValidationError as exc:
+        raise ValidationError({where: [f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()]})
+    obj.save()
+    return obj
+
+
+def _sync_children(
+    *,
+    actor,
+    contact: Contact,
+    persons: list[dict] | None,
+    addresses: list[dict] | None,
+    phones: list[dict] | None,
+    emails: list[dict] | None,
+) -> None:
+    region = contact.company.default_country
+
+    if persons is not None:
+        # Primary flags move first so the one-primary constraint never sees two.
+        ContactPerson.objects.filter(contact=contact).update(is_primary=False)
+        primary_seen = False
+
+        def build_person(obj, row, index):
+            nonlocal primary_seen
+            where = f"persons[{index}]"
+            person_phones = row.pop("phones", None)
+            person_emails = row.pop("emails", None)
+            if not (row.get("name") or "").strip():
+                raise ValidationError({where: _("A contact person needs a name.")})
+            if row.get("is_primary"):
+                if primary_seen:
+                    row["is_primary"] = False
+                primary_seen = True
+            person = _save_child(obj, actor, row, where)
+            if person_phones is not None:
+                Phone.objects.filter(person=person).delete()
+                for raw in person_phones:
+                    if raw:
+                        Phone.objects.create(
+                            contact=contact, person=person,
+                            number=_clean_phone(raw, region, f"{where}.phones"),
+                        )
+            if person_emails is not None:
+                Email.objects.filter(person=person).delete()
+                for raw in person_emails:
+                    if raw:
+                        Email.objects.create(
+                            contact=contact, person=person,
+                            address=_clean_email(raw, f"{where}.emails"),
+                        )
+            return person
+
+        kept = _sync(ContactPerson, contact, persons, build_person)
+        if kept and not primary_seen:
+            ContactPerson.objects.filter(pk=kept[0].pk).update(is_primary=True)
+
+    if addresses is not None:
+
+        def build_address(obj, row, index):
+            where = f"addresses[{index}]"
+            area = row.get("area")
+            if area is not None and area.company_id != contact.company_id:
+                raise ValidationError({where: _("This area belongs to another company.")})
+            return _save_child(obj, actor, row, where)
+
+        _sync(Address, contact, addresses, build_address)
+
+    if phones is not None:
+
+        def build_phone(obj, row, index):
+            where = f"phones[{index}]"
+            row["number"] = _clean_phone(row.get("number", ""), region, where)
+            return _save_child(obj, actor, row, where)
+
+        # Contact-level phones only; persons' phones are synced with their person.
+        existing_contact_level = Phone.objects.filter(contact=contact, person__isnull=True)
+        _sync_subset(Phone, contact, existing_contact_level, phones, build_phone)
+
+    if emails is not None:
+
+        def build_email(obj, row, index):
+            where = f"emails[{index}]"
+            row["address"] = _clean_email(row.get("address", ""), where)
+            return _save_child(obj, actor, row, where)
+
+        existing_contact_level = Email.objects.filter(contact=contact, person__isnull=True)
+        _sync_subset(Email, contact, existing_contact_level, emails, build_email)
+
+
+def _sync_subset(model, contact, existing_qs, rows, build) -> None:
+    existing = {obj.pk: obj for obj in existing_qs}
+    seen = set()
+    for index, row in enumerate(rows):
+        row = dict(row)
+        pk = row.pop("id", None)
+        delete = row.pop("_delete", False)
+        if pk is not None and pk not in existing:
+            raise ValidationError({f"{model._meta.model_name}s[{index}]": _("Unknown id.")})
+        if delete:
+            continue
+        seen.add(pk)
+        build(existing.get(pk) if pk is not None else model(contact=contact), row, index)
+    for pk, obj in existing.items():
+        if pk not in seen:
+            obj.delete()
+
+
+def _save_dealer_profile(*, actor, contact: Contact, dealer: dict[str, Any] | None) -> None:
+    if dealer is None:
+        return
+    if contact.contact_type.code not in DEALER_TYPE_CODES:
+        raise ValidationError({"dealer_profile": _("Only dealers and agents have dealer terms.")})
+    territories = dealer.pop("territories", None)
+    profile, _created = DealerProfile.objects.get_or_create(contact=contact)
+    for name, value in dealer.items():
+        setattr(profile, name, value)
+    profile._history_user = actor
+    profile.full_clean(exclude=["contact"])
+    profile.save()
+    if territories is not None:
+        if any(area.company_id != contact.company_id for area in territories):
+            raise ValidationError({"territories": _("This area belongs to another company.")})
+        profile.territories.set(territories)
+
+
+def _record_lifecycle(contact: Contact, actor, old: str, reason: str) -> None:
+    LifecycleChange.objects.create(
+        contact=contact, from_stage=old, to_stage=contact.lifecycle, reason=reason,
+        changed_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _save_contact(contact: Contact, actor, reason: str | None = None) -> None:
+    contact.name_normalized = _name_key(contact)
+    _check_links(contact)
+    try:
+        contact.full_clean(exclude=["company", "created_by", "name_normalized", "search_text"])
+    except ValidationError as exc:
+        if "__all__" in exc.message_dict and any(
+            "code" in m.lower() for m in exc.message_dict["__all__"]
+        ):
+            raise ValidationError({"code": _("A contact with this code already exists.")})
+        raise
+    contact._history_user = actor if getattr(actor, "pk", None) else None
+    if reason:
+        contact._change_reason = reason
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        raise ValidationError({"code": _("A contact with this code already exists.")})
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    actor,
+    company: Company,
+    data: dict[str, Any],
+    product_groups: Iterable | None = None,
+    persons: list[dict] | None = None,
+    addresses: list[dict] | None = None,
+    phones: list[dict] | None = None,
+    emails: list[dict] | None = None,
+    dealer_profile: dict[str, Any] | None = None,
+) -> Contact:
+    """Create a contact with its children in one transaction; all or nothing."""
+    unknown = set(data) - CONTACT_FIELDS
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
+    contact = Contact(company=company, created_by=actor if getattr(actor, "pk", None) else None)
+    for name, value in data.items():
+        setattr(contact, name, value)
+    if not contact.code:
+        contact.code = f"C-{sequence_next(company_id=company.pk, kind='contact'):06d}"
+    if contact.lifecycle == Lifecycle.REJECTED and not contact.rejection_reason:
+        raise ValidationError({"rejection_reason": _("Say why the contact is rejected.")})
+    _save_contact(contact, actor)
+    if product_groups is not None:
+        groups = list(product_groups)
+        if any(g.company_id != company.pk for g in groups):
+            raise ValidationError({"product_groups": _("This value belongs to another company.")})
+        contact.product_groups.set(groups)
+    _sync_children(
+        actor=actor, contact=contact, persons=persons, addresses=addresses, phones=phones,
+        emails=emails,
+    )
+    _save_dealer_profile(actor=actor, contact=contact, dealer=dealer_profile)
+    _record_lifecycle(contact, actor, "", "")
+    contact_refresh_search(contact=contact)
+    _verify_access(actor, contact, "add")
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    actor,
+    contact: Contact,
+    data: dict[str, Any],
+    product_groups: Iterable | None = None,
+    persons: list[dict] | None = None,
+    addresses: list[dict] | None = None,
+    phones: list[dict] | None = None,
+    emails: list[dict] | None = None,
+    dealer_profile: dict[str, Any] | None = None,
+    reason: str = "",
+) -> Contact:
+    """Update a contact and, where given, replace its children; all or nothing."""
+    unknown = set(data) - CONTACT_FIELDS
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in unknown})
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    _verify_access(actor, contact, "change")
+    new_stage = data.pop("lifecycle", contact.lifecycle)
+    for name, value in data.items():
+        setattr(contact, name, value)
+    if not contact.code:
+        raise ValidationError({"code": _("This field cannot be blank.")})
+    _save_contact(contact, actor, reason or None)
+    if product_groups is not None:
+        groups = list(product_groups)
+        if any(g.company_id != contact.company_id for g in groups):
+            raise ValidationError({"product_groups": _("This value belongs to another company.")})
+        contact.product_groups.set(groups)
+    _sync_children(
+        actor=actor, contact=contact, persons=persons, addresses=addresses, phones=phones,
+        emails=emails,
+    )
+    _save_dealer_profile(actor=actor, contact=contact, dealer=dealer_profile)
+    if new_stage != contact.lifecycle:
+        contact = contact_set_lifecycle(
+            actor=actor, contact=contact, stage=new_stage,
+            reason=reason or data.get("rejection_reason", ""),
+        )
+    contact_refresh_search(contact=contact)
+    _verify_access(actor, contact, "change")
+    return contact
+
+
+@transaction.atomic
+def contact_set_lifecycle(*, actor, contact: Contact, stage: str, reason: str = "") -> Contact:
+    """Move a contact through the lifecycle; rejecting needs a reason, recovering leaves rejected."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    _verify_access(actor, contact, "change")
+    old = contact.lifecycle
+    if stage == old:
+        return contact
+    if stage not in Lifecycle.values:
+        raise ValidationError({"lifecycle": _("Unknown lifecycle stage.")})
+    if stage not in LIFECYCLE_MOVES[old]:
+        raise ValidationError(
+            {
+                "lifecycle": _("A contact cannot move from %(old)s to %(new)s.")
+                % {"old": Lifecycle(old).label, "new": Lifecycle(stage).label}
+            }
+        )
+    reason = (reason or "").strip()
+    if stage == Lifecycle.REJECTED and not reason:
+        raise ValidationError({"rejection_reason": _("Say why the contact is rejected.")})
+    contact.lifecycle = stage
+    if stage == Lifecycle.REJECTED:
+        contact.rejection_reason = reason
+    contact._history_user = actor if getattr(actor, "pk", None) else None
+    contact._change_reason = reason or None
+    contact.save()
+    _record_lifecycle(contact, actor, old, reason)
+    return contact
+
+
+ASSIGNABLE = ("representative", "coordinator", "manager")
+
+
+@transaction.atomic
+def contact_bulk_assign(
+    *, actor, contacts: QuerySet[Contact], reason: str = "", **assignees: Employee | None
+) -> int:
+    """Re-assign the representative, coordinator or manager of many contacts at once."""
+    unknown = set(assignees) - set(ASSIGNABLE)
+    if unknown or not assignees:
+        raise ValidationError({"field": _("Choose what to assign.")})
+    count = 0
+    for contact in contacts.select_for_update().order_by("pk"):
+        for name, employee in assignees.items():
+            if employee is not None and employee.company_id != contact.company_id:
+                raise ValidationError({name: _("This employee belongs to another company.")})
+            setattr(contact, name, employee)
+        contact._history_user = actor if getattr(actor, "pk", None) else None
+        contact._change_reason = reason or _("Bulk re-assignment")
+        contact.save()
+        _verify_access(actor, contact, "change")
+        count += 1
+    return count
+
+
+@transaction.atomic
+def contact_bulk_set_category(*, actor, contacts: QuerySet[Contact], category) -> int:
+    """Move many contacts to one category; each must be of the category's contact type."""
+    count = 0
+    for contact in contacts.select_for_update().order_by("pk"):
+        if category is not None and (
+            category.contact_type_id != contact.contact_type_id
+            or category.company_id != contact.company_id
+        ):
+            raise ValidationError(
+                {"category": _("“%(cat)s” does not fit contact %(code)s.")
+                 % {"cat": category, "code": contact.code}}
+            )
+        contact.category = category
+        contact._history_user = actor if getattr(actor, "pk", None) else None
+        contact.save()
+        _verify_access(actor, contact, "change")
+        count += 1
+    return count
+
+
+@transaction.atomic
+def contact_delete(*, actor, contact: Contact) -> None:
+    """Delete a contact the actor may delete."""
+    if actor is not None and not Contact.objects.restrict(actor, "delete").filter(pk=contact.pk).exists():
+        raise PermissionDenied
+    contact._history_user = actor
+    contact.delete()
+
+
+def contact_find_duplicates(
+    *,
+    company_id: int,
+    name: str = "",
+    phones: Iterable[str] = (),
+    emails: Iterable[str] = (),
+    exclude_pk: int | None = None,
+) -> QuerySet[Contact]:
+    """Contacts sharing a normalised name, a phone (E.164) or an e-mail with the given values."""
+    condition = Q()
+    key = normalize_name(name)
+    if key:
+        condition |= Q(name_normalized=key)
+    phones = [p for p in phones if p]
+    emails = [e.strip().lower() for e in emails if e]
+    if phones:
+        condition |= Q(pk__in=Phone.objects.filter(number__in=phones).values("contact_id"))
+    if emails:
+        condition |= Q(pk__in=Email.objects.filter(address__in=emails).values("contact_id"))
+    if not condition:
+        return Contact.objects.none()
+    queryset = Contact.objects.filter(condition, company_id=company_id)
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset
+
+
+# --- master data ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def masterdata_save(*, actor, model, instance=None, **fields):
+    """Create or update a link-field value (area, industry, segment, ...)."""
+    obj = instance or model()
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    if isinstance(obj, Area):
+        if obj.parent_id and obj.parent.company_id != obj.company_id:
+            raise ValidationError({"parent": _("This area belongs to another company.")})
+        if obj.pk and obj.parent_id and obj.parent.path.startswith(obj.path):
+            raise ValidationError({"parent": _("An area cannot sit inside itself.")})
+    obj._history_user = actor if getattr(actor, "pk", None) else None
+    obj.full_clean(exclude=["path"] if isinstance(obj, Area) else None)
+    obj.save()
+    if isinstance(obj, Area):
+        _area_repath(obj)
+    return obj
+
+
+def _area_repath(area: Area) -> None:
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Substr
+
+    old = area.path
+    new = f"{area.parent.path if area.parent_id else '/'}{area.pk}/"
+    if old == new:
+        return
+    if old and old != "/":
+        Area.objects.filter(path__startswith=old).update(
+            path=Concat(Value(new), Substr("path", len(old) + 1))
+        )
+    else:
+        Area.objects.filter(pk=area.pk).update(path=new)
+    area.path = new

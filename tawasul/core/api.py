@@ -1,0 +1,133 @@
+"""API plumbing shared by every module: keyset pagination and JSON error bodies."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .pagination import InvalidCursor, keyset_paginate
+
+
+class KeysetCursorPagination(BasePagination):
+    """`{"results": [...], "next": url, "previous": url}` pages addressed by an opaque cursor."""
+
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    default_sort = "-pk"
+
+    def get_page_size(self, request) -> int:
+        from django.conf import settings
+
+        default = settings.REST_FRAMEWORK.get("PAGE_SIZE", 50)
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return default
+        try:
+            size = int(raw)
+        except ValueError:
+            raise exceptions.ValidationError({"page_size": ["A whole number is required."]})
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Must be between 1 and {self.max_page_size}."]}
+            )
+        return size
+
+    def get_sort(self, request, view) -> str:
+        allowed = list(getattr(view, "ordering_fields", None) or [])
+        raw = request.query_params.get("ordering")
+        if raw:
+            name = raw.split(",")[0].strip()
+            if name.lstrip("-") not in allowed:
+                raise exceptions.ValidationError(
+                    {"ordering": [f"Sort by one of: {', '.join(allowed) or 'none'}."]}
+                )
+            return name
+        ordering = getattr(view, "ordering", None) or self.default_sort
+        return ordering if isinstance(ordering, str) else ordering[0]
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        sort = self.get_sort(request, view)
+        try:
+            self.page = keyset_paginate(
+                queryset,
+                sort=sort,
+                cursor=request.query_params.get(self.cursor_query_param),
+                size=size,
+            )
+        except InvalidCursor:
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+        return self.page.rows
+
+    def _link(self, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            {
+                "next": self._link(self.page.next_cursor),
+                "previous": self._link(self.page.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque cursor from a previous page's next or previous link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page, 1 to {self.max_page_size}.",
+                "schema": {"type": "integer"},
+            },
+        ]
+
+    def first_page_link(self) -> str:
+        return remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, extended so model validation and integrity errors answer 400 with fields."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(exc.message_dict)
+        else:
+            exc = exceptions.ValidationError({"non_field_errors": exc.messages})
+    elif isinstance(exc, IntegrityError):
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["This change conflicts with an existing record."]}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)

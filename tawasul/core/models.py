@@ -1,0 +1,68 @@
+"""Kernel models: timestamps, user preferences, saved list views and number sequences."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Adds creation and modification timestamps."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserPreference(models.Model):
+    """A user's language and time zone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language})"
+
+
+class SavedFilter(models.Model):
+    """A named list view (filters and sort) that a user saved for one list page."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    view = models.CharField(_("list"), max_length=64)
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("query"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "view", "name"], name="uniq_saved_filter_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NumberSequence(models.Model):
+    """A gapless counter per company, kind and year; advanced only under a row lock."""
+
+    company_id = models.BigIntegerField()
+    kind = models.CharField(max_length=40)
+    year = models.PositiveIntegerField(default=0)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company_id", "kind", "year"], name="uniq_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.year}: {self.last_value}"

@@ -1,0 +1,105 @@
+"""Keyset (seek) pagination shared by list pages and the API.
+
+Pages are addressed by an opaque cursor holding the sort value and primary key of the row at
+the page's edge, so every page costs one index range scan however deep it is; no page ever
+issues a COUNT(*) over the whole table.
+"""
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+COUNT_CAP = 10_000
+
+
+class InvalidCursor(ValueError):
+    """The cursor in the request cannot be decoded."""
+
+
+@dataclass
+class KeysetPage:
+    rows: list[Any]
+    has_next: bool
+    has_previous: bool
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _encode(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidCursor(str(exc)) from exc
+    if not isinstance(data, dict) or data.get("d") not in ("n", "p") or "k" not in data:
+        raise InvalidCursor("malformed cursor")
+    if not isinstance(data["k"], int):
+        raise InvalidCursor("malformed cursor")
+    return data
+
+
+def _value(row: Any, field: str) -> Any:
+    value = getattr(row, field)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def keyset_paginate(
+    queryset: QuerySet, *, sort: str, cursor: str | None, size: int
+) -> KeysetPage:
+    """Return one page of `queryset` ordered by `sort` (a field name, '-' for descending) then pk."""
+    descending = sort.startswith("-")
+    field = sort.lstrip("-")
+    direction = "n"
+    if cursor:
+        data = _decode(cursor)
+        direction = data["d"]
+        value, pk = data.get("v"), data["k"]
+        # Going backwards walks the index the other way round.
+        forward = descending if direction == "p" else not descending
+        op = "gt" if forward else "lt"
+        edge = "gte" if forward else "lte"
+        if value is None:
+            queryset = queryset.filter(**{f"pk__{op}": pk})
+        else:
+            queryset = queryset.filter(**{f"{field}__{edge}": value}).filter(
+                Q(**{f"{field}__{op}": value}) | Q(**{f"pk__{op}": pk})
+            )
+    walk_desc = descending != (direction == "p")
+    order = [f"-{field}", "-pk"] if walk_desc else [field, "pk"]
+    rows = list(queryset.order_by(*order)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if direction == "p":
+        rows.reverse()
+        has_previous, has_next = more, True
+    else:
+        has_previous, has_next = bool(cursor), more
+    next_cursor = previous_cursor = None
+    if rows and has_next:
+        last = rows[-1]
+        next_cursor = _encode({"d": "n", "v": _value(last, field), "k": last.pk})
+    if rows and has_previous:
+        first = rows[0]
+        previous_cursor = _encode({"d": "p", "v": _value(first, field), "k": first.pk})
+    return KeysetPage(rows, has_next, has_previous, next_cursor, previous_cursor)
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count rows up to `cap`; returns (count, more_than_cap) without scanning past the cap."""
+    n = queryset.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap

@@ -1,0 +1,48 @@
+import pytest
+
+from tawasul.contacts.models import Contact
+from tawasul.contacts.tests.factories import make_contact
+from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate
+
+
+@pytest.fixture
+def contacts(company, customer_type):
+    names = ["Delta", "alpha", "Charlie", "Bravo", "Echo", "Alpha", "Alpha"]
+    return [make_contact(company=company, contact_type=customer_type, name=n) for n in names]
+
+
+def _walk(queryset, sort, size):
+    seen, cursor = [], None
+    while True:
+        page = keyset_paginate(queryset, sort=sort, cursor=cursor, size=size)
+        seen.extend(page.rows)
+        if not page.has_next:
+            return seen
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "code", "-created_at"])
+@pytest.mark.parametrize("size", [1, 2, 3, 10])
+def test_walking_all_pages_returns_every_row_once_in_order(contacts, sort, size):
+    queryset = Contact.objects.all()
+    expected = list(queryset.order_by(sort, "pk" if not sort.startswith("-") else "-pk"))
+    assert _walk(queryset, sort, size) == expected
+
+
+def test_previous_cursor_returns_the_page_before(contacts):
+    queryset = Contact.objects.all()
+    first = keyset_paginate(queryset, sort="name", cursor=None, size=3)
+    second = keyset_paginate(queryset, sort="name", cursor=first.next_cursor, size=3)
+    back = keyset_paginate(queryset, sort="name", cursor=second.previous_cursor, size=3)
+    assert back.rows == first.rows
+    assert not back.has_previous and back.has_next
+
+
+def test_bad_cursor_is_rejected(contacts):
+    with pytest.raises(InvalidCursor):
+        keyset_paginate(Contact.objects.all(), sort="name", cursor="not-a-cursor!!", size=3)
+
+
+def test_capped_count(contacts):
+    assert capped_count(Contact.objects.all(), cap=5) == (5, True)
+    assert capped_count(Contact.objects.all(), cap=50) == (7, False)

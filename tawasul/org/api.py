@@ -1,0 +1,160 @@
+"""REST API for the organization: companies, branches, departments, employees."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+
+from tawasul.access.querysets import user_company_id
+
+from . import services
+from .filtersets import BranchFilterSet, CompanyFilterSet, DepartmentFilterSet, EmployeeFilterSet
+from .models import Branch, Company, Department, Employee, JobRole
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A link to another record, offered only from what the requesting user may view."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is None or not hasattr(queryset, "restrict"):
+            return queryset.none()
+        return queryset.restrict(request.user, "view")
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = ["id", "code", "name", "name_ar", "default_country", "currency", "timezone"]
+
+
+class BranchSerializer(serializers.ModelSerializer):
+    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all())
+
+    class Meta:
+        model = Branch
+        fields = ["id", "company", "code", "name", "name_ar", "city", "is_active"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all())
+    branch = ScopedPrimaryKeyRelatedField(
+        queryset=Branch.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Department
+        fields = ["id", "company", "branch", "kind", "name", "name_ar", "is_active"]
+
+
+class EmployeeSerializer(serializers.ModelSerializer):
+    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all())
+    branch = ScopedPrimaryKeyRelatedField(
+        queryset=Branch.objects.all(), required=False, allow_null=True
+    )
+    department = ScopedPrimaryKeyRelatedField(
+        queryset=Department.objects.all(), required=False, allow_null=True
+    )
+    reports_to = ScopedPrimaryKeyRelatedField(
+        queryset=Employee.objects.all(), required=False, allow_null=True
+    )
+    roles = serializers.SlugRelatedField(
+        slug_field="code", many=True, queryset=JobRole.objects.all(), required=False
+    )
+    coordinated_representatives = ScopedPrimaryKeyRelatedField(
+        queryset=Employee.objects.all(), many=True, required=False
+    )
+    user = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.all(), required=False,
+        allow_null=True,
+    )
+    manager_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Employee
+        fields = [
+            "id", "company", "code", "name", "name_ar", "user", "branch", "department", "roles",
+            "reports_to", "coordinated_representatives", "email", "phone", "is_active", "depth",
+            "manager_ids",
+        ]
+        read_only_fields = ["depth"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_manager_ids(self, obj) -> list[int]:
+        return obj.manager_ids
+
+
+class ServiceWriteMixin:
+    """Route create and update through the module's service function."""
+
+    service = None
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).service(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = type(self).service(
+            actor=self.request.user, instance=serializer.instance, **serializer.validated_data
+        )
+
+
+class CompanyViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    queryset = Company.objects.all()
+    serializer_class = CompanySerializer
+    filterset_class = CompanyFilterSet
+    ordering_fields = ["name", "code", "id"]
+    ordering = "name"
+    service = services.company_save
+
+    def get_queryset(self):
+        return Company.objects.restrict(self.request.user, "view")
+
+
+class BranchViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    queryset = Branch.objects.all()
+    serializer_class = BranchSerializer
+    filterset_class = BranchFilterSet
+    ordering_fields = ["name", "code", "id"]
+    ordering = "name"
+    service = services.branch_save
+
+    def get_queryset(self):
+        return Branch.objects.restrict(self.request.user, "view")
+
+
+class DepartmentViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilterSet
+    ordering_fields = ["name", "id"]
+    ordering = "name"
+    service = services.department_save
+
+    def get_queryset(self):
+        return Department.objects.restrict(self.request.user, "view")
+
+
+class EmployeeViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    queryset = Employee.objects.all()
+    serializer_class = EmployeeSerializer
+    filterset_class = EmployeeFilterSet
+    ordering_fields = ["name", "code", "id"]
+    ordering = "name"
+    service = services.employee_save
+
+    def get_queryset(self):
+        return (
+            Employee.objects.restrict(self.request.user, "view")
+            .select_related("user")
+            .prefetch_related("roles", "coordinated_representatives")
+        )
+
+
+def register(router) -> None:
+    router.register("companies", CompanyViewSet)
+    router.register("branches", BranchViewSet)
+    router.register("departments", DepartmentViewSet)
+    router.register("employees", EmployeeViewSet)
+
+
+__all__ = ["register", "ScopedPrimaryKeyRelatedField", "ServiceWriteMixin", "user_company_id"]

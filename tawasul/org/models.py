@@ -1,0 +1,170 @@
+"""Companies, branches, departments and employees with their reports-to hierarchy."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language, gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from tawasul.access.querysets import RestrictedQuerySet
+from tawasul.core.models import TimeStampedModel
+
+from .choices import DepartmentKind, JobRoleCode
+
+
+class BilingualName(models.Model):
+    """A record named in English with an optional Arabic name, shown by the user's language."""
+
+    name = models.CharField(_("name"), max_length=200)
+    name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def display_name(self) -> str:
+        if get_language() == "ar" and self.name_ar:
+            return self.name_ar
+        return self.name
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Company(BilingualName, TimeStampedModel):
+    """A legal company using Tawasul; every business record belongs to one."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    default_country = models.CharField(
+        _("default phone country"), max_length=2, default="SA",
+        help_text=_("ISO 3166 two-letter code used to read local phone numbers."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="SAR")
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Riyadh")
+
+    access_company_path = "pk"
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+
+
+class Branch(BilingualName, TimeStampedModel):
+    """A branch (office, city) of a company."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="branches")
+    code = models.CharField(_("code"), max_length=20)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["company", "name"]
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="uniq_branch_code")
+        ]
+
+
+class Department(BilingualName, TimeStampedModel):
+    """A department of a given kind, optionally tied to a branch."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="departments")
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="departments",
+        verbose_name=_("branch"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["company", "name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+
+class JobRole(models.Model):
+    """A job an employee may hold (several at once); a fixed list seeded by migration."""
+
+    code = models.CharField(max_length=30, unique=True, choices=JobRoleCode.choices)
+
+    access_company_path = None
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return str(JobRoleCode(self.code).label)
+
+
+class Employee(BilingualName, TimeStampedModel):
+    """A person on the staff, linked one-to-one to a user account.
+
+    `path` is the materialised reports-to chain ("/1/7/12/"), so "my subordinates at any depth"
+    is one indexed prefix query and "my managers" is a lookup of the ids in my own path.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="employees")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="employee", verbose_name=_("user account"),
+    )
+    code = models.CharField(_("employee code"), max_length=20)
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="employees",
+        verbose_name=_("branch"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="employees",
+        verbose_name=_("department"),
+    )
+    roles = models.ManyToManyField(
+        JobRole, blank=True, related_name="employees", verbose_name=_("job roles")
+    )
+    reports_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="direct_reports",
+        verbose_name=_("reports to"),
+    )
+    coordinated_representatives = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="coordinators",
+        verbose_name=_("representatives served (for coordinators)"),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    path = models.CharField(max_length=1000, editable=False, db_index=True, default="/")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["path", "depth"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="uniq_employee_code")
+        ]
+
+    @property
+    def manager_ids(self) -> list[int]:
+        """Ids of my chain of managers, nearest first."""
+        ids = [int(p) for p in self.path.strip("/").split("/") if p]
+        return list(reversed(ids[:-1]))
+
+    def subordinates(self) -> models.QuerySet["Employee"]:
+        """Everyone reporting to me at any depth (one query)."""
+        return Employee.objects.filter(path__startswith=self.path).exclude(pk=self.pk)
+
+    def managers(self) -> models.QuerySet["Employee"]:
+        """My chain of managers (one query)."""
+        return Employee.objects.filter(pk__in=self.manager_ids)

@@ -1,0 +1,105 @@
+"""Writes to the organization: every change goes through these functions."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from .models import Branch, Company, Department, Employee
+
+
+def _apply(instance, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def company_save(*, actor, instance: Company | None = None, **fields) -> Company:
+    """Create or update a company."""
+    company = instance or Company()
+    _apply(company, fields)
+    company.full_clean()
+    company.save()
+    return company
+
+
+@transaction.atomic
+def branch_save(*, actor, instance: Branch | None = None, **fields) -> Branch:
+    """Create or update a branch."""
+    branch = instance or Branch()
+    _apply(branch, fields)
+    branch.full_clean()
+    branch.save()
+    return branch
+
+
+@transaction.atomic
+def department_save(*, actor, instance: Department | None = None, **fields) -> Department:
+    """Create or update a department; its branch must belong to the same company."""
+    department = instance or Department()
+    _apply(department, fields)
+    if department.branch_id and department.branch.company_id != department.company_id:
+        raise ValidationError({"branch": _("This branch belongs to another company.")})
+    department.full_clean()
+    department.save()
+    return department
+
+
+def _check_employee(employee: Employee) -> None:
+    errors = {}
+    for name in ("branch", "department", "reports_to"):
+        related = getattr(employee, name)
+        if related is not None and related.company_id != employee.company_id:
+            errors[name] = _("This belongs to another company.")
+    manager = employee.reports_to
+    if manager is not None and employee.pk:
+        if manager.pk == employee.pk or manager.path.startswith(employee.path):
+            errors["reports_to"] = _("An employee cannot report to themself or to a subordinate.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def employee_save(
+    *,
+    actor,
+    instance: Employee | None = None,
+    roles=None,
+    coordinated_representatives=None,
+    **fields,
+) -> Employee:
+    """Create or update an employee, keeping the reports-to paths of the whole subtree right."""
+    employee = instance or Employee()
+    old_path = employee.path if employee.pk else None
+    _apply(employee, fields)
+    _check_employee(employee)
+    employee.full_clean(exclude=["path", "depth"])
+    employee.save()
+    parent_path = employee.reports_to.path if employee.reports_to_id else "/"
+    new_path = f"{parent_path}{employee.pk}/"
+    if new_path != employee.path:
+        depth_delta = new_path.count("/") - (old_path or "/").count("/")
+        if old_path and old_path != "/":
+            # Move the whole subtree in one statement.
+            Employee.objects.filter(path__startswith=old_path).update(
+                path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+                depth=F("depth") + depth_delta,
+            )
+        else:
+            Employee.objects.filter(pk=employee.pk).update(
+                path=new_path, depth=new_path.count("/") - 2
+            )
+        employee.refresh_from_db(fields=["path", "depth"])
+    if roles is not None:
+        employee.roles.set(roles)
+    if coordinated_representatives is not None:
+        reps = list(coordinated_representatives)
+        if any(rep.company_id != employee.company_id for rep in reps):
+            raise ValidationError(
+                {"coordinated_representatives": _("This belongs to another company.")}
+            )
+        employee.coordinated_representatives.set(reps)
+    return employee

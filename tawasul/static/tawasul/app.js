@@ -1,0 +1,73 @@
+// Tawasul shared behaviour: keyboard focus on the search box, toasts, bulk selection.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    const target = event.target;
+    const typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if ((event.key === "/" && !typing) || (event.key === "k" && (event.ctrlKey || event.metaKey))) {
+      const box = document.getElementById("global-search");
+      if (box) { event.preventDefault(); box.focus(); box.select(); }
+    }
+    if (event.key === "Escape") {
+      const results = document.getElementById("global-search-results");
+      if (results) { results.innerHTML = ""; }
+    }
+  });
+
+  function showToasts(root) {
+    if (!window.bootstrap) { return; }
+    (root || document).querySelectorAll(".toast:not(.showing):not(.show)").forEach(function (el) {
+      window.bootstrap.Toast.getOrCreateInstance(el).show();
+    });
+  }
+
+  function updateBulkBar(root) {
+    const form = (root || document).querySelector("[data-bulk-form]") || document.querySelector("[data-bulk-form]");
+    if (!form) { return; }
+    const boxes = form.querySelectorAll("input[name=pk]");
+    const checked = form.querySelectorAll("input[name=pk]:checked").length;
+    const bar = form.querySelector(".bulk-bar");
+    const count = form.querySelector("[data-bulk-count]");
+    if (bar) { bar.classList.toggle("show", checked > 0); }
+    if (count) { count.textContent = checked; }
+    const all = form.querySelector("[data-select-all]");
+    if (all) { all.checked = boxes.length > 0 && checked === boxes.length; }
+  }
+
+  document.addEventListener("change", function (event) {
+    const el = event.target;
+    if (el.matches("[data-select-all]")) {
+      const form = el.closest("[data-bulk-form]");
+      form.querySelectorAll("input[name=pk]").forEach(function (box) { box.checked = el.checked; });
+    }
+    if (el.matches("[data-select-all], input[name=pk]")) { updateBulkBar(); }
+  });
+
+  // Inline formsets: add a row from the empty form template, remove by ticking DELETE.
+  document.addEventListener("click", function (event) {
+    const add = event.target.closest("[data-formset-add]");
+    if (add) {
+      event.preventDefault();
+      const prefix = add.getAttribute("data-formset-add");
+      const total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+      const template = document.getElementById(prefix + "-empty");
+      const container = document.getElementById(prefix + "-rows");
+      const index = parseInt(total.value, 10);
+      const html = template.innerHTML.replace(/__prefix__/g, String(index));
+      container.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      const first = container.lastElementChild.querySelector("input:not([type=hidden]), select");
+      if (first) { first.focus(); }
+    }
+    const remove = event.target.closest("[data-formset-remove]");
+    if (remove) {
+      event.preventDefault();
+      const row = remove.closest(".formset-row");
+      const del = row.querySelector("input[name$='-DELETE']");
+      if (del) { del.checked = true; row.classList.add("d-none"); }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { showToasts(); updateBulkBar(); });
+  document.addEventListener("htmx:afterSwap", function (event) { showToasts(event.target); updateBulkBar(); });
+})();

@@ -1,0 +1,21 @@
+"""Top-level URLs: the staff UI per module, the API and its documentation."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tawasul.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.HomeView.as_view(), name="home"),
+    path("search/", core_views.GlobalSearchView.as_view(), name="global_search"),
+    path("accounts/", include("tawasul.core.auth_urls")),
+    path("preferences/", core_views.PreferencesView.as_view(), name="preferences"),
+    path("org/", include("tawasul.org.urls")),
+    path("contacts/", include("tawasul.contacts.urls")),
+    path("api/", include("tawasul.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("django-admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
