@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "contacts"
 urlpatterns = [
     path("", views.ContactListView.as_view(), name="contact_list"),
+    path("import/", include("tawasul.contacts.import_urls")),
+    path("master-data/", include("tawasul.contacts.masterdata_urls")),
 ]
