@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.search import text_filter
 from tawasul.core.text import search_terms
+from tawasul.core.widgets import RemoteSelect, RemoteSelectMultiple, SearchableSelectMultiple
 from tawasul.org.models import Branch, Employee
 
 from .choices import ContactKind, Lifecycle
@@ -33,40 +34,71 @@ def _scoped(model):
     return queryset
 
 
+def _ac(kind):
+    from django.urls import reverse_lazy
+
+    return reverse_lazy("contacts:autocomplete", args=[kind])
+
+
 class ContactFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label=_("Search"))
+    q = filters.CharFilter(
+        method="filter_q", label=_("Search"),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, code, phone, e-mail")}
+        ),
+    )
     contact_type = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(ContactType), label=_("Type")
+        queryset=_scoped(ContactType), label=_("Type"), widget=SearchableSelectMultiple()
+    )
+    lifecycle = filters.MultipleChoiceFilter(
+        choices=Lifecycle.choices, label=_("Lifecycle"), widget=SearchableSelectMultiple()
     )
     category = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(ContactCategory), label=_("Category")
+        queryset=_scoped(ContactCategory), label=_("Category"), widget=SearchableSelectMultiple()
     )
     kind = filters.ChoiceFilter(choices=ContactKind.choices, label=_("Organisation or individual"))
-    lifecycle = filters.MultipleChoiceFilter(choices=Lifecycle.choices, label=_("Lifecycle"))
     area = filters.ModelChoiceFilter(
-        queryset=_scoped(Area), method="filter_area", label=_("Area (and below)")
+        queryset=_scoped(Area), method="filter_area", label=_("Area (and below)"),
+        widget=RemoteSelect(_ac("area")),
     )
-    industry = filters.ModelMultipleChoiceFilter(queryset=_scoped(Industry), label=_("Industry"))
-    segment = filters.ModelMultipleChoiceFilter(queryset=_scoped(Segment), label=_("Segment"))
-    size = filters.ModelMultipleChoiceFilter(queryset=_scoped(Size), label=_("Size"))
+    industry = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(Industry), label=_("Industry"), widget=SearchableSelectMultiple()
+    )
+    segment = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(Segment), label=_("Segment"), widget=SearchableSelectMultiple()
+    )
+    size = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(Size), label=_("Size"), widget=SearchableSelectMultiple()
+    )
     product_group = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(ProductGroup), method="filter_product_group", label=_("Product group")
+        queryset=_scoped(ProductGroup), method="filter_product_group", label=_("Product group"),
+        widget=SearchableSelectMultiple(),
     )
     referral_source = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(ReferralSource), label=_("Referral source")
+        queryset=_scoped(ReferralSource), label=_("Referral source"),
+        widget=SearchableSelectMultiple(),
     )
-    branch = filters.ModelMultipleChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
+    branch = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(Branch), label=_("Branch"), widget=SearchableSelectMultiple()
+    )
     representative = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Employee), label=_("Representative")
+        queryset=_scoped(Employee), label=_("Representative"),
+        widget=RemoteSelectMultiple(_ac("employee")),
     )
     coordinator = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Employee), label=_("Coordinator")
+        queryset=_scoped(Employee), label=_("Coordinator"),
+        widget=RemoteSelectMultiple(_ac("employee")),
     )
-    manager = filters.ModelMultipleChoiceFilter(queryset=_scoped(Employee), label=_("Manager"))
+    manager = filters.ModelMultipleChoiceFilter(
+        queryset=_scoped(Employee), label=_("Manager"),
+        widget=RemoteSelectMultiple(_ac("employee")),
+    )
     dealer = filters.ModelChoiceFilter(
         queryset=_scoped(Contact), label=_("Served by dealer or agent"),
-        widget=forms.TextInput,
+        widget=RemoteSelect(_ac("dealer")),
     )
+    code = filters.CharFilter(label=_("Code"))
+    tax_number = filters.CharFilter(label=_("Tax number"))
     created_after = filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("Created from"),
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -78,7 +110,7 @@ class ContactFilterSet(filters.FilterSet):
 
     class Meta:
         model = Contact
-        fields = ["code", "tax_number"]
+        fields: list[str] = []
 
     def filter_q(self, queryset, name, value):
         return text_filter(queryset, value)

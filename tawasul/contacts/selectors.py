@@ -27,3 +27,95 @@ def contact_dashboard_counts(*, user) -> dict:
         mine = mine.filter(representative=employee)
     total, more = capped_count(mine)
     return {"my_count": total, "my_count_more": more}
+
+
+def contact_detail(*, user, pk: int) -> Contact:
+    """One contact with everything its page shows, or 404 alike for missing and forbidden."""
+    from tawasul.access.querysets import get_restricted_or_404
+
+    queryset = (
+        Contact.objects.select_related(
+            "contact_type", "category", "area", "industry", "segment", "size", "branch",
+            "representative", "coordinator", "manager", "referral_source", "referred_by_contact",
+            "referred_by_employee", "dealer", "dealer_profile", "created_by",
+        ).prefetch_related(
+            "product_groups", "persons__phones", "persons__emails", "addresses__area", "phones",
+            "emails", "dealer_profile__territories",
+        )
+    )
+    return get_restricted_or_404(queryset, user, "view", pk=pk)
+
+
+def contact_served_customers(*, user, contact: Contact) -> QuerySet[Contact]:
+    """Customers a dealer or agent serves, among those the user may see."""
+    return contact_list(user=user).filter(dealer=contact).order_by("name", "pk")[:50]
+
+
+HISTORY_LIMIT = 50
+
+
+def _fk_labels(model, changes) -> dict:
+    """Names for the ids that changed in foreign-key fields, one query per related model."""
+    wanted: dict = {}
+    for change in changes:
+        field = model._meta.get_field(change.field)
+        if field.is_relation and field.many_to_one:
+            ids = wanted.setdefault(field.related_model, set())
+            ids.update(v for v in (change.old, change.new) if v is not None)
+    labels = {}
+    for related, ids in wanted.items():
+        for obj in related._default_manager.filter(pk__in=ids):
+            labels[(related, obj.pk)] = str(obj)
+    return labels
+
+
+def contact_history(*, contact: Contact) -> list[dict]:
+    """The contact's change history, newest first: who, when, and each field's before and after.
+
+    Changes to persons, addresses, phones and e-mails are merged into the same timeline.
+    """
+    from .models import Address, ContactPerson, Email, Phone
+
+    entries = []
+    records = list(contact.history.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1])
+    pairs = list(zip(records, records[1:] + [None]))[:HISTORY_LIMIT]
+    all_changes = []
+    for record, previous in pairs:
+        if previous is None:
+            all_changes.append((record, []))
+            continue
+        delta = record.diff_against(previous, foreign_keys_are_objs=False)
+        all_changes.append((record, delta.changes))
+    labels = _fk_labels(Contact, [c for _, changes in all_changes for c in changes])
+    for record, changes in all_changes:
+        rows = []
+        for change in changes:
+            field = Contact._meta.get_field(change.field)
+            old, new = change.old, change.new
+            if field.is_relation and field.many_to_one:
+                old = labels.get((field.related_model, old), old)
+                new = labels.get((field.related_model, new), new)
+            elif field.choices:
+                display = dict(field.choices)
+                old, new = display.get(old, old), display.get(new, new)
+            rows.append({"field": field.verbose_name, "old": old, "new": new})
+        entries.append({
+            "when": record.history_date,
+            "who": record.history_user,
+            "kind": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+            "subject": None,
+            "reason": record.history_change_reason,
+            "changes": rows,
+        })
+    for model, label in ((ContactPerson, "person"), (Address, "address"), (Phone, "phone"), (Email, "email")):
+        for record in model.history.filter(contact_id=contact.pk).select_related("history_user").order_by("-history_date")[:HISTORY_LIMIT]:
+            entries.append({
+                "when": record.history_date,
+                "who": record.history_user,
+                "kind": {"+": "added", "~": "changed", "-": "removed"}[record.history_type],
+                "subject": f"{model._meta.verbose_name}: {record.instance}",
+                "reason": record.history_change_reason,
+                "changes": [],
+            })
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries[:HISTORY_LIMIT]

@@ -1,8 +1,536 @@
-"""Contact pages."""
+"""Contact pages: list with filters and bulk actions, detail, create and edit, export."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from tawasul.access.querysets import get_restricted_or_404, user_company_id
+from tawasul.core.export import csv_response, xlsx_response
+from tawasul.core.models import SavedFilter
+from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate
+from tawasul.org.models import Company, Employee
 
-class ContactListView(LoginRequiredMixin, TemplateView):
-    template_name = "core/home.html"
+from . import selectors, services
+from .choices import DEALER_TYPE_CODES, LIFECYCLE_MOVES, Lifecycle
+from .filtersets import ContactFilterSet
+from .forms import (
+    AddressFormSet,
+    BulkAssignForm,
+    BulkCategoryForm,
+    ContactForm,
+    EmailFormSet,
+    LifecycleForm,
+    PersonFormSet,
+    PhoneFormSet,
+    SavedFilterForm,
+)
+from .models import Area, Contact
+
+PAGE_SIZE = 25
+SORTS = {
+    "name": _("Name"),
+    "code": _("Code"),
+    "created_at": _("Created"),
+    "updated_at": _("Updated"),
+}
+LIST_VIEW_KEY = "contacts"
+
+
+def _filter_chips(filterset) -> list[dict]:
+    """Active filters as removable chips: label, shown value, and raw value to remove."""
+    form = filterset.form
+    chips = []
+    for name, value in form.cleaned_data.items():
+        if value is None or value == "":
+            continue
+        field = form.fields[name]
+        items = list(value) if isinstance(value, (list, tuple, QuerySet)) else [value]
+        labels = {} if hasattr(field, "queryset") else dict(getattr(field, "choices", []))
+        for item in items:
+            raw = item.pk if isinstance(item, Model) else item
+            chips.append(
+                {"name": name, "label": field.label or name, "value": labels.get(item, item), "raw": raw}
+            )
+    return chips
+
+
+class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Contacts the user may see: search, filters, sort, keyset pages, saved views, bulk bar."""
+
+    permission_required = "contacts.view_contact"
+    template_name = "contacts/contact_list.html"
+    title = _("Contacts")
+    list_key = LIST_VIEW_KEY
+
+    def base_queryset(self):
+        return selectors.contact_list(user=self.request.user)
+
+    def get_template_names(self):
+        if self.request.htmx and self.request.htmx.target == "contact-table":
+            return ["contacts/_contact_table.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        request = self.request
+        filterset = ContactFilterSet(request.GET or None, queryset=self.base_queryset(), request=request)
+        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else self.base_queryset()
+        sort = request.GET.get("sort", "name")
+        if sort.lstrip("-") not in SORTS:
+            sort = "name"
+        error = None
+        try:
+            page = keyset_paginate(queryset, sort=sort, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+        except InvalidCursor:
+            error = _("That page link is no longer valid; showing the first page.")
+            page = keyset_paginate(queryset, sort=sort, cursor=None, size=PAGE_SIZE)
+        if request.GET.get("cursor") and not page.rows and error is None:
+            error = _("There are no more contacts past this point.")
+        total, more = capped_count(queryset)
+        ctx.update(
+            title=self.title,
+            filterset=filterset,
+            page=page,
+            contacts=page.rows,
+            total=total,
+            total_more=more,
+            sort=sort,
+            sorts=SORTS,
+            chips=_filter_chips(filterset) if filterset.is_bound else [],
+            page_error=error,
+            saved_filters=SavedFilter.objects.filter(user=request.user, view=self.list_key),
+            current_query=request.GET.urlencode(),
+            bulk_assign_form=BulkAssignForm(user=request.user),
+            bulk_category_form=BulkCategoryForm(user=request.user),
+            can_add=request.user.has_perm("contacts.add_contact"),
+            can_export=request.user.has_perm("contacts.export_contact"),
+            can_assign=request.user.has_perm("contacts.assign_contact"),
+            can_change=request.user.has_perm("contacts.change_contact"),
+            list_url=request.path,
+            show_dealer_columns=False,
+        )
+        return ctx
+
+
+class DealerListView(ContactListView):
+    """Dealers and agents, with their terms."""
+
+    title = _("Dealers & agents")
+    list_key = "dealers"
+
+    def base_queryset(self):
+        return (
+            super().base_queryset()
+            .filter(contact_type__code__in=DEALER_TYPE_CODES)
+            .select_related("dealer_profile")
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["show_dealer_columns"] = True
+        return ctx
+
+
+def _export_rows(queryset):
+    queryset = queryset.select_related(
+        "contact_type", "category", "area", "industry", "segment", "size", "branch",
+        "representative", "coordinator", "manager", "referral_source",
+    ).prefetch_related("phones", "emails")
+    for c in queryset.order_by("name", "pk").iterator(chunk_size=2000):
+        phones = [p.number for p in c.phones.all()]
+        emails = [e.address for e in c.emails.all()]
+        yield [
+            c.code, c.name, c.name_ar, c.get_kind_display(), c.contact_type, c.category or "",
+            c.get_lifecycle_display(), c.area or "", c.industry or "", c.segment or "",
+            c.size or "", c.branch or "", c.representative or "", c.coordinator or "",
+            c.manager or "", c.referral_source or "", c.tax_number, "; ".join(phones),
+            "; ".join(emails), c.website, c.created_at.date().isoformat(),
+        ]
+
+
+EXPORT_HEADER = [
+    "code", "name", "name_ar", "kind", "type", "category", "lifecycle", "area", "industry",
+    "segment", "size", "branch", "representative", "coordinator", "manager", "referral_source",
+    "tax_number", "phones", "emails", "website", "created",
+]
+
+
+class ContactExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The filtered (or selected) contacts as CSV or XLSX; reads through restrict(export)."""
+
+    permission_required = "contacts.export_contact"
+
+    def get(self, request):
+        queryset = selectors.contact_list(user=request.user, action="export")
+        filterset = ContactFilterSet(request.GET, queryset=queryset, request=request)
+        if not filterset.is_valid():
+            return HttpResponseBadRequest(_("Invalid filters."))
+        queryset = filterset.qs
+        pks = [p for p in request.GET.getlist("pk") if p.isdigit()]
+        if pks:
+            queryset = queryset.filter(pk__in=pks)
+        fmt = request.GET.get("format", "csv")
+        if fmt == "xlsx":
+            return xlsx_response("contacts.xlsx", EXPORT_HEADER, _export_rows(queryset))
+        return csv_response("contacts.csv", EXPORT_HEADER, _export_rows(queryset))
+
+
+class ContactBulkView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Bulk actions on the selected rows: assign, change category."""
+
+    permission_required = "contacts.change_contact"
+
+    def post(self, request):
+        pks = [int(p) for p in request.POST.getlist("pk") if p.isdigit()]
+        back = request.POST.get("next") or reverse("contacts:contact_list")
+        if not back.startswith("/"):
+            back = reverse("contacts:contact_list")
+        if not pks:
+            messages.error(request, _("Select at least one contact."))
+            return redirect(back)
+        action = request.POST.get("action")
+        try:
+            if action == "assign":
+                if not request.user.has_perm("contacts.assign_contact"):
+                    raise PermissionDenied
+                form = BulkAssignForm(request.POST, user=request.user)
+                if not form.is_valid():
+                    messages.error(request, _("Choose a valid employee."))
+                    return redirect(back)
+                contacts = Contact.objects.restrict(request.user, "change").filter(pk__in=pks)
+                count = services.contact_bulk_assign(
+                    actor=request.user, contacts=contacts, reason=form.cleaned_data["reason"],
+                    **{form.cleaned_data["field"]: form.cleaned_data["employee"]},
+                )
+            elif action == "category":
+                form = BulkCategoryForm(request.POST, user=request.user)
+                if not form.is_valid():
+                    messages.error(request, _("Choose a valid category."))
+                    return redirect(back)
+                contacts = Contact.objects.restrict(request.user, "change").filter(pk__in=pks)
+                count = services.contact_bulk_set_category(
+                    actor=request.user, contacts=contacts, category=form.cleaned_data["category"]
+                )
+            else:
+                messages.error(request, _("Unknown action."))
+                return redirect(back)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(back)
+        messages.success(request, _("%(count)s contacts updated.") % {"count": count})
+        return redirect(back)
+
+
+class SavedFilterView(LoginRequiredMixin, View):
+    """Save the current filters as a named view, or delete one."""
+
+    def post(self, request):
+        view_key = request.POST.get("view", LIST_VIEW_KEY)
+        back = reverse("contacts:dealer_list" if view_key == "dealers" else "contacts:contact_list")
+        if request.POST.get("delete"):
+            SavedFilter.objects.filter(user=request.user, pk=request.POST["delete"]).delete()
+            messages.success(request, _("Saved view removed."))
+            return redirect(back)
+        form = SavedFilterForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the view a name."))
+            return redirect(back + "?" + request.POST.get("query", ""))
+        query = form.cleaned_data["query"]
+        SavedFilter.objects.update_or_create(
+            user=request.user, view=view_key, name=form.cleaned_data["name"],
+            defaults={"query": query},
+        )
+        messages.success(request, _("View saved."))
+        return redirect(back + ("?" + query if query else ""))
+
+
+def _contact_for(request, pk, action="view"):
+    return get_restricted_or_404(Contact.objects.all(), request.user, action, pk=pk)
+
+
+class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """A contact's page: header with key facts and actions, tabs, history timeline."""
+
+    permission_required = "contacts.view_contact"
+    template_name = "contacts/contact_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        contact = selectors.contact_detail(user=self.request.user, pk=self.kwargs["pk"])
+        user = self.request.user
+        can_change = Contact.objects.restrict(user, "change").filter(pk=contact.pk).exists()
+        ctx.update(
+            contact=contact,
+            history=selectors.contact_history(contact=contact),
+            lifecycle_changes=contact.lifecycle_changes.select_related("changed_by")[:20],
+            lifecycle_form=LifecycleForm(),
+            lifecycle_moves=[(s, Lifecycle(s).label) for s in sorted(LIFECYCLE_MOVES[contact.lifecycle])],
+            can_change=can_change,
+            can_delete=user.has_perm("contacts.delete_contact"),
+            tab=self.request.GET.get("tab", "details"),
+            contact_phones=[p for p in contact.phones.all() if p.person_id is None],
+            contact_emails=[e for e in contact.emails.all() if e.person_id is None],
+            served=selectors.contact_served_customers(user=user, contact=contact)
+            if contact.contact_type.code in DEALER_TYPE_CODES else None,
+        )
+        return ctx
+
+
+class ContactLifecycleView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "contacts.change_contact"
+
+    def post(self, request, pk):
+        contact = _contact_for(request, pk, "change")
+        form = LifecycleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.contact_set_lifecycle(
+                    actor=request.user, contact=contact, stage=form.cleaned_data["stage"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Lifecycle updated."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        else:
+            messages.error(request, _("Choose a stage."))
+        return redirect("contacts:contact_detail", pk=contact.pk)
+
+
+class ContactDeleteView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "contacts.delete_contact"
+
+    def post(self, request, pk):
+        contact = _contact_for(request, pk, "delete")
+        try:
+            services.contact_delete(actor=request.user, contact=contact)
+        except Exception as exc:  # protected links (e.g. referenced as a dealer elsewhere)
+            from django.db.models import ProtectedError
+
+            if not isinstance(exc, ProtectedError):
+                raise
+            messages.error(request, _("This contact is still referenced and cannot be deleted."))
+            return redirect("contacts:contact_detail", pk=pk)
+        messages.success(request, _("Contact deleted."))
+        return redirect("contacts:contact_list")
+
+
+# --- create and edit -----------------------------------------------------------------------
+
+
+def _children_initial(contact: Contact) -> dict[str, list[dict]]:
+    persons = []
+    for person in contact.persons.all():
+        phones = [p.number for p in person.phones.all()]
+        emails = [e.address for e in person.emails.all()]
+        persons.append({
+            "id": person.pk, "name": person.name, "name_ar": person.name_ar,
+            "title": person.title, "department": person.department,
+            "is_primary": person.is_primary, "phone": phones[0] if phones else "",
+            "email": emails[0] if emails else "",
+        })
+    addresses = [
+        {k: getattr(a, k) for k in ("kind", "line1", "line2", "city", "postal_code", "latitude", "longitude")}
+        | {"id": a.pk}
+        for a in contact.addresses.all()
+    ]
+    phones = [{"id": p.pk, "kind": p.kind, "number": p.number} for p in contact.phones.all() if p.person_id is None]
+    emails = [{"id": e.pk, "kind": e.kind, "address": e.address} for e in contact.emails.all() if e.person_id is None]
+    return {"persons": persons, "addresses": addresses, "phones": phones, "emails": emails}
+
+
+def _rows(formset, convert) -> list[dict]:
+    rows = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data:
+            continue
+        if data.get("DELETE"):
+            continue
+        rows.append(convert({k: v for k, v in data.items() if k != "DELETE"}))
+    return rows
+
+
+def _person_row(data):
+    row = {k: data[k] for k in ("name", "name_ar", "title", "department", "is_primary")}
+    if data.get("id"):
+        row["id"] = data["id"]
+    row["phones"] = [data["phone"]] if data.get("phone") else []
+    row["emails"] = [data["email"]] if data.get("email") else []
+    return row
+
+
+def _plain_row(data):
+    row = {k: v for k, v in data.items() if k != "id"}
+    if data.get("id"):
+        row["id"] = data["id"]
+    return row
+
+
+class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Create or edit a contact with its persons, addresses, phones and e-mails on one page."""
+
+    template_name = "contacts/contact_form.html"
+
+    def get_permission_required(self):
+        return ["contacts.change_contact" if "pk" in self.kwargs else "contacts.add_contact"]
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        contact = _contact_for(self.request, self.kwargs["pk"], "change")
+        return (
+            Contact.objects.filter(pk=contact.pk)
+            .prefetch_related("persons__phones", "persons__emails", "addresses", "phones", "emails", "product_groups")
+            .get()
+        )
+
+    def build(self, data=None):
+        contact = self.object
+        initial = _children_initial(contact) if contact else {}
+        return {
+            "form": ContactForm(data, instance=contact, user=self.request.user),
+            "persons": PersonFormSet(data, prefix="persons", initial=initial.get("persons")),
+            "addresses": AddressFormSet(data, prefix="addresses", initial=initial.get("addresses")),
+            "phones": PhoneFormSet(data, prefix="phones", initial=initial.get("phones")),
+            "emails": EmailFormSet(data, prefix="emails", initial=initial.get("emails")),
+        }
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.render_to_response(self.get_context_data(**self.build()))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["contact"] = self.object
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        parts = self.build(request.POST)
+        valid = all(p.is_valid() for p in parts.values())
+        if valid:
+            form = parts["form"]
+            nested = {
+                "product_groups": form.cleaned_data["product_groups"],
+                "persons": _rows(parts["persons"], _person_row),
+                "addresses": _rows(parts["addresses"], _plain_row),
+                "phones": _rows(parts["phones"], _plain_row),
+                "emails": _rows(parts["emails"], _plain_row),
+            }
+            duplicates = self.find_duplicates(form, nested)
+            if duplicates and not request.POST.get("confirm_duplicates"):
+                return self.render_to_response(
+                    self.get_context_data(duplicates=duplicates, **parts)
+                )
+            try:
+                with transaction.atomic():
+                    contact = self.save(form, nested)
+            except ValidationError as exc:
+                self.attach_errors(parts, exc)
+            except PermissionDenied as exc:
+                parts["form"].add_error(None, str(exc) or _("You may not save this contact."))
+            else:
+                messages.success(request, _("Contact saved."))
+                return redirect("contacts:contact_detail", pk=contact.pk)
+        return self.render_to_response(self.get_context_data(**parts), status=200)
+
+    def find_duplicates(self, form, nested):
+        from .phones import phone_to_e164
+
+        company_id = user_company_id(self.request.user)
+        region = Company.objects.filter(pk=company_id).values_list("default_country", flat=True).first() or "SA"
+        phones = []
+        raw_phones = [r["number"] for r in nested["phones"]] + [
+            p for r in nested["persons"] for p in r["phones"]
+        ]
+        for raw in raw_phones:
+            try:
+                phones.append(phone_to_e164(raw, region))
+            except ValidationError:
+                pass
+        emails = [r["address"] for r in nested["emails"]] + [e for r in nested["persons"] for e in r["emails"]]
+        if company_id is None:
+            return []
+        found = services.contact_find_duplicates(
+            company_id=company_id, name=form.cleaned_data.get("name", ""), phones=phones,
+            emails=emails, exclude_pk=self.object.pk if self.object else None,
+        )
+        return list(found.restrict(self.request.user, "view")[:10])
+
+    def save(self, form, nested):
+        user = self.request.user
+        data = form.service_data()
+        if not data.get("code") and self.object is None:
+            data.pop("code", None)
+        if self.object is None:
+            company_id = user_company_id(user)
+            if company_id is None:
+                raise ValidationError(_("Your account is not linked to a company."))
+            company = Company.objects.get(pk=company_id)
+            return services.contact_create(actor=user, company=company, data=data, **nested)
+        data.pop("lifecycle", None)
+        return services.contact_update(actor=user, contact=self.object, data=data, **nested)
+
+    def attach_errors(self, parts, exc: ValidationError):
+        if not hasattr(exc, "error_dict"):
+            parts["form"].add_error(None, exc)
+            return
+        for key, errors in exc.message_dict.items():
+            messages_ = " ".join(errors)
+            if key in parts["form"].fields:
+                parts["form"].add_error(key, messages_)
+                continue
+            for prefix in ("persons", "addresses", "phones", "emails"):
+                if key.startswith(prefix + "["):
+                    index = int(key[len(prefix) + 1:key.index("]")])
+                    forms_ = parts[prefix].forms
+                    live = [f for f in forms_ if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+                    target = live[index] if index < len(live) else None
+                    if target is not None:
+                        field = "number" if prefix == "phones" else "address" if prefix == "emails" else None
+                        if prefix == "persons" and key.endswith(".phones"):
+                            field = "phone"
+                        elif prefix == "persons" and key.endswith(".emails"):
+                            field = "email"
+                        target.add_error(field, messages_)
+                    else:
+                        parts["form"].add_error(None, messages_)
+                    break
+            else:
+                parts["form"].add_error(None, messages_)
+
+
+class AutocompleteView(LoginRequiredMixin, View):
+    """Matches for a link field as the user types; reads through the access entry point."""
+
+    def get(self, request, kind):
+        from django.db.models import Q
+
+        query = request.GET.get("q", "").strip()[:80]
+        limit = 20
+        if kind == "employee":
+            queryset = Employee.objects.restrict(request.user, "view").filter(is_active=True)
+            for word in query.split():
+                queryset = queryset.filter(Q(name__icontains=word) | Q(name_ar__icontains=word) | Q(code__icontains=word))
+            rows = [{"value": e.pk, "text": f"{e.display_name} ({e.code})"} for e in queryset.order_by("name")[:limit]]
+        elif kind == "area":
+            queryset = Area.objects.restrict(request.user, "view").filter(is_active=True)
+            for word in query.split():
+                queryset = queryset.filter(Q(name__icontains=word) | Q(name_ar__icontains=word))
+            rows = [{"value": a.pk, "text": f"{a.display_name} · {a.get_level_display()}"} for a in queryset.order_by("name")[:limit]]
+        elif kind in ("contact", "dealer"):
+            queryset = selectors.contact_search(user=request.user, query=query) if query else selectors.contact_list(user=request.user).order_by("name", "pk")
+            if kind == "dealer":
+                queryset = queryset.filter(contact_type__code__in=DEALER_TYPE_CODES)
+            rows = [{"value": c.pk, "text": f"{c.display_name} ({c.code})"} for c in queryset[:limit]]
+        else:
+            raise Http404
+        return JsonResponse({"results": rows})

@@ -68,6 +68,29 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { showToasts(); updateBulkBar(); });
-  document.addEventListener("htmx:afterSwap", function (event) { showToasts(event.target); updateBulkBar(); });
+  // Searchable selects (Tom Select): remote ones ask the server as the user types.
+  function enhanceSelects(root) {
+    if (!window.TomSelect) { return; }
+    (root || document).querySelectorAll("select.remote-select, select.searchable-select").forEach(function (el) {
+      if (el.tomselect || el.closest("template")) { return; }
+      const options = { maxOptions: 50, plugins: el.multiple ? ["remove_button"] : [] };
+      const url = el.getAttribute("data-autocomplete-url");
+      if (url) {
+        options.valueField = "value";
+        options.labelField = "text";
+        options.searchField = [];
+        options.preload = "focus";
+        options.load = function (query, callback) {
+          fetch(url + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
+            .then(function (r) { return r.json(); })
+            .then(function (data) { callback(data.results); })
+            .catch(function () { callback(); });
+        };
+      }
+      new window.TomSelect(el, options);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { showToasts(); updateBulkBar(); enhanceSelects(); });
+  document.addEventListener("htmx:afterSwap", function (event) { showToasts(event.target); updateBulkBar(); enhanceSelects(event.target); });
 })();

@@ -1,0 +1,178 @@
+"""Forms of the contact pages: the contact, its inline children, bulk actions, lifecycle."""
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from tawasul.core.widgets import RemoteSelect, SearchableSelectMultiple
+from tawasul.org.models import Branch, Employee
+
+from .choices import AddressKind, EmailKind, Lifecycle, PhoneKind
+from .models import (
+    Area,
+    Contact,
+    ContactCategory,
+    ContactType,
+    Industry,
+    ProductGroup,
+    ReferralSource,
+    Segment,
+    Size,
+)
+
+AUTOCOMPLETE = "contacts:autocomplete"
+
+
+def _ac(kind: str) -> str:
+    return reverse_lazy(AUTOCOMPLETE, args=[kind])
+
+
+class ContactForm(forms.ModelForm):
+    """The contact's own fields; link dropdowns offer only what the user may view."""
+
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Contact
+        fields = [
+            "kind", "contact_type", "category", "code", "name", "name_ar", "tax_number",
+            "website", "area", "industry", "segment", "size", "product_groups",
+            "referral_source", "referred_by_contact", "referred_by_employee", "branch",
+            "representative", "coordinator", "manager", "dealer", "notes",
+        ]
+        widgets = {
+            "area": RemoteSelect(_ac("area")),
+            "referred_by_contact": RemoteSelect(_ac("contact")),
+            "referred_by_employee": RemoteSelect(_ac("employee")),
+            "representative": RemoteSelect(_ac("employee")),
+            "coordinator": RemoteSelect(_ac("employee")),
+            "manager": RemoteSelect(_ac("employee")),
+            "dealer": RemoteSelect(_ac("dealer")),
+            "product_groups": SearchableSelectMultiple(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"code": _("Leave empty to number it automatically.")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = False
+        scoped = {
+            "contact_type": ContactType, "category": ContactCategory, "area": Area,
+            "industry": Industry, "segment": Segment, "size": Size,
+            "product_groups": ProductGroup, "referral_source": ReferralSource,
+            "referred_by_contact": Contact, "referred_by_employee": Employee, "branch": Branch,
+            "representative": Employee, "coordinator": Employee, "manager": Employee,
+            "dealer": Contact,
+        }
+        for name, model in scoped.items():
+            queryset = model.objects.restrict(user, "view")
+            if model in (ContactType, ContactCategory, Industry, Segment, Size, ProductGroup,
+                         ReferralSource):
+                queryset = queryset.filter(is_active=True)
+            if name == "category":
+                queryset = queryset.select_related("contact_type")
+            self.fields[name].queryset = queryset
+        self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
+
+    def service_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "product_groups"}
+        return data
+
+
+class PersonForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    name_ar = forms.CharField(label=_("Arabic name"), max_length=200, required=False)
+    title = forms.CharField(label=_("Title"), max_length=100, required=False)
+    department = forms.CharField(label=_("Department"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    is_primary = forms.BooleanField(label=_("Primary"), required=False)
+
+
+class AddressForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AddressKind.choices)
+    line1 = forms.CharField(label=_("Address"), max_length=200)
+    line2 = forms.CharField(label=_("Address (continued)"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90,
+        required=False,
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), max_digits=9, decimal_places=6, min_value=-180, max_value=180,
+        required=False,
+    )
+
+
+class PhoneForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PhoneKind.choices)
+    number = forms.CharField(
+        label=_("Number"), max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+    )
+
+
+class EmailForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Kind"), choices=EmailKind.choices)
+    address = forms.EmailField(label=_("E-mail"))
+
+
+def _formset(form):
+    return forms.formset_factory(form, extra=0, can_delete=True, max_num=50, validate_max=True)
+
+
+PersonFormSet = _formset(PersonForm)
+AddressFormSet = _formset(AddressForm)
+PhoneFormSet = _formset(PhoneForm)
+EmailFormSet = _formset(EmailForm)
+
+
+class LifecycleForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Move to"), choices=Lifecycle.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class BulkAssignForm(forms.Form):
+    prefix = "assign"
+    field = forms.ChoiceField(
+        label=_("Assign"),
+        choices=[
+            ("representative", _("Representative")),
+            ("coordinator", _("Coordinator")),
+            ("manager", _("Manager")),
+        ],
+    )
+    employee = forms.ModelChoiceField(
+        label=_("Employee"), queryset=Employee.objects.none(), required=False,
+        widget=RemoteSelect(_ac("employee")),
+        help_text=_("Leave empty to clear the assignment."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = Employee.objects.restrict(user, "view")
+
+
+class BulkCategoryForm(forms.Form):
+    prefix = "bulk"
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=ContactCategory.objects.none(), required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = (
+            ContactCategory.objects.restrict(user, "view").select_related("contact_type")
+        )
+        self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
