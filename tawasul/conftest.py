@@ -6,7 +6,7 @@ from tawasul.contacts.tests.factories import ContactTypeFactory
 from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFactory
 
 CONTACT_PERMS = [
-    "contacts.view_contact", "contacts.add_contact", "contacts.change_contact",
+    "contacts.view_contact", "contacts.view_commission", "contacts.add_contact", "contacts.change_contact",
     "contacts.delete_contact", "contacts.export_contact", "contacts.assign_contact",
     "contacts.import_contact",
 ]
@@ -28,11 +28,22 @@ def customer_type(company):
     return ContactTypeFactory(company=company, code="customer", name="Customer")
 
 
+def grant_all_contacts(user, company, actions=("view", "change", "delete", "export", "assign")):
+    """A record rule giving `user` every contact of `company`."""
+    from tawasul.access.services import rule_save
+
+    return rule_save(
+        actor=None, company=company, name=f"All contacts for {user.username}",
+        model="contacts.contact", actions=list(actions), user=user, all_records=True,
+    )
+
+
 @pytest.fixture
 def staff_user(company):
-    """A sales user of `company` with every contacts permission."""
+    """A sales user of `company` with every contacts permission and a rule over all contacts."""
     user = UserFactory(username="sales", perms=CONTACT_PERMS + MASTER_PERMS + ORG_VIEW_PERMS)
     EmployeeFactory(company=company, user=user, name="Sara Sales", code="S001")
+    grant_all_contacts(user, company)
     return user
 
 

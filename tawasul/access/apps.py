@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class AccessConfig(AppConfig):
     name = "tawasul.access"
     label = "access"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .models import RecordRule, RuleCondition
+        from .rules import bump_generation
+
+        # Cached copies of the rules are dropped whenever rules or memberships change.
+        for model in (RecordRule, RuleCondition):
+            post_save.connect(bump_generation, sender=model, dispatch_uid=f"bump-{model.__name__}")
+            post_delete.connect(bump_generation, sender=model, dispatch_uid=f"bumpd-{model.__name__}")
+        m2m_changed.connect(
+            bump_generation, sender=get_user_model().groups.through, dispatch_uid="bump-groups"
+        )

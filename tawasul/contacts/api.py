@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError as APIValidationError
 
+from tawasul.access.api import RestrictedViewSetMixin
+from tawasul.access.fields import can_see
 from tawasul.access.querysets import user_company_id
 from tawasul.org.api import ScopedPrimaryKeyRelatedField, ServiceWriteMixin
 from tawasul.org.models import Branch, Company, Employee
@@ -27,6 +29,8 @@ from .models import (
     Size,
 )
 from .phones import phone_to_e164
+
+COMMISSION = "contacts.dealerprofile.commission_rate"
 
 # --- master data ---------------------------------------------------------------------------
 
@@ -63,15 +67,12 @@ def masterdata_viewset(model_cls, filterset, extra_fields=(), links=None):
         )
     serializer_cls = type(f"{model_cls.__name__}Serializer", (MasterDataSerializer,), serializer_attrs)
 
-    class MasterDataViewSet(viewsets.ModelViewSet):
+    class MasterDataViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         queryset = model_cls.objects.all()
         serializer_class = serializer_cls
         filterset_class = filterset
         ordering_fields = ["name", "id"]
         ordering = "name"
-
-        def get_queryset(self):
-            return model_cls.objects.restrict(self.request.user, "view")
 
         def perform_create(self, serializer):
             serializer.instance = services.masterdata_save(
@@ -233,27 +234,29 @@ class ContactSerializer(serializers.ModelSerializer):
         # Persons' own phones and e-mails are shown under each person, not twice.
         data["phones"] = [p for p, obj in zip(data["phones"], instance.phones.all()) if obj.person_id is None]
         data["emails"] = [e for e, obj in zip(data["emails"], instance.emails.all()) if obj.person_id is None]
+        request = self.context.get("request")
+        if data.get("dealer_profile") and not can_see(request and request.user, COMMISSION):
+            data["dealer_profile"].pop("commission_rate", None)
         return data
 
+    def validate_dealer_profile(self, value):
+        request = self.context.get("request")
+        if value and "commission_rate" in value and not can_see(request and request.user, COMMISSION):
+            raise serializers.ValidationError({"commission_rate": ["You may not set this field."]})
+        return value
 
-class ContactViewSet(viewsets.ModelViewSet):
+
+class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Contacts with their persons, addresses, phones and e-mails nested."""
 
-    queryset = Contact.objects.all()
+    queryset = Contact.objects.select_related("dealer_profile").prefetch_related(
+        "product_groups", "addresses", "phones", "emails", "persons__phones", "persons__emails",
+        "dealer_profile__territories",
+    )
     serializer_class = ContactSerializer
     filterset_class = filtersets.ContactFilterSet
     ordering_fields = ["name", "code", "created_at", "updated_at", "id"]
     ordering = "name"
-
-    def get_queryset(self):
-        return (
-            Contact.objects.restrict(self.request.user, "view")
-            .select_related("dealer_profile")
-            .prefetch_related(
-                "product_groups", "addresses", "phones", "emails",
-                "persons__phones", "persons__emails", "dealer_profile__territories",
-            )
-        )
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
@@ -295,7 +298,7 @@ class ContactViewSet(viewsets.ModelViewSet):
                 exclude_pk=contact.pk,
             ).restrict(user, "view").values_list("pk", flat=True)[:10]
         )
-        serializer.instance = self.get_queryset().get(pk=contact.pk)
+        serializer.instance = self.queryset.get(pk=contact.pk)
         serializer.instance._possible_duplicates = contact._possible_duplicates
 
     def perform_update(self, serializer):
@@ -304,7 +307,7 @@ class ContactViewSet(viewsets.ModelViewSet):
             actor=self.request.user, contact=serializer.instance, data=data, reason=reason,
             **nested,
         )
-        serializer.instance = self.get_queryset().get(pk=contact.pk)
+        serializer.instance = self.queryset.get(pk=contact.pk)
 
     def perform_destroy(self, instance):
         services.contact_delete(actor=self.request.user, contact=instance)

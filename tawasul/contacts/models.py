@@ -234,6 +234,7 @@ class Contact(TimeStampedModel):
             ("export_contact", "Can export contacts"),
             ("assign_contact", "Can assign contacts"),
             ("import_contact", "Can import contacts"),
+            ("view_commission", "Can see dealer commission rates"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["company", "code"], name="uniq_contact_code"),

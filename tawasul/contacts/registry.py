@@ -30,6 +30,9 @@ def _dashboard_context(user) -> dict:
 
 
 def register() -> None:
+    from .governance import register as register_governance
+
+    register_governance()
     register_provider(
         "contacts",
         SearchProvider(

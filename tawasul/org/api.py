@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
+from tawasul.access.api import RestrictedViewSetMixin
 from tawasul.access.querysets import user_company_id
 
 from . import services
@@ -98,7 +99,7 @@ class ServiceWriteMixin:
         )
 
 
-class CompanyViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+class CompanyViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     queryset = Company.objects.all()
     serializer_class = CompanySerializer
     filterset_class = CompanyFilterSet
@@ -106,11 +107,8 @@ class CompanyViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     ordering = "name"
     service = services.company_save
 
-    def get_queryset(self):
-        return Company.objects.restrict(self.request.user, "view")
 
-
-class BranchViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+class BranchViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     queryset = Branch.objects.all()
     serializer_class = BranchSerializer
     filterset_class = BranchFilterSet
@@ -118,11 +116,8 @@ class BranchViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     ordering = "name"
     service = services.branch_save
 
-    def get_queryset(self):
-        return Branch.objects.restrict(self.request.user, "view")
 
-
-class DepartmentViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+class DepartmentViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     filterset_class = DepartmentFilterSet
@@ -130,24 +125,16 @@ class DepartmentViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     ordering = "name"
     service = services.department_save
 
-    def get_queryset(self):
-        return Department.objects.restrict(self.request.user, "view")
 
-
-class EmployeeViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
-    queryset = Employee.objects.all()
+class EmployeeViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
+    queryset = Employee.objects.select_related("user").prefetch_related(
+        "roles", "coordinated_representatives"
+    )
     serializer_class = EmployeeSerializer
     filterset_class = EmployeeFilterSet
     ordering_fields = ["name", "code", "id"]
     ordering = "name"
     service = services.employee_save
-
-    def get_queryset(self):
-        return (
-            Employee.objects.restrict(self.request.user, "view")
-            .select_related("user")
-            .prefetch_related("roles", "coordinated_representatives")
-        )
 
 
 def register(router) -> None:

@@ -1,0 +1,38 @@
+"""Audit of access: denied attempts on governed records and changes to roles and rules."""
+
+import logging
+
+from .registry import model_key
+
+logger = logging.getLogger("tawasul.access")
+
+
+def log_denial(*, user, model, object_id="", action="", request=None, status=404) -> None:
+    """Record that `user` tried to reach a record outside their rights."""
+    from .models import AccessDenial
+
+    path = method = ""
+    if request is not None:
+        path, method = request.get_full_path()[:500], request.method
+    else:
+        from .middleware import current_request
+
+        current = current_request()
+        if current is not None:
+            path, method = current.get_full_path()[:500], current.method
+    AccessDenial.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        model=model_key(model) if not isinstance(model, str) else model,
+        object_id=str(object_id)[:64], action=action, path=path, method=method, status=status,
+    )
+    logger.info("access denied: user=%s model=%s id=%s action=%s", getattr(user, "pk", None), model, object_id, action)
+
+
+def log_change(*, actor, kind: str, subject: str, before=None, after=None) -> None:
+    """Record a change to roles, memberships or rules."""
+    from .models import AccessChange
+
+    AccessChange.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None, kind=kind, subject=subject[:200],
+        before=before or {}, after=after or {},
+    )

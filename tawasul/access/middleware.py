@@ -1,0 +1,55 @@
+"""Request-wide access plumbing: the current request for audit rows, portal isolation, 403 log."""
+
+from contextvars import ContextVar
+
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+
+_current = ContextVar("tawasul_request", default=None)
+
+# The only paths a portal account may reach; everything else answers 404.
+PORTAL_PATHS = ("/portal/", "/accounts/", "/i18n/", "/static/", "/preferences/")
+
+
+def current_request():
+    return _current.get()
+
+
+class AccessMiddleware:
+    """Keep portal accounts inside the portal and log refused (403) requests."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current.set(request)
+        try:
+            refused = self._portal_gate(request)
+            if refused is not None:
+                return refused
+            response = self.get_response(request)
+        finally:
+            _current.reset(token)
+        if response.status_code == 403 and getattr(request, "user", None) and request.user.is_authenticated:
+            from .audit import log_denial
+
+            match = getattr(request, "resolver_match", None)
+            log_denial(
+                user=request.user, model=match.view_name if match else "", request=request,
+                status=403,
+            )
+        return response
+
+    def _portal_gate(self, request):
+        from .querysets import portal_account
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or portal_account(user) is None:
+            return None
+        path = request.path
+        if path == "/":
+            return HttpResponseRedirect("/portal/")
+        if path.startswith(PORTAL_PATHS):
+            return None
+        if path.startswith("/api/"):
+            return JsonResponse({"detail": "Not found."}, status=404)
+        raise Http404("Not found")

@@ -1,0 +1,89 @@
+"""What each module declares once to make its records governable by record rules.
+
+A module lists the link fields of a model that rules may test; the access app turns rules
+into query conditions from these declarations, so no module writes filter code of its own.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import models
+
+# Kinds of link field, and the operators each offers.
+TREE = "tree"  # a foreign key into a tree with a materialised `path` (areas)
+MASTER = "master"  # a foreign key to master data
+MANY = "many"  # a many-to-many to master data
+EMPLOYEE = "employee"  # a foreign key to an employee (owner, representative, coordinator...)
+BRANCH = "branch"  # a foreign key to a branch
+CHOICE = "choice"  # a field with fixed choices
+DEALER = "dealer"  # a foreign key to the dealer or agent contact that serves the record
+
+OPERATORS: dict[str, list[str]] = {
+    TREE: ["in_subtree", "in"],
+    MASTER: ["in"],
+    MANY: ["any"],
+    EMPLOYEE: ["is_me", "is_me_or_team", "coordinated_by_me", "in"],
+    BRANCH: ["is_my_branch", "in"],
+    CHOICE: ["in"],
+    DEALER: ["represented_by_me", "in"],
+}
+# Operators that take no values (they are relative to the user).
+RELATIVE = {"is_me", "is_me_or_team", "coordinated_by_me", "is_my_branch", "represented_by_me"}
+
+OPERATOR_LABELS = {
+    "in": "is one of",
+    "in_subtree": "is within",
+    "any": "includes any of",
+    "is_me": "is me",
+    "is_me_or_team": "is me or anyone in my reports-to tree",
+    "coordinated_by_me": "is a representative I coordinate",
+    "is_my_branch": "is my branch",
+    "represented_by_me": "is represented by me or my team",
+}
+
+
+@dataclass(frozen=True)
+class LinkField:
+    name: str
+    label: str
+    kind: str
+    lookup: str  # ORM path from the governed model
+    model: type[models.Model] | None = None  # where the values come from
+    choices: tuple = ()
+
+
+@dataclass
+class Governed:
+    model: type[models.Model]
+    fields: dict[str, LinkField] = field(default_factory=dict)
+    # The lookup from a record to the contact it is about, for portal users (None: no portal).
+    portal_path: str | None = None
+    # The lookup from a record to the dealer or agent that serves it, for dealer portal users.
+    portal_dealer_path: str | None = None
+    actions: tuple[str, ...] = ("view", "change", "delete", "export", "assign")
+
+    @property
+    def key(self) -> str:
+        return model_key(self.model)
+
+
+_GOVERNED: dict[str, Governed] = {}
+
+
+def model_key(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def govern(model, fields: list[LinkField], **options) -> Governed:
+    """Declare `model` governed by record rules over these link fields."""
+    entry = Governed(model=model, fields={f.name: f for f in fields}, **options)
+    _GOVERNED[entry.key] = entry
+    return entry
+
+
+def governed(model_or_key) -> Governed | None:
+    key = model_or_key if isinstance(model_or_key, str) else model_key(model_or_key)
+    return _GOVERNED.get(key)
+
+
+def all_governed() -> list[Governed]:
+    return list(_GOVERNED.values())
