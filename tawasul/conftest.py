@@ -1,6 +1,11 @@
 """Fixtures shared by every module's tests."""
 
+import os
+
 import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls there are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from tawasul.contacts.tests.factories import ContactTypeFactory
 from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFactory
