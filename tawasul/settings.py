@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tawasul.org",
     "tawasul.access",
     "tawasul.contacts",
+    "tawasul.portal",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ urlpatterns = [
     path("preferences/", core_views.PreferencesView.as_view(), name="preferences"),
     path("org/", include("tawasul.org.urls")),
     path("contacts/", include("tawasul.contacts.urls")),
+    path("access/", include("tawasul.access.urls")),
+    path("portal/", include("tawasul.portal.urls")),
     path("api/", include("tawasul.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

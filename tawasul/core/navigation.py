@@ -29,7 +29,8 @@ NAVIGATION = [
         [
             NavItem(_("Contacts"), "people", "contacts:contact_list", "contacts.view_contact"),
             NavItem(_("Dealers & agents"), "shop", "contacts:dealer_list", "contacts.view_contact"),
-            NavItem(_("Import"), "upload", "contacts:import_list", "contacts.add_contact"),
+            NavItem(_("My team"), "people-fill", "contacts:team", "contacts.view_contact"),
+            NavItem(_("Import"), "upload", "contacts:import_list", "contacts.import_contact"),
         ],
     ),
     (
@@ -83,6 +84,8 @@ NAVIGATION = [
             NavItem(_("Organization"), "diagram-3", "org:overview", "org.view_employee"),
             NavItem(_("Org chart"), "diagram-2", "org:chart", "org.view_employee"),
             NavItem(_("Master data"), "list-ul", "contacts:masterdata_index", "contacts.view_area"),
+            NavItem(_("Roles & rules"), "shield-lock", "access:rule_list", "access.view_recordrule"),
+            NavItem(_("Access audit"), "journal-check", "access:audit", "access.view_audit"),
             NavItem(_("API"), "code-slash", "api-docs"),
         ],
     ),
