@@ -62,6 +62,20 @@ def _check_links(contact: Contact) -> None:
         raise ValidationError(errors)
 
 
+def _check_visible_links(actor, contact: Contact, names) -> None:
+    """A write may only link to contacts the actor can see (dealer, referring contact)."""
+    if actor is None:
+        return
+    errors = {}
+    for name in ("dealer", "referred_by_contact"):
+        target = getattr(contact, f"{name}_id")
+        if name in names and target is not None:
+            if not Contact.objects.restrict(actor, "view").filter(pk=target).exists():
+                errors[name] = _("Choose a contact you can see.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def _verify_access(actor, contact: Contact, action: str) -> None:
     """After a write, the record must still be within the actor's rights, else roll back."""
     if actor is None:  # system jobs (demo loader, migrations) act with full rights
@@ -316,6 +330,7 @@ def contact_create(
         contact.code = f"C-{sequence_next(company_id=company.pk, kind='contact'):06d}"
     if contact.lifecycle == Lifecycle.REJECTED and not contact.rejection_reason:
         raise ValidationError({"rejection_reason": _("Say why the contact is rejected.")})
+    _check_visible_links(actor, contact, data.keys())
     _save_contact(contact, actor)
     if product_groups is not None:
         groups = list(product_groups)
@@ -354,8 +369,10 @@ def contact_update(
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     _verify_access(actor, contact, "change")
     new_stage = data.pop("lifecycle", contact.lifecycle)
+    changed = {name for name, value in data.items() if getattr(contact, name) != value}
     for name, value in data.items():
         setattr(contact, name, value)
+    _check_visible_links(actor, contact, changed)
     if not contact.code:
         raise ValidationError({"code": _("This field cannot be blank.")})
     _save_contact(contact, actor, reason or None)

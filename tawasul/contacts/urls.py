@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import team_views, views
 
 app_name = "contacts"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("bulk/", views.ContactBulkView.as_view(), name="contact_bulk"),
     path("saved-views/", views.SavedFilterView.as_view(), name="saved_filter"),
     path("dealers/", views.DealerListView.as_view(), name="dealer_list"),
+    path("team/", team_views.TeamView.as_view(), name="team"),
     path("autocomplete/<slug:kind>/", views.AutocompleteView.as_view(), name="autocomplete"),
     path("<int:pk>/", views.ContactDetailView.as_view(), name="contact_detail"),
     path("<int:pk>/edit/", views.ContactFormView.as_view(), name="contact_update"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from tawasul.access.fields import can_see
 from tawasul.access.querysets import get_restricted_or_404, user_company_id
 from tawasul.core.export import csv_response, xlsx_response
 from tawasul.core.models import SavedFilter
@@ -35,6 +36,7 @@ from .forms import (
 from .models import Area, Contact
 
 PAGE_SIZE = 25
+COMMISSION = "contacts.dealerprofile.commission_rate"
 SORTS = {
     "name": _("Name"),
     "code": _("Code"),
@@ -116,6 +118,7 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             can_change=request.user.has_perm("contacts.change_contact"),
             list_url=request.path,
             show_dealer_columns=False,
+            can_see_commission=can_see(request.user, COMMISSION),
         )
         return ctx
 
@@ -278,6 +281,7 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
             tab=self.request.GET.get("tab", "details"),
             contact_phones=[p for p in contact.phones.all() if p.person_id is None],
             contact_emails=[e for e in contact.emails.all() if e.person_id is None],
+            can_see_commission=can_see(user, COMMISSION),
             served=selectors.contact_served_customers(user=user, contact=contact)
             if contact.contact_type.code in DEALER_TYPE_CODES else None,
         )
@@ -395,8 +399,14 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
     def build(self, data=None):
         contact = self.object
         initial = _children_initial(contact) if contact else {}
+        form_initial = {}
+        employee = getattr(self.request.user, "employee", None)
+        if contact is None and employee is not None:
+            # New contacts start assigned to whoever creates them; record rules often say
+            # "my contacts", so this keeps a representative's new contact within reach.
+            form_initial = {"representative": employee.pk, "branch": employee.branch_id}
         return {
-            "form": ContactForm(data, instance=contact, user=self.request.user),
+            "form": ContactForm(data, instance=contact, user=self.request.user, initial=form_initial),
             "persons": PersonFormSet(data, prefix="persons", initial=initial.get("persons")),
             "addresses": AddressFormSet(data, prefix="addresses", initial=initial.get("addresses")),
             "phones": PhoneFormSet(data, prefix="phones", initial=initial.get("phones")),

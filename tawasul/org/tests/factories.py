@@ -45,6 +45,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def perms(self, create, extracted, **kwargs):
         """`perms=["contacts.view_contact", ...]` grants those model permissions."""
+        if create:
+            self.save()  # keep the password set above
         if not extracted:
             return
         from django.contrib.auth.models import Permission
