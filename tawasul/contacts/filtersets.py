@@ -118,7 +118,7 @@ class ContactFilterSet(filters.FilterSet):
     def filter_area(self, queryset, name, value):
         return queryset.filter(area__path__startswith=value.path)
 
-    def filter_product_group(self, queryset, name, value):
+    def filter_product_group(self, queryset, name, value: list[int]):
         if not value:
             return queryset
         # A subquery on the key: no join fan-out, no DISTINCT.
@@ -138,6 +138,10 @@ class MasterDataFilterSet(filters.FilterSet):
         return queryset
 
 
+def _filter_within(self, queryset, name, value: int):
+    return queryset.filter(path__startswith=value.path)
+
+
 def masterdata_filterset(model_cls, extra_fields=()):
     """A FilterSet for one master-data model (search by name, active, and its own fields)."""
     meta = type("Meta", (), {"model": model_cls, "fields": ["is_active", *extra_fields]})
@@ -146,9 +150,7 @@ def masterdata_filterset(model_cls, extra_fields=()):
         attrs["within"] = filters.ModelChoiceFilter(
             queryset=_scoped(Area), method="filter_within", label=_("Within area")
         )
-        attrs["filter_within"] = lambda self, qs, name, value: qs.filter(
-            path__startswith=value.path
-        )
+        attrs["filter_within"] = _filter_within
     return type(f"{model_cls.__name__}FilterSet", (MasterDataFilterSet,), attrs)
 
 
