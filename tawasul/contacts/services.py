@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from tawasul.core import events
 from tawasul.core.services import sequence_next
 from tawasul.core.text import normalize_name
 from tawasul.org.models import Company, Employee
@@ -39,6 +40,10 @@ CONTACT_FIELDS = {
     "lifecycle", "rejection_reason",
 }
 
+
+events.declare("contact.created", "a contact was created (contact_id, actor_id)")
+events.declare("contact.lifecycle_changed", "a contact moved through the lifecycle (contact_id, actor_id, old, new)")
+events.declare("contact.assigned", "contacts were re-assigned (contact_ids, actor_id, fields)")
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -345,6 +350,7 @@ def contact_create(
     _record_lifecycle(contact, actor, "", "")
     contact_refresh_search(contact=contact)
     _verify_access(actor, contact, "add")
+    events.emit("contact.created", contact_id=contact.pk, actor_id=getattr(actor, "pk", None))
     return contact
 
 
@@ -423,6 +429,10 @@ def contact_set_lifecycle(*, actor, contact: Contact, stage: str, reason: str = 
     contact._change_reason = reason or None
     contact.save()
     _record_lifecycle(contact, actor, old, reason)
+    events.emit(
+        "contact.lifecycle_changed", contact_id=contact.pk, actor_id=getattr(actor, "pk", None),
+        old=old, new=stage,
+    )
     return contact
 
 
@@ -437,8 +447,9 @@ def contact_bulk_assign(
     unknown = set(assignees) - set(ASSIGNABLE)
     if unknown or not assignees:
         raise ValidationError({"field": _("Choose what to assign.")})
-    count = 0
+    count, ids = 0, []
     for contact in contacts.select_for_update().order_by("pk"):
+        ids.append(contact.pk)
         for name, employee in assignees.items():
             if employee is not None and employee.company_id != contact.company_id:
                 raise ValidationError({name: _("This employee belongs to another company.")})
@@ -448,6 +459,10 @@ def contact_bulk_assign(
         contact.save()
         _verify_access(actor, contact, "change")
         count += 1
+    events.emit(
+        "contact.assigned", contact_ids=ids, actor_id=getattr(actor, "pk", None),
+        fields=sorted(assignees),
+    )
     return count
 
 
