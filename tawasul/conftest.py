@@ -13,7 +13,7 @@ from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFac
 CONTACT_PERMS = [
     "contacts.view_contact", "contacts.view_commission", "contacts.add_contact", "contacts.change_contact",
     "contacts.delete_contact", "contacts.export_contact", "contacts.assign_contact",
-    "contacts.import_contact",
+    "contacts.import_contact", "contacts.view_importjob",
 ]
 MASTER_PERMS = [
     f"contacts.{a}_{m}" for a in ("view", "add", "change")

@@ -171,7 +171,10 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Largest import file accepted, in bytes.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+# One import runs in one transaction; SQLite has a single writer, so keep its imports shorter.
+IMPORT_MAX_ROWS = int(
+    os.environ.get("IMPORT_MAX_ROWS", "100000" if os.environ.get("DATABASE_URL") else "10000")
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

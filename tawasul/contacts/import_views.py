@@ -1,9 +1,267 @@
-"""Contact import pages (upload, column mapping, dry run, progress, report)."""
+"""Contact import pages: upload, column mapping, dry run or import, progress and report."""
 
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.views.generic import TemplateView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from tawasul.access.querysets import user_company_id
+from tawasul.core.export import csv_response
+from tawasul.org.models import Company
+
+from .imports import (
+    error_counts,
+    import_job_create,
+    import_job_preview,
+    import_job_progress,
+    import_job_set_mapping,
+    import_job_start,
+    import_sample_rows,
+    target_choices,
+)
+from .models import ContactType, ImportJob
+
+REPORT_SHOWN = 500
+RUNNING = {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}
 
 
-class ImportListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    template_name = "core/home.html"
+def _user_jobs(user):
+    """The import jobs this user may see: their own, through the access entry point."""
+    return ImportJob.objects.restrict(user, "view").filter(created_by=user)
+
+
+def _job_or_404(user, pk) -> ImportJob:
+    """404 alike for a missing job and for someone else's."""
+    return get_object_or_404(_user_jobs(user).select_related("company"), pk=pk)
+
+
+def _attach_errors(form: forms.Form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        form.add_error(key if key in form.fields else None, errors)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-"
+                "officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "A CSV file (UTF-8, or Windows-1256 for Arabic) or an Excel .xlsx workbook of at "
+            "most %(size)s MB and %(rows)s rows, with the column names in the first row."
+        ) % {
+            "size": f"{settings.IMPORT_MAX_BYTES / (1024 * 1024):g}",
+            "rows": f"{settings.IMPORT_MAX_ROWS:,}",
+        }
+
+
+class ImportMappingForm(forms.Form):
+    """One select per column of the file (which field it feeds) and a default contact type."""
+
+    contact_type = forms.ModelChoiceField(
+        label=_("Contact type for rows without one"),
+        queryset=ContactType.objects.none(),
+        required=False,
+        help_text=_("Used when the file has no type column or a row leaves it empty."),
+    )
+
+    def __init__(self, *args, job: ImportJob, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.job = job
+        columns = job.mapping.get("columns") or {}
+        choices = target_choices()
+        for index, header in enumerate(job.headers):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=header or _g("Column %(n)s") % {"n": index + 1},
+                choices=choices,
+                required=False,
+                initial=columns.get(str(index), ""),
+            )
+        field = self.fields["contact_type"]
+        field.queryset = ContactType.objects.restrict(user, "view").filter(
+            company=job.company, is_active=True
+        )
+        field.initial = job.mapping.get("contact_type")
+        # Shown last, under the columns.
+        self.order_fields([f"column_{i}" for i in range(len(job.headers))] + ["contact_type"])
+
+    def column_fields(self):
+        return [self[f"column_{i}"] for i in range(len(self.job.headers))]
+
+    def columns(self) -> dict[int, str]:
+        return {i: self.cleaned_data.get(f"column_{i}") or "" for i in range(len(self.job.headers))}
+
+
+class ImportPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
     permission_required = "contacts.import_contact"
+
+
+class ImportListView(ImportPermissionMixin, TemplateView):
+    """The signed-in user's imports, newest first."""
+
+    template_name = "contacts/import/list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["jobs"] = _user_jobs(self.request.user).order_by("-created_at", "-pk")[:100]
+        return ctx
+
+
+class ImportUploadView(ImportPermissionMixin, FormView):
+    """Upload a CSV or XLSX file; it is checked at once and its columns are guessed."""
+
+    template_name = "contacts/import/upload.html"
+    form_class = ImportUploadForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and user_company_id(request.user) is None:
+            raise PermissionDenied(_g("Only employees of a company can import contacts."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        company = Company.objects.get(pk=user_company_id(self.request.user))
+        try:
+            job = import_job_create(
+                actor=self.request.user, company=company, uploaded_file=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+            return self.form_invalid(form)
+        return redirect("contacts:import_mapping", pk=job.pk)
+
+
+class ImportMappingView(ImportPermissionMixin, TemplateView):
+    """Say which column feeds which field, then check (dry run) or import."""
+
+    template_name = "contacts/import/mapping.html"
+
+    def get(self, request, *args, **kwargs):
+        self.job = _job_or_404(request.user, kwargs["pk"])
+        if self.job.status not in {
+            ImportJob.Status.UPLOADED,
+            ImportJob.Status.VALIDATED,
+            ImportJob.Status.FAILED,
+        }:
+            return redirect("contacts:import_detail", pk=self.job.pk)
+        form = ImportMappingForm(job=self.job, user=request.user)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request, *args, **kwargs):
+        self.job = _job_or_404(request.user, kwargs["pk"])
+        form = ImportMappingForm(request.POST, job=self.job, user=request.user)
+        dry_run = request.POST.get("action") != "import"
+        if form.is_valid():
+            try:
+                # One transaction: the mapping is kept only if the run could be queued.
+                with transaction.atomic():
+                    job = import_job_set_mapping(
+                        actor=request.user,
+                        job=self.job,
+                        columns=form.columns(),
+                        contact_type=form.cleaned_data["contact_type"],
+                    )
+                    import_job_start(actor=request.user, job=job, dry_run=dry_run)
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            else:
+                return redirect("contacts:import_detail", pk=self.job.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = kwargs["form"]
+        preview = import_job_preview(job=self.job)
+        ctx["job"] = self.job
+        ctx["preview"] = preview
+        ctx["columns"] = [
+            (field, [cells[index] for _number, cells in preview if cells[index]][:3])
+            for index, field in enumerate(form.column_fields())
+        ]
+        ctx["has_errors"] = bool(form.errors)
+        return ctx
+
+
+def _status_context(job: ImportJob) -> dict:
+    processed = import_job_progress(job=job)
+    percent = min(100, round(100 * processed / job.total_rows)) if job.total_rows else 0
+    problems, rows = error_counts(job.errors)
+    return {
+        "job": job,
+        "running": job.status in RUNNING,
+        "processed": processed,
+        "percent": percent,
+        "problems": problems,
+        "problem_rows": rows,
+        "errors_shown": job.errors[:REPORT_SHOWN],
+        "errors_hidden": max(0, problems - REPORT_SHOWN),
+        "can_import": job.status == ImportJob.Status.VALIDATED and not job.errors,
+        "can_change": job.status
+        in {ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATED, ImportJob.Status.FAILED},
+    }
+
+
+class ImportDetailView(ImportPermissionMixin, TemplateView):
+    """One import: its progress while it runs, then the report."""
+
+    template_name = "contacts/import/detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(_status_context(_job_or_404(self.request.user, kwargs["pk"])))
+        return ctx
+
+
+class ImportProgressView(ImportDetailView):
+    """The status block alone, polled by htmx every second until the job has finished."""
+
+    template_name = "contacts/import/_status.html"
+
+
+class ImportStartView(ImportPermissionMixin, View):
+    """Run the check again, or import after a clean check, with the stored mapping."""
+
+    def post(self, request, pk):
+        job = _job_or_404(request.user, pk)
+        dry_run = request.POST.get("action") != "import"
+        try:
+            import_job_start(actor=request.user, job=job, dry_run=dry_run)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("contacts:import_detail", pk=job.pk)
+
+
+class ImportReportView(ImportPermissionMixin, View):
+    """Every problem of a check or import as CSV (cells guarded against formula injection)."""
+
+    def get(self, request, pk):
+        job = _job_or_404(request.user, pk)
+        header = [_g("Row"), _g("Column"), _g("Problem"), _g("Value")]
+        rows = ([e["row"], e["column"], e["message"], e.get("value", "")] for e in job.errors)
+        return csv_response(f"import-{job.pk}-report.csv", header, rows)
+
+
+class ImportSampleView(ImportPermissionMixin, View):
+    """A sample CSV with the columns the import understands and two example rows."""
+
+    def get(self, request):
+        company_id = user_company_id(request.user)
+        company = Company.objects.filter(pk=company_id).first() if company_id else None
+        header, rows = import_sample_rows(company=company)
+        return csv_response("contacts-import-sample.csv", header, rows)

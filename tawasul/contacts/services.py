@@ -49,6 +49,8 @@ events.declare("contact.assigned", "contacts were re-assigned (contact_ids, acto
 
 
 def _check_links(contact: Contact) -> None:
+    if contact.contact_type_id is None:
+        raise ValidationError({"contact_type": _("This field is required.")})
     errors: dict[str, str] = {}
     for name in COMPANY_LINKS:
         related = getattr(contact, name)

@@ -1,0 +1,1512 @@
+"""Import contacts from CSV and XLSX files: read, map columns, check every row, all or nothing.
+
+The flow is three services and a task:
+
+1. `import_job_create` reads the uploaded file once to prove it is usable (size, format, encoding,
+   header row, row count) and guesses a column mapping from the header names.
+2. `import_job_set_mapping` stores the user's mapping (column index -> target field).
+3. `import_job_start` queues the dry run or the import; `tasks.import_contacts_task` calls
+   `import_job_run`, which creates every row through `services.contact_create` inside one
+   transaction, collects every problem by row and column, and rolls the whole transaction back
+   when there is any problem or when it is a dry run.
+
+Column scheme (see `TARGETS`): one column per contact field; link fields (type, category, area,
+industry, segment, size, product groups, referral source, branch) are matched by code or by
+English or Arabic name, employees by employee code; "Phone" and "E-mail" may be chosen for
+several columns and a cell may hold several values separated by ";" or ","; addresses 1-2 and
+persons 1-3 are numbered groups of columns ("Address 1: line 1", "Person 2: phone").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import unicodedata
+import uuid
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import validate_email
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DataError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tawasul.core.text import normalize_name
+from tawasul.org.models import Branch, Company, Employee
+
+from .choices import ContactKind, Lifecycle
+from .models import (
+    Area,
+    ContactCategory,
+    ContactType,
+    ImportJob,
+    Industry,
+    ProductGroup,
+    ReferralSource,
+    Segment,
+    Size,
+)
+from .phones import phone_to_e164
+from .services import contact_create
+
+logger = logging.getLogger(__name__)
+
+PERSON_SLOTS = 3
+ADDRESS_SLOTS = 2
+MAX_COLUMNS = 200
+PROGRESS_EVERY = 50
+# Bytes an XLSX may unpack to, as a multiple of the upload limit (a guard against zip bombs).
+XLSX_UNPACK_FACTOR = 20
+# Separators between several values in one cell (phones, e-mails, product groups).
+MULTI_VALUE_SPLIT = re.compile(r"[;,\u060c\u061b\n]+")
+# The exporter (core.export.safe_cell) prefixes formula-like cells with a quote; undo it.
+_EXPORT_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
+
+
+# --- targets: the fields a column can feed ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One field of the contact (or of an address or a person) that a column can be mapped to."""
+
+    key: str
+    label: Any
+    group: Any
+    aliases: tuple[str, ...] = ()
+    multiple: bool = False  # several columns may feed it; a cell may hold several values
+
+
+_CONTACT = _("Contact")
+_CLASSIFICATION = _("Classification")
+_RESPONSIBLE = _("Responsibility")
+_COMMUNICATION = _("Phones and e-mails")
+
+
+# fmt: off
+def _t(key: str, label: Any, group: Any, aliases: str, multiple: bool = False) -> Target:
+    """A target whose header aliases are written as one "|"-separated string."""
+    return Target(key, label, group, tuple(a.strip() for a in aliases.split("|")), multiple)
+
+
+def _build_targets() -> list[Target]:
+    targets = [
+        _t("code", _("Code"), _CONTACT,
+           "code|contact code|customer code|client code|account code|"
+           "كود|رمز|كود العميل|رمز العميل|رقم العميل"),
+        _t("name", _("Name"), _CONTACT,
+           "name|contact name|contact|company|company name|customer|customer name|client|"
+           "client name|account name|full name|english name|name en|name english|"
+           "اسم|اسم العميل|اسم الشركة|الاسم بالانجليزي|الاسم الانجليزي|اسم جهة الاتصال"),
+        _t("name_ar", _("Arabic name"), _CONTACT,
+           "arabic name|name ar|name arabic|name in arabic|"
+           "الاسم العربي|الاسم بالعربي|الاسم بالعربيه|الاسم باللغه العربيه"),
+        _t("kind", _("Organisation or individual"), _CONTACT,
+           "kind|organisation or individual|organization or individual|entity type|"
+           "نوع الكيان|فرد او منشاه|منشاه او فرد|الصفه"),
+        _t("contact_type", _("Contact type"), _CONTACT,
+           "type|contact type|customer type|relationship|"
+           "النوع|نوع العميل|نوع جهة الاتصال|نوع العلاقه"),
+        _t("category", _("Category"), _CONTACT,
+           "category|contact category|customer category|الفئه|التصنيف|فئة العميل"),
+        _t("tax_number", _("Tax number"), _CONTACT,
+           "tax number|tax no|tax id|vat|vat number|vat no|trn|الرقم الضريبي|رقم ضريبي"),
+        _t("website", _("Website"), _CONTACT,
+           "website|web site|web|url|homepage|الموقع|الموقع الالكتروني|موقع الويب"),
+        _t("notes", _("Notes"), _CONTACT,
+           "notes|note|comments|comment|remarks|ملاحظات|ملاحظه"),
+        _t("lifecycle", _("Lifecycle"), _CONTACT,
+           "lifecycle|life cycle|lifecycle stage|stage|status|المرحله|الحاله|دورة الحياه"),
+        _t("rejection_reason", _("Rejection reason"), _CONTACT,
+           "rejection reason|reason for rejection|سبب الرفض"),
+        _t("area", _("Area"), _CLASSIFICATION,
+           "area|region|territory|zone|district|المنطقه|الحي|النطاق"),
+        _t("industry", _("Industry"), _CLASSIFICATION,
+           "industry|sector|activity|الصناعه|القطاع|النشاط|المجال"),
+        _t("segment", _("Segment"), _CLASSIFICATION,
+           "segment|market segment|الشريحه|شريحة السوق"),
+        _t("size", _("Size"), _CLASSIFICATION, "size|company size|الحجم|حجم الشركه"),
+        _t("product_groups", _("Product groups"), _CLASSIFICATION,
+           "product groups|product group|products|مجموعات المنتجات|مجموعة المنتجات|المنتجات",
+           multiple=True),
+        _t("referral_source", _("Referral source"), _CLASSIFICATION,
+           "referral source|source|lead source|referral|campaign|"
+           "مصدر الاحاله|المصدر|مصدر العميل|الحمله"),
+        _t("branch", _("Branch (code or name)"), _RESPONSIBLE,
+           "branch|branch code|branch name|الفرع|كود الفرع"),
+        _t("representative", _("Representative (employee code)"), _RESPONSIBLE,
+           "representative|rep|sales rep|sales representative|salesman|representative code|"
+           "المندوب|مندوب المبيعات|كود المندوب"),
+        _t("coordinator", _("Coordinator (employee code)"), _RESPONSIBLE,
+           "coordinator|coordinator code|المنسق|كود المنسق"),
+        _t("manager", _("Manager (employee code)"), _RESPONSIBLE,
+           "manager|account manager|manager code|المدير|مدير الحساب"),
+        _t("phone", _("Phone"), _COMMUNICATION,
+           "phone|phones|phone number|telephone|tel|mobile|mobile number|cell|whatsapp|"
+           "الهاتف|رقم الهاتف|الجوال|رقم الجوال|الموبايل|التليفون|الهواتف|واتساب",
+           multiple=True),
+        _t("email", _("E-mail"), _COMMUNICATION,
+           "email|emails|e mail|email address|mail|البريد الالكتروني|البريد|الايميل",
+           multiple=True),
+    ]
+    # (field, label, English words, Arabic words); "" is the group name alone ("Address 2").
+    address_fields = [
+        ("line1", _("line 1"), "|line 1|street", "|سطر 1"),
+        ("line2", _("line 2"), "line 2", "سطر 2"),
+        ("city", _("city"), "city", "المدينه"),
+        ("area", _("area"), "area", "المنطقه"),
+        ("postal_code", _("postal code"), "postal code|zip|zip code|postcode", "الرمز البريدي"),
+        ("latitude", _("latitude"), "latitude|lat", "خط العرض"),
+        ("longitude", _("longitude"), "longitude|long|lng|lon", "خط الطول"),
+    ]
+    for n in range(1, ADDRESS_SLOTS + 1):
+        group = format_lazy(_("Address {n}"), n=n)
+        for name, label, english_words, arabic_words in address_fields:
+            english, arabic = english_words.split("|"), arabic_words.split("|")
+            aliases = [f"address {n} {w}" for w in english]
+            aliases += [f"العنوان {n} {w}" for w in arabic]
+            aliases += [f"{w} العنوان {n}" for w in arabic if w]
+            if n == 1:
+                aliases += [f"address {w}" for w in english] + [f"العنوان {w}" for w in arabic]
+                if name == "line1":
+                    aliases += ["street address", "عنوان الشارع"]
+                elif name in {"city", "postal_code", "latitude", "longitude"}:
+                    aliases += english + arabic
+            label = format_lazy(_("Address {n}: {field}"), n=n, field=label)
+            targets.append(_t(f"address{n}_{name}", label, group, "|".join(aliases)))
+    person_fields = [
+        ("name", _("name"), "|name", "|اسم"),
+        ("name_ar", _("Arabic name"), "arabic name|name ar", "الاسم العربي"),
+        ("title", _("title"), "title|job title|position", "المسمى|المسمى الوظيفي|الوظيفه"),
+        ("department", _("department"), "department", "القسم|الاداره"),
+        ("phone", _("phone"), "phone|mobile|tel", "الهاتف|الجوال"),
+        ("email", _("e-mail"), "email|e mail", "البريد|البريد الالكتروني|الايميل"),
+    ]
+    for n in range(1, PERSON_SLOTS + 1):
+        group = format_lazy(_("Person {n}"), n=n)
+        english_prefixes = [f"person {n}", f"contact person {n}", f"contact {n}"]
+        arabic_prefixes = [f"الشخص {n}", f"الشخص المسؤول {n}", f"جهة الاتصال {n}"]
+        if n == 1:
+            english_prefixes += ["person", "contact person"]
+            arabic_prefixes += ["الشخص", "الشخص المسؤول", "مسؤول الاتصال"]
+        for name, label, english_words, arabic_words in person_fields:
+            aliases = []
+            for prefixes, words in (
+                (english_prefixes, english_words.split("|")),
+                (arabic_prefixes, arabic_words.split("|")),
+            ):
+                aliases += [f"{p} {w}" for p in prefixes for w in words]
+                aliases += [f"{w} {p}" for p in prefixes for w in words if w]
+            label = format_lazy(_("Person {n}: {field}"), n=n, field=label)
+            targets.append(_t(f"person{n}_{name}", label, group, "|".join(aliases)))
+    return targets
+# fmt: on
+
+
+TARGETS: list[Target] = _build_targets()
+TARGET_BY_KEY: dict[str, Target] = {t.key: t for t in TARGETS}
+
+
+def _header_key(text: str) -> str:
+    """The comparison form of a header: digits folded, words split, Arabic article dropped."""
+    text = (text or "").translate(_INDIC_DIGITS).replace("_", " ").replace("-", " ")
+    text = re.sub(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])", " ", text)
+    words = normalize_name(text).replace(".", " ").split()
+    # "الهاتف" and "هاتف" are the same header; dropping the article also matches "الجوال".
+    words = [w[2:] if w.startswith("ال") and len(w) > 3 else w for w in words]
+    return " ".join(words)
+
+
+def _alias_index() -> dict[str, str]:
+    """Header comparison key -> target key: explicit aliases, keys, then labels in EN and AR."""
+    index: dict[str, str] = {}
+    for target in TARGETS:
+        for alias in (*target.aliases, target.key):
+            index.setdefault(_header_key(alias), target.key)
+    for language in ("en", "ar"):
+        with translation.override(language):
+            for target in TARGETS:
+                index.setdefault(_header_key(str(target.label)), target.key)
+    index.pop("", None)
+    return index
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """A default mapping (column index as text -> target key) guessed from the header names."""
+    index = _alias_index()
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for column, header in enumerate(headers):
+        key = index.get(_header_key(header))
+        if key is None:
+            continue
+        if key in used and not TARGET_BY_KEY[key].multiple:
+            continue
+        used.add(key)
+        mapping[str(column)] = key
+    return mapping
+
+
+def target_choices() -> list[tuple[Any, Any]]:
+    """Choices for a mapping select: "skip", then the targets grouped as in `TARGETS`."""
+    groups: dict[str, tuple[Any, list[tuple[str, Any]]]] = {}
+    for target in TARGETS:
+        groups.setdefault(str(target.group), (target.group, []))[1].append(
+            (target.key, target.label)
+        )
+    return [("", _("— do not import —"))] + [(g, opts) for g, opts in groups.values()]
+
+
+# --- reading files --------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A file's header row and a way to walk its data rows as (row number, cells)."""
+
+    file_format: str
+    encoding: str
+    headers: list[str]
+    rows: Callable[[], Iterator[tuple[int, list[str]]]]
+
+
+def _file_error(message: Any) -> ValidationError:
+    return ValidationError({"file": [message]})
+
+
+def _read_upload(uploaded_file) -> bytes:
+    limit = settings.IMPORT_MAX_BYTES
+    too_big = _file_error(
+        _("The file is too large: the limit is %(size)s MB.")
+        % {"size": f"{limit / (1024 * 1024):g}"}
+    )
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > limit:
+        raise too_big
+    uploaded_file.seek(0)
+    data = uploaded_file.read(limit + 1)
+    if len(data) > limit:
+        raise too_big
+    if not data.strip():
+        raise _file_error(_("The file is empty."))
+    return data
+
+
+def _detect_format(data: bytes) -> str:
+    """Look at the content, not the name: a zip is a workbook, readable text is CSV."""
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _file_error(
+            _(
+                "Old Excel files (.xls) cannot be read. Save the sheet as .xlsx or CSV and upload it again."
+            )
+        )
+    return "csv"
+
+
+_NOT_TEXT = _(
+    "The file could not be read as a table. Upload a CSV file (UTF-8, or Windows-1256 for "
+    "Arabic) or an Excel .xlsx workbook."
+)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1256."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    else:
+        encodings = ["utf-8", "cp1256"]
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_binary(text):
+            break
+        return text, {"utf-8-sig": "utf-8-bom", "cp1256": "windows-1256"}.get(encoding, encoding)
+    raise _file_error(_NOT_TEXT)
+
+
+def _looks_binary(text: str) -> bool:
+    # Windows-1256 maps every byte to a character, so "decodes" proves nothing for binary files;
+    # control characters do: text tables have tabs and line breaks, never NULs or escapes.
+    if "\x00" in text:
+        return True
+    controls = sum(
+        1 for ch in text[:200_000] if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n"
+    )
+    return controls > max(2, len(text[:200_000]) // 1000)
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text[:65536].splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        counts = {d: first.count(d) for d in (",", ";", "\t")}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise _file_error(
+            _("Row %(row)s of the file is malformed (%(error)s).")
+            % {"row": reader.line_num, "error": exc}
+        )
+
+
+def _cell_text(value: Any) -> str:
+    """A workbook cell as the text a person would type (12.0 -> "12", dates as ISO)."""
+    import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _file_error(_("The file is not a valid Excel .xlsx workbook."))
+    if "xl/workbook.xml" not in names:
+        raise _file_error(_("The file is not a valid Excel .xlsx workbook."))
+    if unpacked > XLSX_UNPACK_FACTOR * settings.IMPORT_MAX_BYTES:
+        raise _file_error(_("The workbook is too large once unpacked."))
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                if not workbook.worksheets:
+                    raise _file_error(_("The workbook has no sheet."))
+                sheet = workbook.worksheets[0]
+                for values in sheet.iter_rows(values_only=True):
+                    yield [_cell_text(v) for v in values]
+            finally:
+                workbook.close()
+    except ValidationError:
+        raise
+    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
+        logger.info("Unreadable workbook", exc_info=True)
+        raise _file_error(_("The file is not a valid Excel .xlsx workbook."))
+
+
+def _clean_cell(text: str) -> str:
+    text = text.strip()
+    if text.startswith(_EXPORT_GUARD):
+        text = text[1:]
+    return text
+
+
+def _open_table(data: bytes) -> Table:
+    """Read the header row of `data` and return a `Table` that can walk the data rows."""
+    file_format = _detect_format(data)
+    if file_format == "xlsx":
+        encoding = ""
+
+        def raw_rows() -> Iterator[list[str]]:
+            return _xlsx_rows(data)
+    else:
+        text, encoding = _decode(data)
+        delimiter = _sniff_delimiter(text)
+
+        def raw_rows() -> Iterator[list[str]]:
+            return _csv_rows(text, delimiter)
+
+    first = next(iter(raw_rows()), None)
+    headers = [_clean_cell(h).lstrip("\ufeff") for h in (first or [])]
+    while headers and not headers[-1]:
+        headers.pop()
+    if not any(headers):
+        raise _file_error(_("The first row must hold the column names."))
+    if len(headers) > MAX_COLUMNS:
+        raise _file_error(
+            _("The file has %(count)s columns; at most %(max)s can be imported.")
+            % {"count": len(headers), "max": MAX_COLUMNS}
+        )
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        iterator = raw_rows()
+        next(iterator, None)  # the header row
+        for number, cells in enumerate(iterator, start=2):
+            cells = [_clean_cell(c) for c in cells]
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                yield number, cells
+
+    return Table(file_format=file_format, encoding=encoding, headers=headers, rows=rows)
+
+
+def _count_rows(table: Table) -> int:
+    limit = settings.IMPORT_MAX_ROWS
+    count = 0
+    for _number, _cells in table.rows():
+        count += 1
+        if count > limit:
+            raise _file_error(
+                _("The file has more than %(max)s rows; split it into smaller files.")
+                % {"max": limit}
+            )
+    if not count:
+        raise _file_error(_("The file has no data rows below the header row."))
+    return count
+
+
+def _job_table(job: ImportJob) -> Table:
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError):
+        raise ValidationError(_("The uploaded file is no longer available; upload it again."))
+    return _open_table(data)
+
+
+def import_job_preview(*, job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
+    """The first data rows of the job's file, padded to the header width, for the mapping page."""
+    width = len(job.headers)
+    preview = []
+    try:
+        for number, cells in _job_table(job).rows():
+            preview.append((number, (cells + [""] * width)[:width]))
+            if len(preview) >= limit:
+                break
+    except ValidationError:
+        return []
+    return preview
+
+
+# --- services: create, map, start -------------------------------------------------------------
+
+
+def _require_import_permission(actor) -> None:
+    if actor is None or not actor.has_perm("contacts.import_contact"):
+        raise PermissionDenied(_g("You may not import contacts."))
+
+
+def import_job_create(*, actor, company: Company, uploaded_file) -> ImportJob:
+    """Check an uploaded file (size, format, encoding, header, rows) and keep it as a new job."""
+    _require_import_permission(actor)
+    data = _read_upload(uploaded_file)
+    table = _open_table(data)
+    total = _count_rows(table)
+    original = Path(getattr(uploaded_file, "name", "") or "contacts").name[:255]
+    job = ImportJob(
+        company=company,
+        created_by=actor,
+        original_name=original,
+        file_format=table.file_format,
+        encoding=table.encoding,
+        headers=table.headers,
+        mapping={"columns": guess_mapping(table.headers), "contact_type": None},
+        total_rows=total,
+        status=ImportJob.Status.UPLOADED,
+    )
+    # Stored under an opaque name: the original name is only shown, never used as a path.
+    # Parsing above stays outside any transaction: on SQLite a transaction holds the only write
+    # lock, and reading a large file takes a while.
+    job.file.save(f"{uuid.uuid4().hex}.{table.file_format}", ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def _can_change(job: ImportJob) -> bool:
+    return job.status in {
+        ImportJob.Status.UPLOADED,
+        ImportJob.Status.VALIDATED,
+        ImportJob.Status.FAILED,
+    }
+
+
+@transaction.atomic
+def import_job_set_mapping(
+    *, actor, job: ImportJob, columns: dict[int, str], contact_type: ContactType | None = None
+) -> ImportJob:
+    """Store which column feeds which field; errors are keyed `column_<index>` or `contact_type`."""
+    _require_import_permission(actor)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not _can_change(job):
+        raise ValidationError(_g("This import is running or finished; its mapping is fixed."))
+    errors: dict[str, list[str]] = {}
+    mapping: dict[str, str] = {}
+    first_column: dict[str, int] = {}
+    for column, key in sorted(columns.items()):
+        if not key:
+            continue
+        if not 0 <= column < len(job.headers):
+            raise ValidationError(_g("Unknown column."))
+        target = TARGET_BY_KEY.get(key)
+        if target is None:
+            errors[f"column_{column}"] = [_g("Unknown field.")]
+            continue
+        if key in first_column and not target.multiple:
+            errors[f"column_{column}"] = [
+                _g("“%(field)s” is already fed by column “%(column)s”.")
+                % {"field": target.label, "column": _column_name(job.headers, first_column[key])}
+            ]
+            continue
+        first_column.setdefault(key, column)
+        mapping[str(column)] = key
+    if "name" not in first_column:
+        errors.setdefault(NON_FIELD_ERRORS, []).append(
+            _g("Choose the column that holds the contact's name.")
+        )
+    if contact_type is not None and contact_type.company_id != job.company_id:
+        errors["contact_type"] = [_g("This value belongs to another company.")]
+    elif contact_type is None and "contact_type" not in first_column:
+        errors["contact_type"] = [
+            _g("Choose a contact type for all rows, or a column that holds it.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    job.mapping = {"columns": mapping, "contact_type": contact_type.pk if contact_type else None}
+    job.save(update_fields=["mapping", "updated_at"])
+    return job
+
+
+@transaction.atomic
+def import_job_start(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
+    """Queue a dry run or the import of a mapped job; the task starts after commit."""
+    from .tasks import import_contacts_task
+
+    _require_import_permission(actor)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not _can_change(job):
+        raise ValidationError(_g("This import is already running or finished."))
+    if not job.mapping.get("columns"):
+        raise ValidationError(_g("Map the columns first."))
+    job.status = ImportJob.Status.QUEUED
+    job.dry_run = dry_run
+    job.processed_rows = 0
+    job.created_count = 0
+    job.errors = []
+    job.message = ""
+    job.save()
+    _progress_cache().delete(_progress_key(job.pk))
+    job_id = job.pk
+    transaction.on_commit(lambda: import_contacts_task(job_id, dry_run))
+    return job
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def _progress_key(job_id: int) -> str:
+    return f"tawasul:contacts:import:{job_id}:processed"
+
+
+def _progress_cache():
+    """A cache every web process and every worker on this machine shares.
+
+    The default cache is shared when it is Redis. In the embedded setup it lives in one process's
+    memory, while the page asking for progress and the Huey consumer running the import are
+    different processes; a file-based cache under VAR_DIR is shared by both.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.filebased import FileBasedCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    default = caches["default"]
+    if isinstance(default, (LocMemCache, DummyCache)):
+        location = Path(settings.VAR_DIR) / "cache" / "contacts-import"
+        return FileBasedCache(str(location), {"TIMEOUT": 24 * 3600})
+    return default
+
+
+class _ProgressReporter:
+    """Publishes how many rows an import has processed while its transaction is still open.
+
+    Every row is written in one transaction, so a count saved through the same connection would
+    stay invisible until the end. Two channels carry it instead:
+
+    - the cache (`_progress_cache`), on every database;
+    - on PostgreSQL, a second connection that updates `processed_rows` of the job row in
+      autocommit. The import transaction never touches the job row, so nothing waits; a short
+      lock timeout guards against a caller that locked the row anyway.
+
+    SQLite allows one writer per database and the import holds it, so a second connection would
+    only wait for the lock; there the cache alone carries the count. The second connection is
+    also skipped when the caller already holds a transaction (tests, immediate mode), since no
+    one could see the progress before the caller commits anyway.
+    """
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.cache = _progress_cache()
+        self.side = None
+        if connection.vendor != "sqlite" and not connection.in_atomic_block:
+            try:
+                self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+                if self.side.vendor == "postgresql":
+                    with self.side.cursor() as cursor:
+                        cursor.execute("SET lock_timeout = '2s'")
+            except Exception:
+                logger.warning("Import progress: no second database connection", exc_info=True)
+                self.side = None
+
+    def update(self, processed: int) -> None:
+        try:
+            self.cache.set(_progress_key(self.job_id), processed, 24 * 3600)
+        except Exception:
+            logger.warning("Import progress: cache write failed", exc_info=True)
+        if self.side is not None:
+            table = self.side.ops.quote_name(ImportJob._meta.db_table)
+            try:
+                with self.side.cursor() as cursor:
+                    cursor.execute(
+                        f"UPDATE {table} SET processed_rows = %s WHERE id = %s",  # noqa: S608
+                        [processed, self.job_id],
+                    )
+            except Exception:
+                logger.warning("Import progress: side connection failed", exc_info=True)
+                self.close()
+
+    def close(self) -> None:
+        if self.side is not None:
+            try:
+                self.side.close()
+            finally:
+                self.side = None
+
+
+def import_job_progress(*, job: ImportJob) -> int:
+    """Rows processed so far, read from the job row or the progress cache, whichever is ahead."""
+    processed = job.processed_rows
+    if job.status == ImportJob.Status.RUNNING:
+        try:
+            cached = _progress_cache().get(_progress_key(job.pk))
+        except Exception:
+            cached = None
+        if isinstance(cached, int):
+            processed = max(processed, cached)
+    return min(processed, job.total_rows) if job.total_rows else processed
+
+
+# --- resolving link values ------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    return normalize_name(text)
+
+
+class _Lookup:
+    """Records of one kind of master data found by code or by English or Arabic name."""
+
+    def __init__(self, objects, codes: bool = False) -> None:
+        self.by_key: dict[str, list[Any]] = {}
+        for obj in objects:
+            keys = {_key(obj.name), _key(getattr(obj, "name_ar", "") or "")}
+            if codes and getattr(obj, "code", ""):
+                keys.add(_key(obj.code))
+            for key in keys - {""}:
+                self.by_key.setdefault(key, []).append(obj)
+
+    def find(self, value: str, what: Any) -> Any:
+        matches = self.by_key.get(_key(value), [])
+        if len({m.pk for m in matches}) > 1:
+            raise ValidationError(
+                _g("“%(value)s” matches several %(what)s; use its code or a distinct name.")
+                % {"value": value, "what": what}
+            )
+        if not matches:
+            raise ValidationError(
+                _g(
+                    "No %(what)s is called “%(value)s”. Add it under master data first, or fix the value."
+                )
+                % {"what": what, "value": value}
+            )
+        obj = matches[0]
+        if getattr(obj, "is_active", True) is False:
+            raise ValidationError(
+                _g("“%(value)s” is no longer in use (inactive).") % {"value": value}
+            )
+        return obj
+
+
+class _AreaLookup:
+    """Areas by name, or by a path such as "Riyadh / Olaya" when a name is used twice."""
+
+    def __init__(self, areas) -> None:
+        self.areas = {a.pk: a for a in areas}
+        self.by_key: dict[str, list[Area]] = {}
+        for area in self.areas.values():
+            for key in {_key(area.name), _key(area.name_ar)} - {""}:
+                self.by_key.setdefault(key, []).append(area)
+
+    def _ancestors(self, area: Area) -> list[Area]:
+        chain = []
+        parent_id = area.parent_id
+        while parent_id and parent_id in self.areas and len(chain) < 20:
+            chain.append(self.areas[parent_id])
+            parent_id = self.areas[parent_id].parent_id
+        return chain
+
+    def _matches(self, area: Area, key: str) -> bool:
+        return key in {_key(area.name), _key(area.name_ar)}
+
+    def find(self, value: str) -> Area:
+        parts = [p for p in (_key(s) for s in re.split(r"[/>\\]", value)) if p]
+        candidates = self.by_key.get(parts[-1], []) if parts else []
+        result = []
+        for area in candidates:
+            wanted = list(reversed(parts[:-1]))
+            for ancestor in self._ancestors(area):
+                if wanted and self._matches(ancestor, wanted[0]):
+                    wanted.pop(0)
+            if not wanted:
+                result.append(area)
+        if not result:
+            raise ValidationError(
+                _g(
+                    "No area is called “%(value)s”. Add it under master data first, or fix the value."
+                )
+                % {"value": value}
+            )
+        if len(result) > 1:
+            example = result[0]
+            parent = self.areas.get(example.parent_id)
+            raise ValidationError(
+                _g(
+                    "“%(value)s” matches several areas; write it with its parent, for example “%(example)s”."
+                )
+                % {
+                    "value": value,
+                    "example": f"{parent.name} / {example.name}" if parent else example.name,
+                }
+            )
+        if not result[0].is_active:
+            raise ValidationError(
+                _g("“%(value)s” is no longer in use (inactive).") % {"value": value}
+            )
+        return result[0]
+
+
+def _choice_words(choices, extra: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    words: dict[str, str] = {}
+    for language in ("en", "ar"):
+        with translation.override(language):
+            for value, label in choices:
+                words.setdefault(_key(str(label)), value)
+    for value, synonyms in extra.items():
+        words.setdefault(_key(value), value)
+        for word in synonyms:
+            words.setdefault(_key(word), value)
+    return words
+
+
+KIND_WORDS = {
+    ContactKind.ORGANISATION: (
+        "organization",
+        "company",
+        "business",
+        "org",
+        "منشأة",
+        "منشاه",
+        "شركة",
+        "مؤسسة",
+        "جهة",
+    ),
+    ContactKind.INDIVIDUAL: ("person", "individual", "private", "فرد", "شخص", "أفراد"),
+}
+LIFECYCLE_WORDS = {
+    Lifecycle.TARGET: ("target", "new", "هدف", "مستهدف"),
+    Lifecycle.PROSPECT: ("prospect", "lead", "عميل محتمل", "محتمل"),
+    Lifecycle.CUSTOMER: ("customer", "client", "عميل"),
+    Lifecycle.REJECTED: ("rejected", "lost", "مرفوض"),
+    Lifecycle.RECOVERED: ("recovered", "مسترد", "مستعاد"),
+}
+
+
+class _Resolver:
+    """Everything a row needs from the database, loaded once per run."""
+
+    def __init__(self, company: Company) -> None:
+        self.company = company
+        by_company = {"company": company}
+        self.types = _Lookup(ContactType.objects.filter(**by_company), codes=True)
+        grouped: dict[int, list[ContactCategory]] = {}
+        for category in ContactCategory.objects.filter(**by_company):
+            grouped.setdefault(category.contact_type_id, []).append(category)
+        self.categories: dict[int, _Lookup] = {k: _Lookup(v) for k, v in grouped.items()}
+        self.areas = _AreaLookup(Area.objects.filter(**by_company))
+        self.masters = {
+            "industry": (_Lookup(Industry.objects.filter(**by_company)), _("industry")),
+            "segment": (_Lookup(Segment.objects.filter(**by_company)), _("segment")),
+            "size": (_Lookup(Size.objects.filter(**by_company)), _("size")),
+            "referral_source": (
+                _Lookup(ReferralSource.objects.filter(**by_company)),
+                _("referral source"),
+            ),
+        }
+        self.product_groups = _Lookup(ProductGroup.objects.filter(**by_company))
+        self.branches = _Lookup(Branch.objects.filter(**by_company), codes=True)
+        self.employees: dict[str, list[Employee]] = {}
+        for employee in Employee.objects.filter(**by_company):
+            self.employees.setdefault(employee.code.strip().casefold(), []).append(employee)
+        self.kinds = _choice_words(ContactKind.choices, KIND_WORDS)
+        self.stages = _choice_words(Lifecycle.choices, LIFECYCLE_WORDS)
+        self.region = company.default_country
+
+    def contact_type(self, value: str) -> ContactType:
+        return self.types.find(value, _("contact type"))
+
+    def category(self, value: str, contact_type: ContactType) -> ContactCategory:
+        lookup = self.categories.get(contact_type.pk, _Lookup([]))
+        return lookup.find(value, format_lazy(_("category of “{type}”"), type=contact_type))
+
+    def employee(self, value: str) -> Employee:
+        matches = self.employees.get(value.strip().casefold(), [])
+        if not matches:
+            raise ValidationError(_g("No employee has the code “%(value)s”.") % {"value": value})
+        if not matches[0].is_active:
+            raise ValidationError(
+                _g("Employee “%(value)s” is no longer active.") % {"value": value}
+            )
+        return matches[0]
+
+    def choice(self, words: dict[str, str], value: str) -> str:
+        found = words.get(_key(value))
+        if found is None:
+            raise ValidationError(
+                _g("“%(value)s” is not one of the allowed values.") % {"value": value}
+            )
+        return found
+
+
+# --- one row --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """The cells of one data row, grouped by target, and the problems found so far."""
+
+    number: int
+    values: dict[str, list[tuple[int, str]]]
+    headers: list[str]
+    mapped: dict[str, int]  # target -> its first mapped column, also when the cell is empty
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def get(self, key: str) -> str:
+        return self.values[key][0][1] if key in self.values else ""
+
+    def column_of(self, key: str) -> int | None:
+        return self.values[key][0][0] if key in self.values else self.mapped.get(key)
+
+    def add(self, key: str, message: Any, column: int | None = None, value: str = "") -> None:
+        if column is None:
+            column = self.column_of(key)
+        if column is not None:
+            name = _column_name(self.headers, column)
+            if not value and key in self.values:
+                value = next((v for c, v in self.values[key] if c == column), "")
+        elif key in TARGET_BY_KEY:
+            name = str(TARGET_BY_KEY[key].label)
+        else:
+            name = ""
+        self.errors.append(
+            {
+                "row": self.number,
+                "column": name,
+                "field": key,
+                "message": str(message),
+                "value": value[:200],
+            }
+        )
+
+    def has_error(self, key: str) -> bool:
+        return any(e["field"] == key for e in self.errors)
+
+
+def _column_name(headers: list[str], column: int) -> str:
+    header = headers[column] if column < len(headers) else ""
+    return header or _g("Column %(n)s") % {"n": column + 1}
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in MULTI_VALUE_SPLIT.split(value) if v.strip()]
+
+
+def _clean_email(value: str) -> str:
+    address = value.strip().lower()
+    validate_email(address)
+    return address
+
+
+def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> dict[str, Any]:
+    """The keyword arguments of `contact_create` for one row; problems go to `row.errors`."""
+    data: dict[str, Any] = {}
+    for key in ("code", "name", "name_ar", "tax_number", "notes", "rejection_reason"):
+        if key in row.values:
+            data[key] = row.get(key)
+    website = row.get("website")
+    if website:
+        data["website"] = website if "://" in website else f"https://{website}"
+
+    def resolve(key: str, finder) -> Any:
+        value = row.get(key)
+        if not value:
+            return None
+        try:
+            return finder(value)
+        except ValidationError as exc:
+            for message in _messages(exc):
+                row.add(key, message)
+            return None
+
+    if row.get("kind"):
+        kind = resolve("kind", lambda v: resolver.choice(resolver.kinds, v))
+        if kind:
+            data["kind"] = kind
+    if row.get("lifecycle"):
+        stage = resolve("lifecycle", lambda v: resolver.choice(resolver.stages, v))
+        if stage:
+            data["lifecycle"] = stage
+
+    contact_type = resolve("contact_type", resolver.contact_type)
+    if contact_type is None and not row.get("contact_type"):
+        contact_type = default_type
+        if contact_type is None:
+            row.add("contact_type", _g("Give the contact type."))
+    if contact_type is not None:
+        data["contact_type"] = contact_type
+        category = resolve("category", lambda v: resolver.category(v, contact_type))
+        if category is not None:
+            data["category"] = category
+
+    area = resolve("area", resolver.areas.find)
+    if area is not None:
+        data["area"] = area
+    for key, (lookup, what) in resolver.masters.items():
+        obj = resolve(key, lambda v, lookup=lookup, what=what: lookup.find(v, what))
+        if obj is not None:
+            data[key] = obj
+    branch = resolve("branch", lambda v: resolver.branches.find(v, _("branch")))
+    if branch is not None:
+        data["branch"] = branch
+    for key in ("representative", "coordinator", "manager"):
+        employee = resolve(key, resolver.employee)
+        if employee is not None:
+            data[key] = employee
+
+    kwargs: dict[str, Any] = {"data": data}
+
+    groups = []
+    for column, cell in row.values.get("product_groups", []):
+        for value in _split(cell):
+            try:
+                groups.append(resolver.product_groups.find(value, _("product group")))
+            except ValidationError as exc:
+                row.add("product_groups", exc.messages[0], column, value)
+    if groups:
+        kwargs["product_groups"] = list({g.pk: g for g in groups}.values())
+
+    phones, phone_columns = [], []
+    for column, cell in row.values.get("phone", []):
+        for value in _split(cell):
+            try:
+                phone_to_e164(value, resolver.region)
+            except ValidationError as exc:
+                row.add("phone", exc.messages[0], column, value)
+                continue
+            phones.append({"number": value})
+            phone_columns.append(column)
+    if phones:
+        kwargs["phones"] = phones
+    emails, email_columns = [], []
+    for column, cell in row.values.get("email", []):
+        for value in _split(cell):
+            try:
+                address = _clean_email(value)
+            except ValidationError:
+                row.add(
+                    "email",
+                    _g("“%(value)s” is not an e-mail address.") % {"value": value},
+                    column,
+                    value,
+                )
+                continue
+            emails.append({"address": address})
+            email_columns.append(column)
+    if emails:
+        kwargs["emails"] = emails
+
+    addresses, address_slots = [], []
+    for n in range(1, ADDRESS_SLOTS + 1):
+        prefix = f"address{n}_"
+        if not any(
+            row.get(prefix + f)
+            for f in ("line1", "line2", "city", "area", "postal_code", "latitude", "longitude")
+        ):
+            continue
+        address: dict[str, Any] = {
+            f: row.get(prefix + f) for f in ("line1", "line2", "city", "postal_code")
+        }
+        valid = True
+        if not address["line1"]:
+            row.add(prefix + "line1", _g("An address needs its first line."))
+            valid = False
+        for f, bound in (("latitude", 90), ("longitude", 180)):
+            raw = row.get(prefix + f)
+            if not raw:
+                continue
+            try:
+                number = Decimal(raw.translate(_INDIC_DIGITS).replace(",", "."))
+                address[f] = number.quantize(Decimal("0.000001"))
+            except (InvalidOperation, ValueError):
+                row.add(prefix + f, _g("“%(value)s” is not a number.") % {"value": raw})
+                valid = False
+                continue
+            if not -bound <= number <= bound:
+                row.add(
+                    prefix + f,
+                    _g("Give a value between %(low)s and %(high)s.")
+                    % {"low": -bound, "high": bound},
+                )
+                valid = False
+        if row.get(prefix + "area"):
+            address_area = resolve(prefix + "area", resolver.areas.find)
+            if address_area is not None:
+                address["area"] = address_area
+        if not valid:
+            continue
+        addresses.append(address)
+        address_slots.append(n)
+    if addresses:
+        kwargs["addresses"] = addresses
+
+    persons, person_slots = [], []
+    for n in range(1, PERSON_SLOTS + 1):
+        prefix = f"person{n}_"
+        fields = ("name", "name_ar", "title", "department", "phone", "email")
+        if not any(row.get(prefix + f) for f in fields):
+            continue
+        person: dict[str, Any] = {
+            f: row.get(prefix + f) for f in ("name", "name_ar", "title", "department")
+        }
+        person_phones = []
+        for value in _split(row.get(prefix + "phone")):
+            try:
+                phone_to_e164(value, resolver.region)
+                person_phones.append(value)
+            except ValidationError as exc:
+                row.add(prefix + "phone", exc.messages[0], value=value)
+        person_emails = []
+        for value in _split(row.get(prefix + "email")):
+            try:
+                person_emails.append(_clean_email(value))
+            except ValidationError:
+                row.add(
+                    prefix + "email",
+                    _g("“%(value)s” is not an e-mail address.") % {"value": value},
+                    value=value,
+                )
+        person["phones"] = person_phones
+        person["emails"] = person_emails
+        if not person["name"]:
+            row.add(prefix + "name", _g("A contact person needs a name."))
+            continue
+        if not persons:
+            person["is_primary"] = True
+        persons.append(person)
+        person_slots.append(n)
+    if persons:
+        kwargs["persons"] = persons
+
+    kwargs["_where"] = {
+        "phones": phone_columns,
+        "emails": email_columns,
+        "addresses": address_slots,
+        "persons": person_slots,
+    }
+    return kwargs
+
+
+_INDEXED = re.compile(r"^(phones|emails|addresses|persons)\[(\d+)\](?:\.(phones|emails))?$")
+_PREFIXED = re.compile(r"^(\w+): (.*)$", re.S)
+
+
+def _record_service_errors(row: _Row, exc: ValidationError, where: dict[str, list[int]]) -> None:
+    """Turn the service's error keys (`code`, `persons[1].phones`...) into columns of the row."""
+    if not hasattr(exc, "error_dict"):
+        for message in _messages(exc):
+            row.add("", message)
+        return
+    for key, messages in exc.message_dict.items():
+        match = _INDEXED.match(key)
+        for message in messages:
+            target, column = key, None
+            if key == NON_FIELD_ERRORS:
+                target = ""
+            elif match:
+                kind, index, sub = match.group(1), int(match.group(2)), match.group(3)
+                slots = where.get(kind, [])
+                slot = slots[index] if index < len(slots) else None
+                if kind in {"phones", "emails"}:
+                    target, column = kind[:-1], slot
+                else:
+                    prefix = f"{'address' if kind == 'addresses' else 'person'}{slot or 1}_"
+                    prefixed = _PREFIXED.match(message)
+                    if sub:
+                        target = prefix + sub[:-1]
+                    elif prefixed and prefix + prefixed.group(1) in TARGET_BY_KEY:
+                        target, message = prefix + prefixed.group(1), prefixed.group(2)
+                    else:
+                        target = prefix + ("line1" if kind == "addresses" else "name")
+            elif key == "phone":
+                target = "phone"
+            elif key == "email":
+                target = "email"
+            if target and row.has_error(target):
+                continue  # already explained by the check before the service ran
+            row.add(target, message, column)
+
+
+def _row_values(cells: list[str], columns: dict[int, str]) -> dict[str, list[tuple[int, str]]]:
+    values: dict[str, list[tuple[int, str]]] = {}
+    for column, key in sorted(columns.items()):
+        if column < len(cells) and cells[column]:
+            values.setdefault(key, []).append((column, cells[column]))
+    return values
+
+
+@dataclass
+class _Outcome:
+    errors: list[dict[str, Any]]
+    created: int
+    rows: int
+
+
+def _import_rows(*, job: ImportJob, actor, dry_run: bool, progress: _ProgressReporter) -> _Outcome:
+    table = _job_table(job)
+    headers = job.headers
+    columns = {int(c): k for c, k in (job.mapping.get("columns") or {}).items() if k}
+    mapped: dict[str, int] = {}
+    for column, key in sorted(columns.items()):
+        mapped.setdefault(key, column)
+    default_type = None
+    if job.mapping.get("contact_type"):
+        default_type = ContactType.objects.filter(
+            company=job.company, pk=job.mapping["contact_type"]
+        ).first()
+    resolver = _Resolver(job.company)
+    stand_in_type = default_type or ContactType.objects.filter(company=job.company).first()
+    limit = settings.IMPORT_MAX_ROWS
+    errors: list[dict[str, Any]] = []
+    codes: dict[str, int] = {}
+    created = 0
+    processed = 0
+    with transaction.atomic():
+        for number, cells in table.rows():
+            processed += 1
+            if processed > limit:
+                raise ValidationError(
+                    _g("The file has more than %(max)s rows; split it into smaller files.")
+                    % {"max": limit}
+                )
+            row = _Row(
+                number=number, values=_row_values(cells, columns), headers=headers, mapped=mapped
+            )
+            if len(cells) > len(headers):
+                row.add(
+                    "",
+                    _g(
+                        "This row has %(cells)s cells but the header row has %(columns)s; check for a stray separator or an unclosed quote."
+                    )
+                    % {"cells": len(cells), "columns": len(headers)},
+                )
+                errors.extend(row.errors)
+            else:
+                code = row.get("code")
+                if code:
+                    if code in codes:
+                        row.add(
+                            "code",
+                            _g("This code is already used in row %(row)s of this file.")
+                            % {"row": codes[code]},
+                        )
+                    else:
+                        codes[code] = number
+                kwargs = _build(row, resolver, default_type)
+                where = kwargs.pop("_where")
+                if "contact_type" not in kwargs["data"] and stand_in_type is not None:
+                    # The row already has its type error; a stand-in type lets the service
+                    # report the row's other problems too (the row is rolled back anyway).
+                    kwargs["data"]["contact_type"] = stand_in_type
+                savepoint = transaction.savepoint()
+                try:
+                    if "contact_type" not in kwargs["data"]:
+                        raise ValidationError({})  # no type in the company: nothing to check
+                    contact_create(actor=actor, company=job.company, **kwargs)
+                except (ValidationError, PermissionDenied, IntegrityError, DataError) as exc:
+                    transaction.savepoint_rollback(savepoint)
+                    if isinstance(exc, ValidationError):
+                        _record_service_errors(row, exc, where)
+                    elif isinstance(exc, PermissionDenied):
+                        row.add("", str(exc) or _g("You may not add this contact."))
+                    else:
+                        row.add("", _g("The database refused this row: %(error)s") % {"error": exc})
+                except Exception:
+                    # A fault in the code, not in the file: report the row and keep going; the
+                    # row's problem alone makes the whole import roll back.
+                    transaction.savepoint_rollback(savepoint)
+                    logger.exception("Contact import %s: row %s failed", job.pk, number)
+                    row.add("", _g("This row could not be checked because of an unexpected error."))
+                else:
+                    if row.errors:
+                        transaction.savepoint_rollback(savepoint)
+                    else:
+                        transaction.savepoint_commit(savepoint)
+                        created += 1
+                errors.extend(row.errors)
+            if processed % PROGRESS_EVERY == 0:
+                progress.update(processed)
+        # All or nothing: any problem, or a dry run, undoes every row written above.
+        if errors or dry_run:
+            transaction.set_rollback(True)
+    return _Outcome(errors=errors, created=0 if (errors or dry_run) else created, rows=processed)
+
+
+def error_counts(errors: list[dict[str, Any]]) -> tuple[int, int]:
+    """How many problems a report lists, and in how many rows."""
+    return len(errors), len({e["row"] for e in errors})
+
+
+def _summary(outcome: _Outcome, dry_run: bool) -> tuple[str, str]:
+    if outcome.errors:
+        problems, rows = error_counts(outcome.errors)
+        status = ImportJob.Status.VALIDATED if dry_run else ImportJob.Status.FAILED
+        text = _g("Nothing was imported: %(problems)s in %(rows)s.") % {
+            "problems": ngettext("%(n)s problem", "%(n)s problems", problems) % {"n": problems},
+            "rows": ngettext("%(n)s row", "%(n)s rows", rows) % {"n": rows},
+        }
+        return status, text
+    if dry_run:
+        return ImportJob.Status.VALIDATED, ngettext(
+            "Check passed: the %(count)s row can be imported. Nothing was written yet.",
+            "Check passed: all %(count)s rows can be imported. Nothing was written yet.",
+            outcome.rows,
+        ) % {"count": outcome.rows}
+    return ImportJob.Status.IMPORTED, ngettext(
+        "Imported %(count)s contact.", "Imported %(count)s contacts.", outcome.created
+    ) % {"count": outcome.created}
+
+
+def _actor_language(actor) -> str:
+    from tawasul.core.models import UserPreference
+
+    preferred = UserPreference.objects.filter(user=actor).values_list("language", flat=True)
+    return preferred.first() or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
+    """Check (dry run) or import every row of a queued job; all rows are written or none.
+
+    Safe to call twice: only a queued job is claimed, so a retried task does nothing.
+    """
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING,
+        dry_run=dry_run,
+        processed_rows=0,
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("company", "created_by").get(pk=job_id)
+    actor = job.created_by
+    with translation.override(_actor_language(actor)):
+        progress = _ProgressReporter(job.pk)
+        try:
+            if not actor.has_perm("contacts.add_contact"):
+                raise ValidationError(_g("You may not add contacts, so nothing can be imported."))
+            outcome = _import_rows(job=job, actor=actor, dry_run=dry_run, progress=progress)
+        except ValidationError as exc:
+            job.status = ImportJob.Status.FAILED
+            job.errors = []
+            job.created_count = 0
+            job.message = " ".join(_messages(exc))[:500]
+        except Exception:
+            logger.exception("Contact import %s stopped", job.pk)
+            job.status = ImportJob.Status.FAILED
+            job.errors = []
+            job.created_count = 0
+            job.message = _g(
+                "The import stopped because of an unexpected error. Nothing was imported."
+            )
+        else:
+            job.status, job.message = _summary(outcome, dry_run)
+            job.errors = outcome.errors
+            job.created_count = outcome.created
+            job.processed_rows = outcome.rows
+        finally:
+            progress.close()
+    if job.status != ImportJob.Status.IMPORTED:
+        job.processed_rows = max(job.processed_rows, import_job_progress(job=job))
+    job.save(
+        update_fields=[
+            "status",
+            "message",
+            "errors",
+            "created_count",
+            "processed_rows",
+            "updated_at",
+        ]
+    )
+    _progress_cache().delete(_progress_key(job.pk))
+    if job.status == ImportJob.Status.IMPORTED and job.file:
+        # The rows now live in the contacts; keep no second copy of personal data around.
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+    return job
+
+
+# --- files we hand out -------------------------------------------------------------------------
+
+
+SAMPLE_COLUMNS = [
+    "code",
+    "name",
+    "name_ar",
+    "kind",
+    "contact_type",
+    "category",
+    "area",
+    "industry",
+    "product_groups",
+    "representative",
+    "lifecycle",
+    "phone",
+    "email",
+    "website",
+    "tax_number",
+    "address1_line1",
+    "address1_city",
+    "address1_latitude",
+    "address1_longitude",
+    "person1_name",
+    "person1_title",
+    "person1_phone",
+    "person1_email",
+    "person2_name",
+    "person2_phone",
+    "notes",
+]
+
+
+def import_sample_rows(*, company: Company | None) -> tuple[list[str], list[list[str]]]:
+    """Header and two example rows for the sample CSV, using the company's own master data."""
+
+    def first(model, attr: str = "name") -> str:
+        if company is None:
+            return ""
+        obj = model.objects.filter(company=company, is_active=True).order_by("pk").first()
+        return getattr(obj, attr, "") if obj else ""
+
+    contact_type = first(ContactType, "code") or "customer"
+    area, industry = first(Area), first(Industry)
+    group = first(ProductGroup)
+    header = [str(TARGET_BY_KEY[k].label) for k in SAMPLE_COLUMNS]
+    example = {
+        "code": "C-9001",
+        "name": "Al Noor Trading",
+        "name_ar": "النور للتجارة",
+        "kind": str(ContactKind.ORGANISATION.label),
+        "contact_type": contact_type,
+        "area": area,
+        "industry": industry,
+        "product_groups": group,
+        "lifecycle": str(Lifecycle.PROSPECT.label),
+        "phone": "0112345678",
+        "email": "info@alnoor.example",
+        "website": "alnoor.example",
+        "tax_number": "300000000000003",
+        "address1_line1": "King Fahd Road",
+        "address1_city": "Riyadh",
+        "address1_latitude": "24.7136",
+        "address1_longitude": "46.6753",
+        "person1_name": "Omar Saleh",
+        "person1_title": "Buyer",
+        "person1_phone": "0501234567",
+        "person1_email": "omar@alnoor.example",
+        "person2_name": "Huda Ali",
+        "person2_phone": "0551234567",
+        "notes": "",
+    }
+    second = {
+        "code": "C-9002",
+        "name": "Sara Ahmed",
+        "name_ar": "سارة أحمد",
+        "kind": str(ContactKind.INDIVIDUAL.label),
+        "contact_type": contact_type,
+        "area": area,
+        "lifecycle": str(Lifecycle.TARGET.label),
+        "phone": "0509876543; 0112233445",
+        "email": "sara@example.com",
+        "address1_line1": "Olaya Street",
+        "address1_city": "Riyadh",
+    }
+    return header, [[row.get(k, "") for k in SAMPLE_COLUMNS] for row in (example, second)]
+
+
+STALE_AFTER = timedelta(hours=2)
+
+
+def import_job_fail_stale(*, now=None) -> int:
+    """Mark jobs left running by a worker that died as failed (their transaction rolled back)."""
+    now = now or timezone.now()
+    return ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, updated_at__lt=now - STALE_AFTER
+    ).update(
+        status=ImportJob.Status.FAILED,
+        message=_g("The import stopped before it finished. Nothing was imported; run it again."),
+        updated_at=now,
+    )
