@@ -1,7 +1,19 @@
 from django.urls import path
 
-from . import masterdata_views
+from . import masterdata_views as views
 
 urlpatterns = [
-    path("", masterdata_views.MasterDataIndexView.as_view(), name="masterdata_index"),
+    path("", views.MasterDataIndexView.as_view(), name="masterdata_index"),
+    path("<slug:kind>/", views.MasterDataListView.as_view(), name="masterdata_list"),
+    path("<slug:kind>/new/", views.MasterDataFormView.as_view(), name="masterdata_create"),
+    path(
+        "<slug:kind>/<int:pk>/edit/",
+        views.MasterDataFormView.as_view(),
+        name="masterdata_update",
+    ),
+    path(
+        "<slug:kind>/<int:pk>/active/",
+        views.MasterDataActiveView.as_view(),
+        name="masterdata_active",
+    ),
 ]

@@ -534,6 +534,11 @@ def masterdata_save(*, actor, model, instance=None, **fields):
     obj = instance or model()
     for name, value in fields.items():
         setattr(obj, name, value)
+    from .models import ContactCategory
+
+    if isinstance(obj, ContactCategory) and obj.contact_type_id:
+        if obj.contact_type.company_id != obj.company_id:
+            raise ValidationError({"contact_type": _("This type belongs to another company.")})
     if isinstance(obj, Area):
         if obj.parent_id and obj.parent.company_id != obj.company_id:
             raise ValidationError({"parent": _("This area belongs to another company.")})

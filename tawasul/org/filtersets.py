@@ -1,6 +1,8 @@
 """One FilterSet per model, shared by list pages, the API and exports."""
 
 import django_filters as filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.search import search_terms
 
@@ -8,16 +10,25 @@ from .choices import DepartmentKind, JobRoleCode
 from .models import Branch, Company, Department, Employee
 
 
+def _scoped(model):
+    """Choices for a link filter: only what the requesting user may view."""
+
+    def queryset(request):
+        return model.objects.restrict(getattr(request, "user", None), "view")
+
+    return queryset
+
+
 class NameSearchMixin(filters.FilterSet):
-    search = filters.CharFilter(method="filter_search", label="Search")
+    search = filters.CharFilter(method="filter_search", label=_("Search"))
+    search_fields: tuple[str, ...] = ("name", "name_ar", "code")
 
     def filter_search(self, queryset, name, value):
-        from django.db.models import Q
-
         for word in search_terms(value).split():
-            queryset = queryset.filter(
-                Q(name__icontains=word) | Q(name_ar__icontains=word) | Q(code__icontains=word)
-            )
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(condition)
         return queryset
 
 
@@ -28,13 +39,20 @@ class CompanyFilterSet(NameSearchMixin):
 
 
 class BranchFilterSet(NameSearchMixin):
+    company = filters.ModelChoiceFilter(queryset=_scoped(Company), label=_("Company"))
+    is_active = filters.BooleanFilter(label=_("Active"))
+
     class Meta:
         model = Branch
         fields = ["company", "code", "is_active"]
 
 
 class DepartmentFilterSet(NameSearchMixin):
-    kind = filters.MultipleChoiceFilter(choices=DepartmentKind.choices)
+    company = filters.ModelChoiceFilter(queryset=_scoped(Company), label=_("Company"))
+    branch = filters.ModelChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
+    kind = filters.MultipleChoiceFilter(choices=DepartmentKind.choices, label=_("Kind"))
+    is_active = filters.BooleanFilter(label=_("Active"))
+    search_fields = ("name", "name_ar")  # departments have no code
 
     class Meta:
         model = Department
@@ -42,14 +60,30 @@ class DepartmentFilterSet(NameSearchMixin):
 
 
 class EmployeeFilterSet(NameSearchMixin):
+    company = filters.ModelChoiceFilter(queryset=_scoped(Company), label=_("Company"))
+    branch = filters.ModelChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
+    department = filters.ModelChoiceFilter(queryset=_scoped(Department), label=_("Department"))
+    reports_to = filters.ModelChoiceFilter(queryset=_scoped(Employee), label=_("Reports to"))
     role = filters.MultipleChoiceFilter(
-        field_name="roles__code", choices=JobRoleCode.choices, distinct=True, label="Job role"
+        choices=JobRoleCode.choices, method="filter_role", label=_("Job role")
     )
-    subordinates_of = filters.NumberFilter(method="filter_subordinates_of")
+    is_active = filters.BooleanFilter(label=_("Active"))
+    subordinates_of = filters.NumberFilter(
+        method="filter_subordinates_of", label=_("Subordinates of")
+    )
 
     class Meta:
         model = Employee
         fields = ["company", "branch", "department", "reports_to", "is_active", "code"]
+
+    def filter_role(self, queryset, name, value):
+        if not value:
+            return queryset
+        # A subquery on the key: no join fan-out, so no DISTINCT on the page query.
+        through = Employee.roles.through
+        return queryset.filter(
+            pk__in=through.objects.filter(jobrole__code__in=value).values("employee_id")
+        )
 
     def filter_subordinates_of(self, queryset, name, value):
         manager = Employee.objects.filter(pk=value).only("path").first()

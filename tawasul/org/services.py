@@ -76,6 +76,16 @@ def employee_save(
     old_path = employee.path if employee.pk else None
     _apply(employee, fields)
     _check_employee(employee)
+    if employee.phone:
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(employee.phone, employee.company.default_country)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError({"phone": _("Enter a valid phone number.")})
+        employee.phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     employee.full_clean(exclude=["path", "depth"])
     employee.save()
     parent_path = employee.reports_to.path if employee.reports_to_id else "/"

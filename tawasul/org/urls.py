@@ -6,4 +6,21 @@ app_name = "org"
 urlpatterns = [
     path("", views.OrgOverviewView.as_view(), name="overview"),
     path("chart/", views.OrgChartView.as_view(), name="chart"),
+    path("companies/", views.CompanyListView.as_view(), name="company_list"),
+    path("companies/new/", views.CompanyFormView.as_view(), name="company_create"),
+    path("companies/<int:pk>/edit/", views.CompanyFormView.as_view(), name="company_update"),
+    path("branches/", views.BranchListView.as_view(), name="branch_list"),
+    path("branches/new/", views.BranchFormView.as_view(), name="branch_create"),
+    path("branches/<int:pk>/edit/", views.BranchFormView.as_view(), name="branch_update"),
+    path("departments/", views.DepartmentListView.as_view(), name="department_list"),
+    path("departments/new/", views.DepartmentFormView.as_view(), name="department_create"),
+    path(
+        "departments/<int:pk>/edit/",
+        views.DepartmentFormView.as_view(),
+        name="department_update",
+    ),
+    path("employees/", views.EmployeeListView.as_view(), name="employee_list"),
+    path("employees/new/", views.EmployeeFormView.as_view(), name="employee_create"),
+    path("employees/<int:pk>/", views.EmployeeDetailView.as_view(), name="employee_detail"),
+    path("employees/<int:pk>/edit/", views.EmployeeFormView.as_view(), name="employee_update"),
 ]

@@ -10,6 +10,8 @@ register = template.Library()
 def bs(field):
     """Render a bound field with Bootstrap classes, marked invalid when it has errors."""
     widget = field.field.widget
+    if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+        return field.as_widget()  # a list of inputs; the template lays them out
     if isinstance(widget, (forms.CheckboxInput,)):
         css = "form-check-input"
     elif isinstance(widget, (forms.Select, forms.SelectMultiple)) and not getattr(
@@ -50,3 +52,9 @@ def query_without(context, key, value=None):
         remaining = [v for v in params.getlist(key) if v != str(value)]
         params.setlist(key, remaining)
     return "?" + urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.filter
+def is_single_checkbox(field) -> bool:
+    widget = field.field.widget
+    return isinstance(widget, forms.CheckboxInput)

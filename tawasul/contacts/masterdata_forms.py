@@ -1,0 +1,168 @@
+"""Forms for link-field master data; dropdowns read through the access entry point."""
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tawasul.access.querysets import user_company_id
+
+from .choices import AREA_LEVEL_ORDER
+from .models import Area, ContactCategory, ContactType, ReferralSource
+
+
+class MasterDataForm(forms.ModelForm):
+    """Name, Arabic name and the active switch, plus whatever a kind adds.
+
+    `duplicate_scope` names the fields within which a name must be unique (besides the
+    company), so that two "Retail" segments do not confuse the people who pick them.
+    """
+
+    duplicate_scope: tuple[str, ...] = ()
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if "name_ar" in self.fields:
+            self.fields["name_ar"].widget.attrs.update(dir="rtl", lang="ar")
+        if "is_active" in self.fields:
+            self.fields["is_active"].help_text = _(
+                "Inactive values stay on the records that use them but are no longer offered."
+            )
+
+    @property
+    def company_id(self) -> int | None:
+        if self.instance.pk:
+            return self.instance.company_id
+        return user_company_id(self.user)
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        if name and self.company_id is not None:
+            scope = {}
+            for field in self.duplicate_scope:
+                if field not in cleaned:
+                    return cleaned  # that field has its own error already
+                scope[field] = cleaned[field]
+            model = self._meta.model
+            clash = (
+                model.objects.restrict(self.user, "view")
+                .filter(company_id=self.company_id, name__iexact=name.strip(), **scope)
+                .exclude(pk=self.instance.pk)
+            )
+            if clash.exists():
+                self.add_error(
+                    "name",
+                    gettext("A %(kind)s with this name already exists.")
+                    % {"kind": model._meta.verbose_name},
+                )
+        return cleaned
+
+
+def masterdata_form_class(model, fields: list[str]) -> type[MasterDataForm]:
+    """A plain form for a kind that needs nothing beyond its own fields."""
+    meta = type("Meta", (), {"model": model, "fields": fields})
+    return type(f"{model.__name__}Form", (MasterDataForm,), {"Meta": meta})
+
+
+class AreaParentField(forms.ModelChoiceField):
+    """The parent picker shows the tree by indenting each area by its depth."""
+
+    def label_from_instance(self, obj):
+        depth = max(obj.path.count("/") - 2, 0)
+        return f"{'— ' * depth}{obj}"
+
+
+class AreaForm(MasterDataForm):
+    duplicate_scope = ("parent",)
+
+    parent = AreaParentField(
+        queryset=Area.objects.none(),
+        required=False,
+        label=_("Parent area"),
+        help_text=_("Leave empty for a country or another top-level area."),
+        error_messages={
+            "invalid_choice": _(
+                "Choose another parent: an area cannot sit inside itself or one of its own "
+                "sub-areas."
+            )
+        },
+    )
+
+    class Meta:
+        model = Area
+        fields = ["parent", "level", "name", "name_ar", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        parents = Area.objects.restrict(self.user, "view").order_by("path")
+        if self.instance.pk:
+            parents = parents.filter(company_id=self.instance.company_id).exclude(
+                path__startswith=self.instance.path
+            )
+        self.fields["parent"].queryset = parents
+
+    def clean(self):
+        cleaned = super().clean()
+        parent, level = cleaned.get("parent"), cleaned.get("level")
+        if parent is not None and level:
+            order = [str(lv) for lv in AREA_LEVEL_ORDER]
+            if level in order and parent.level in order:
+                if order.index(level) <= order.index(parent.level):
+                    self.add_error(
+                        "level",
+                        gettext("An area inside a %(parent)s must be a smaller kind of place.")
+                        % {"parent": parent.get_level_display().lower()},
+                    )
+        return cleaned
+
+
+class ContactTypeForm(MasterDataForm):
+    class Meta:
+        model = ContactType
+        fields = ["code", "name", "name_ar", "is_active"]
+        help_texts = {
+            "code": _("A short identifier (letters, digits, hyphens) used by imports and the API."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.is_system:
+            # Built-in types are referred to by their code; renaming it would break them.
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _("The code of a built-in type cannot change.")
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if self.instance.pk and self.instance.is_system:
+            return self.instance.code
+        if (
+            self.company_id is not None
+            and ContactType.objects.restrict(self.user, "view")
+            .filter(company_id=self.company_id, code__iexact=code)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(gettext("A contact type with this code already exists."))
+        return code
+
+
+class ContactCategoryForm(MasterDataForm):
+    duplicate_scope = ("contact_type",)
+
+    class Meta:
+        model = ContactCategory
+        fields = ["contact_type", "name", "name_ar", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = ContactType.objects.restrict(self.user, "view").order_by("name")
+        if self.instance.pk:
+            types = types.filter(company_id=self.instance.company_id)
+        self.fields["contact_type"].queryset = types
+
+
+class ReferralSourceForm(MasterDataForm):
+    class Meta:
+        model = ReferralSource
+        fields = ["name", "name_ar", "kind", "is_active"]
