@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContactKind(models.TextChoices):
@@ -40,14 +41,14 @@ class AddressKind(models.TextChoices):
     BILLING = "billing", _("Billing")
     SHIPPING = "shipping", _("Shipping")
     SITE = "site", _("Site")
-    HOME = "home", _("Home")
+    HOME = "home", pgettext_lazy("address or phone kind", "Home")
     OTHER = "other", _("Other")
 
 
 class PhoneKind(models.TextChoices):
     MOBILE = "mobile", _("Mobile")
     WORK = "work", _("Work")
-    HOME = "home", _("Home")
+    HOME = "home", pgettext_lazy("address or phone kind", "Home")
     FAX = "fax", _("Fax")
     WHATSAPP = "whatsapp", _("WhatsApp")
     OTHER = "other", _("Other")

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -38,10 +39,10 @@ from .models import Area, Contact
 PAGE_SIZE = 25
 COMMISSION = "contacts.dealerprofile.commission_rate"
 SORTS = {
-    "name": _("Name"),
-    "code": _("Code"),
-    "created_at": _("Created"),
-    "updated_at": _("Updated"),
+    "name": gettext_lazy("Name"),
+    "code": gettext_lazy("Code"),
+    "created_at": gettext_lazy("Created"),
+    "updated_at": gettext_lazy("Updated"),
 }
 LIST_VIEW_KEY = "contacts"
 
@@ -69,7 +70,7 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
 
     permission_required = "contacts.view_contact"
     template_name = "contacts/contact_list.html"
-    title = _("Contacts")
+    title = gettext_lazy("Contacts")
     list_key = LIST_VIEW_KEY
 
     def base_queryset(self):
@@ -126,7 +127,7 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
 class DealerListView(ContactListView):
     """Dealers and agents, with their terms."""
 
-    title = _("Dealers & agents")
+    title = gettext_lazy("Dealers & agents")
     list_key = "dealers"
 
     def base_queryset(self):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ NAVIGATION = [
         ],
     ),
     (
-        _("Field"),
+        pgettext_lazy("module", "Field"),
         [
             NavItem(_("Calls & visits"), "geo-alt"),
             NavItem(_("Sale agreements"), "file-earmark-check"),
