@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tawasul.access",
     "tawasul.contacts",
     "tawasul.portal",
+    "tawasul.demo",
 ]
 
 MIDDLEWARE = [

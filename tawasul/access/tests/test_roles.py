@@ -1,0 +1,124 @@
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from tawasul.access.default_rules import ensure_default_rules
+from tawasul.access.roles import (
+    ADMINISTRATOR,
+    PORTAL_ROLES,
+    REPRESENTATIVE,
+    ROLE_LABELS,
+    SALES_MANAGER,
+    ensure_default_roles,
+    role_label,
+)
+from tawasul.contacts.models import Contact
+from tawasul.contacts.tests.factories import make_contact
+from tawasul.org.tests.factories import EmployeeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _member(company, role: str, username: str):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=role))
+    EmployeeFactory(company=company, user=user, code=username[:20])
+    return type(user).objects.get(pk=user.pk)  # fresh object: no cached permissions
+
+
+def _codes(group: Group) -> set[int]:
+    return set(group.permissions.values_list("pk", flat=True))
+
+
+def test_creates_every_role_and_is_idempotent():
+    first = ensure_default_roles()
+    assert set(first) == set(ROLE_LABELS)
+    before = {name: _codes(group) for name, group in first.items()}
+    group_count = Group.objects.count()
+
+    second = ensure_default_roles()
+    assert Group.objects.count() == group_count
+    assert {name: group.pk for name, group in second.items()} == {
+        name: group.pk for name, group in first.items()
+    }
+    assert {name: _codes(group) for name, group in second.items()} == before
+
+
+def test_rerun_restores_a_changed_role():
+    groups = ensure_default_roles()
+    rep = groups[REPRESENTATIVE]
+    rep.permissions.add(Permission.objects.get(codename="delete_contact"))
+    ensure_default_roles()
+    assert not rep.permissions.filter(codename="delete_contact").exists()
+
+
+def test_representative_views_and_adds_contacts_but_does_not_delete(company, customer_type):
+    ensure_default_roles()
+    user = _member(company, REPRESENTATIVE, "rep.one")
+    assert user.has_perm("contacts.view_contact")
+    assert user.has_perm("contacts.add_contact")
+    assert user.has_perm("contacts.change_contact")
+    assert user.has_perm("contacts.view_area")
+    assert user.has_perm("org.view_employee")
+    assert not user.has_perm("contacts.delete_contact")
+    assert not user.has_perm("contacts.export_contact")
+    assert not user.has_perm("contacts.assign_contact")
+
+    # With the default record rules, a representative works on the contacts assigned to them.
+    ensure_default_rules(company)
+    contact = make_contact(
+        company=company,
+        contact_type=customer_type,
+        name="Mine",
+        actor=user,
+        representative=user.employee,
+    )
+    other = make_contact(company=company, contact_type=customer_type, name="Not mine")
+    visible = Contact.objects.restrict(user, "view")
+    assert list(visible.filter(pk__in=[contact.pk, other.pk])) == [contact]
+    assert not Contact.objects.restrict(user, "delete").exists()
+
+
+def test_sales_manager_exports_assigns_and_imports(company):
+    ensure_default_roles()
+    user = _member(company, SALES_MANAGER, "manager.one")
+    for perm in (
+        "export_contact",
+        "assign_contact",
+        "import_contact",
+        "view_commission",
+        "add_contactcategory",
+    ):
+        assert user.has_perm(f"contacts.{perm}"), perm
+    assert not user.has_perm("contacts.delete_contact")
+    assert not user.has_perm("contacts.add_contacttype")
+
+
+def test_administrator_holds_everything_of_the_crm_apps(company):
+    groups = ensure_default_roles()
+    expected = Permission.objects.filter(
+        Q(content_type__app_label__in=["core", "org", "access", "contacts"])
+        | Q(content_type__app_label="auth", content_type__model__in=["user", "group"])
+    )
+    held = groups[ADMINISTRATOR].permissions.all()
+    assert set(expected.values_list("pk", flat=True)) <= set(held.values_list("pk", flat=True))
+
+    user = _member(company, ADMINISTRATOR, "admin.one")
+    assert not user.is_superuser
+    for perm in ("delete_contact", "export_contact", "change_employee", "add_area"):
+        assert user.has_perm(f"contacts.{perm}") or user.has_perm(f"org.{perm}"), perm
+    assert user.has_perm("auth.change_user") and user.has_perm("auth.add_group")
+
+
+def test_portal_roles_have_no_staff_permissions():
+    groups = ensure_default_roles()
+    for name in PORTAL_ROLES:
+        assert not groups[name].permissions.exists()
+
+
+def test_labels_are_translated():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert role_label(SALES_MANAGER) == "Sales manager"
+    assert role_label("Custom group") == "Custom group"
