@@ -19,3 +19,15 @@ class AccessConfig(AppConfig):
         m2m_changed.connect(
             bump_generation, sender=get_user_model().groups.through, dispatch_uid="bump-groups"
         )
+        from django.db.models.signals import post_migrate
+
+        from . import handlers  # noqa: F401  (domain-event handlers)
+
+        post_migrate.connect(_default_roles, sender=self, dispatch_uid="access-default-roles")
+
+
+def _default_roles(sender, using="default", **kwargs):
+    """Every installation has the default roles from its first migrate on."""
+    from .roles import ensure_default_roles
+
+    ensure_default_roles(reset=False)

@@ -5,7 +5,7 @@ records through `restrict`. It answers, in order:
 1. nobody signed in, or an inactive account: nothing;
 2. a portal account: only the records about its own contact (for governed models that
    declare a portal path), and nothing else, ever;
-3. a superuser: everything;
+3. a superuser: everything (of their own company, when they work for one);
 4. no model permission for the action (`<app>.<action>_<model>`): nothing;
 5. everything else is confined to the user's company, and for governed models to the union of
    the record rules that reach the user (deny by default: no rule, no row).
@@ -66,12 +66,17 @@ class RestrictedQuerySet(models.QuerySet):
         account = portal_account(user)
         if account is not None:
             return self._restrict_portal(user, account, action)
+        company_path = getattr(self.model, "access_company_path", DEFAULT_COMPANY_PATH)
         if user.is_superuser:
-            return self
+            # A superuser who works for a company sees that company's records (which also lets
+            # lists use the (company, sort, id) indexes); one without an employee sees all.
+            company_id = user_company_id(user)
+            if company_path is None or company_id is None:
+                return self
+            return self.filter(**{company_path: company_id})
         if not user.has_perm(action_permission(self.model, action)):
             return self.none()
         queryset = self
-        company_path = getattr(self.model, "access_company_path", DEFAULT_COMPANY_PATH)
         if company_path is not None:
             company_id = user_company_id(user)
             if company_id is None:

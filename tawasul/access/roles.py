@@ -162,13 +162,20 @@ def _resolve(codes: set[str]) -> dict[str, Permission]:
 
 
 @transaction.atomic
-def ensure_default_roles() -> dict[str, Group]:
-    """Create the default role groups, or bring their permissions back to the definition."""
+def ensure_default_roles(*, reset: bool = True) -> dict[str, Group]:
+    """Create the default role groups, or bring their permissions back to the definition.
+
+    With `reset=False` (every migrate) only missing roles are created, so an administrator's
+    changes to a default role survive upgrades.
+    """
     wanted = {code for codes in ROLE_PERMISSIONS.values() for code in codes}
     permissions = _resolve(wanted)
     groups: dict[str, Group] = {}
     for name in ROLE_LABELS:
-        group, _created = Group.objects.get_or_create(name=name)
+        group, created = Group.objects.get_or_create(name=name)
+        if not created and not reset:
+            groups[name] = group
+            continue
         if name == ADMINISTRATOR:
             group.permissions.set(_administrator_permissions())
         else:

@@ -48,13 +48,13 @@ class ContactFilterSet(filters.FilterSet):
         ),
     )
     contact_type = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(ContactType), label=_("Type"), widget=SearchableSelectMultiple()
+        distinct=False, queryset=_scoped(ContactType), label=_("Type"), widget=SearchableSelectMultiple()
     )
     lifecycle = filters.MultipleChoiceFilter(
-        choices=Lifecycle.choices, label=_("Lifecycle"), widget=SearchableSelectMultiple()
+        distinct=False, choices=Lifecycle.choices, label=_("Lifecycle"), widget=SearchableSelectMultiple()
     )
     category = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(ContactCategory), label=_("Category"), widget=SearchableSelectMultiple()
+        distinct=False, queryset=_scoped(ContactCategory), label=_("Category"), widget=SearchableSelectMultiple()
     )
     kind = filters.ChoiceFilter(choices=ContactKind.choices, label=_("Organisation or individual"))
     area = filters.ModelChoiceFilter(
@@ -62,35 +62,35 @@ class ContactFilterSet(filters.FilterSet):
         widget=RemoteSelect(_ac("area")),
     )
     industry = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Industry), label=_("Industry"), widget=SearchableSelectMultiple()
+        distinct=False, queryset=_scoped(Industry), label=_("Industry"), widget=SearchableSelectMultiple()
     )
     segment = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Segment), label=_("Segment"), widget=SearchableSelectMultiple()
+        distinct=False, queryset=_scoped(Segment), label=_("Segment"), widget=SearchableSelectMultiple()
     )
     size = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Size), label=_("Size"), widget=SearchableSelectMultiple()
+        distinct=False, queryset=_scoped(Size), label=_("Size"), widget=SearchableSelectMultiple()
     )
     product_group = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(ProductGroup), method="filter_product_group", label=_("Product group"),
+        distinct=False, queryset=_scoped(ProductGroup), method="filter_product_group", label=_("Product group"),
         widget=SearchableSelectMultiple(),
     )
     referral_source = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(ReferralSource), label=_("Referral source"),
+        distinct=False, queryset=_scoped(ReferralSource), label=_("Referral source"),
         widget=SearchableSelectMultiple(),
     )
     branch = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Branch), label=_("Branch"), widget=SearchableSelectMultiple()
+        distinct=False, queryset=_scoped(Branch), label=_("Branch"), widget=SearchableSelectMultiple()
     )
     representative = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Employee), label=_("Representative"),
+        distinct=False, queryset=_scoped(Employee), label=_("Representative"),
         widget=RemoteSelectMultiple(_ac("employee")),
     )
     coordinator = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Employee), label=_("Coordinator"),
+        distinct=False, queryset=_scoped(Employee), label=_("Coordinator"),
         widget=RemoteSelectMultiple(_ac("employee")),
     )
     manager = filters.ModelMultipleChoiceFilter(
-        queryset=_scoped(Employee), label=_("Manager"),
+        distinct=False, queryset=_scoped(Employee), label=_("Manager"),
         widget=RemoteSelectMultiple(_ac("employee")),
     )
     dealer = filters.ModelChoiceFilter(

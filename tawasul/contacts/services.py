@@ -269,6 +269,7 @@ def _save_dealer_profile(*, actor, contact: Contact, dealer: dict[str, Any] | No
         return
     if contact.contact_type.code not in DEALER_TYPE_CODES:
         raise ValidationError({"dealer_profile": _("Only dealers and agents have dealer terms.")})
+    dealer = dict(dealer)
     territories = dealer.pop("territories", None)
     profile, _created = DealerProfile.objects.get_or_create(contact=contact)
     for name, value in dealer.items():

@@ -8,7 +8,11 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from tawasul.core import events
+
 from .models import Branch, Company, Department, Employee
+
+events.declare("company.created", "a company was created (company_id, actor_id)")
 
 
 def _apply(instance, fields: dict[str, Any]) -> None:
@@ -20,9 +24,12 @@ def _apply(instance, fields: dict[str, Any]) -> None:
 def company_save(*, actor, instance: Company | None = None, **fields) -> Company:
     """Create or update a company."""
     company = instance or Company()
+    created = company.pk is None
     _apply(company, fields)
     company.full_clean()
     company.save()
+    if created:
+        events.emit("company.created", company_id=company.pk, actor_id=getattr(actor, "pk", None))
     return company
 
 
