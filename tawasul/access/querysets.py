@@ -96,7 +96,9 @@ class RestrictedQuerySet(models.QuerySet):
         entry = governed(self.model)
         if entry is None or entry.portal_path is None or action not in ("view", "change"):
             return self.none()
-        if not user.has_perm(action_permission(self.model, action)):
+        # The active portal account itself grants viewing its own records; anything more
+        # (changing them) needs the model permission on top.
+        if action != "view" and not user.has_perm(action_permission(self.model, action)):
             return self.none()
         condition = models.Q(**{entry.portal_path: account.contact_id})
         if entry.portal_dealer_path and account.contact.contact_type.code in ("dealer", "agent"):

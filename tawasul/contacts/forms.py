@@ -1,6 +1,7 @@
 """Forms of the contact pages: the contact, its inline children, bulk actions, lifecycle."""
 
 from django import forms
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +72,13 @@ class ContactForm(forms.ModelForm):
                 queryset = queryset.filter(is_active=True)
             if name == "category":
                 queryset = queryset.select_related("contact_type")
+            current = getattr(self.instance, f"{name}_id", None) if name != "product_groups" else None
+            if current is not None and self.instance.pk:
+                # Keep today's value valid even when the user may not see it, so an unrelated
+                # edit does not fail; the service refuses only changes to unseen links.
+                queryset = model.objects.filter(
+                    Q(pk__in=queryset.values("pk")) | Q(pk=current)
+                ).select_related(*(["contact_type"] if name == "category" else []))
             self.fields[name].queryset = queryset
         self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
 

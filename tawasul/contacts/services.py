@@ -432,6 +432,7 @@ def contact_set_lifecycle(*, actor, contact: Contact, stage: str, reason: str = 
     contact._change_reason = reason or None
     contact.save()
     _record_lifecycle(contact, actor, old, reason)
+    _verify_access(actor, contact, "change")
     events.emit(
         "contact.lifecycle_changed", contact_id=contact.pk, actor_id=getattr(actor, "pk", None),
         old=old, new=stage,

@@ -209,7 +209,11 @@ class ContactBulkView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 if not form.is_valid():
                     messages.error(request, _("Choose a valid employee."))
                     return redirect(back)
-                contacts = Contact.objects.restrict(request.user, "change").filter(pk__in=pks)
+                # Re-assigning needs both rights on each contact: assign and change.
+                changeable = Contact.objects.restrict(request.user, "change").filter(pk__in=pks)
+                contacts = Contact.objects.restrict(request.user, "assign").filter(
+                    pk__in=changeable.values("pk")
+                )
                 count = services.contact_bulk_assign(
                     actor=request.user, contacts=contacts, reason=form.cleaned_data["reason"],
                     **{form.cleaned_data["field"]: form.cleaned_data["employee"]},
@@ -271,6 +275,10 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
         contact = selectors.contact_detail(user=self.request.user, pk=self.kwargs["pk"])
         user = self.request.user
         can_change = Contact.objects.restrict(user, "change").filter(pk=contact.pk).exists()
+        linked = [pk for pk in (contact.dealer_id, contact.referred_by_contact_id) if pk]
+        visible_links = set(
+            Contact.objects.restrict(user, "view").filter(pk__in=linked).values_list("pk", flat=True)
+        ) if linked else set()
         ctx.update(
             contact=contact,
             history=selectors.contact_history(contact=contact),
@@ -283,6 +291,8 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
             contact_phones=[p for p in contact.phones.all() if p.person_id is None],
             contact_emails=[e for e in contact.emails.all() if e.person_id is None],
             can_see_commission=can_see(user, COMMISSION),
+            dealer_visible=contact.dealer_id in visible_links,
+            referrer_visible=contact.referred_by_contact_id in visible_links,
             served=selectors.contact_served_customers(user=user, contact=contact)
             if contact.contact_type.code in DEALER_TYPE_CODES else None,
         )
