@@ -7,6 +7,7 @@ into query conditions from these declarations, so no module writes filter code o
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Kinds of link field, and the operators each offers.
 TREE = "tree"  # a foreign key into a tree with a materialised `path` (areas)
@@ -30,14 +31,14 @@ OPERATORS: dict[str, list[str]] = {
 RELATIVE = {"is_me", "is_me_or_team", "coordinated_by_me", "is_my_branch", "represented_by_me"}
 
 OPERATOR_LABELS = {
-    "in": "is one of",
-    "in_subtree": "is within",
-    "any": "includes any of",
-    "is_me": "is me",
-    "is_me_or_team": "is me or anyone in my reports-to tree",
-    "coordinated_by_me": "is a representative I coordinate",
-    "is_my_branch": "is my branch",
-    "represented_by_me": "is represented by me or my team",
+    "in": _("is one of"),
+    "in_subtree": _("is within"),
+    "any": _("includes any of"),
+    "is_me": _("is me"),
+    "is_me_or_team": _("is me or anyone in my reports-to tree"),
+    "coordinated_by_me": _("is a representative I coordinate"),
+    "is_my_branch": _("is my branch"),
+    "represented_by_me": _("is represented by me or my team"),
 }
 
 
@@ -81,6 +82,8 @@ def govern(model, fields: list[LinkField], **options) -> Governed:
 
 
 def governed(model_or_key) -> Governed | None:
+    if not model_or_key:
+        return None
     key = model_or_key if isinstance(model_or_key, str) else model_key(model_or_key)
     return _GOVERNED.get(key)
 

@@ -1,9 +1,973 @@
-"""Administration of roles, record rules and the access audit."""
+"""Administration of roles, record rules, portal accounts and the access audit."""
 
+import re
+from types import SimpleNamespace
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from tawasul.core.pagination import COUNT_CAP, InvalidCursor, capped_count, keyset_paginate
+from tawasul.org.models import Company
 
-class RuleListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    template_name = "core/home.html"
+from . import services
+from .forms import (
+    ConditionForm,
+    ConditionFormSet,
+    PortalAccountForm,
+    PreviewForm,
+    RoleForm,
+    RuleForm,
+    action_label,
+    company_users,
+    condition_initial,
+    kind_label,
+    operator_label,
+    user_label,
+    value_labels,
+    value_queryset,
+)
+from .models import AccessChange, AccessDenial, PortalAccount, RecordRule, RuleCondition
+from .portal_services import portal_account_create
+from .querysets import action_permission, user_company_id
+from .registry import CHOICE, RELATIVE, governed
+from .roles import PORTAL_ROLES, ROLE_LABELS, role_label
+from .rules import rules_q, user_rules
+
+AUDIT_PAGE_SIZE = 50
+RULE_FIELDS = (
+    "name",
+    "model",
+    "actions",
+    "role",
+    "user",
+    "all_records",
+    "is_active",
+    "description",
+)
+ROW_PREFIX = re.compile(r"^conditions-(\d{1,3})$")
+
+
+class CompanyMixin:
+    """Administration acts within the administrator's own company."""
+
+    company: Company | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        company_id = user_company_id(request.user)
+        if company_id is None:
+            return render(request, "access/no_company.html")
+        self.company = Company.objects.get(pk=company_id)  # access-ok: the user's own company
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AdminPage(LoginRequiredMixin, PermissionRequiredMixin, CompanyMixin):
+    """Signed-in staff with the permission, working for a company."""
+
+
+def _rules(company):
+    return RecordRule.objects.filter(company=company)  # access-ok: company-scoped admin data
+
+
+def _kind_name(key: str) -> str:
+    entry = governed(key)
+    if entry is not None:
+        return kind_label(entry)
+    try:
+        return capfirst(apps.get_model(key)._meta.verbose_name_plural)
+    except (LookupError, ValueError):
+        return key
+
+
+# --- describing conditions -----------------------------------------------------------------
+
+
+def _value_names(entry, conditions) -> dict:
+    """Labels of the values the conditions name, one query per kind of value."""
+    wanted: dict = {}
+    for condition in conditions:
+        decl = entry.fields.get(condition["field"]) if entry else None
+        if decl is None or decl.model is None or decl.kind == CHOICE:
+            continue
+        ids = {int(v) for v in condition.get("values") or [] if str(v).isdigit()}
+        wanted.setdefault(decl.name, (decl, set()))[1].update(ids)
+    names = {}
+    for name, (decl, ids) in wanted.items():
+        # Names only, of the values the company's own rules refer to.
+        objects = decl.model._base_manager.filter(pk__in=ids)  # access-ok: labels of rule values
+        for pk, label in value_labels(decl, objects).items():
+            names[(name, pk)] = label
+    return names
+
+
+def describe_conditions(entry, conditions, names=None) -> list[str]:
+    """Each condition in words: "Area is within Saudi Arabia › Riyadh · City"."""
+    if names is None:
+        names = _value_names(entry, conditions)
+    lines = []
+    for condition in conditions:
+        decl = entry.fields.get(condition["field"]) if entry else None
+        label = capfirst(decl.label) if decl else condition["field"]
+        op = condition["operator"]
+        if op in RELATIVE:
+            lines.append(f"{label} {operator_label(op)}")
+            continue
+        values = condition.get("values") or []
+        if decl is not None and decl.kind == CHOICE:
+            choices = {str(k): str(v) for k, v in decl.choices}
+            shown = [choices.get(str(v), str(v)) for v in values]
+        else:
+            shown = [
+                names.get((condition["field"], int(v)), f"#{v}") if str(v).isdigit() else str(v)
+                for v in values
+            ]
+        lines.append(f"{label} {operator_label(op)} {', '.join(shown)}")
+    return lines
+
+
+def _condition_dicts(rule) -> list[dict]:
+    return [
+        {"field": c.field, "operator": c.operator, "values": c.values}
+        for c in rule.conditions.all()
+    ]
+
+
+# --- record rules --------------------------------------------------------------------------
+
+
+class RuleListView(AdminPage, TemplateView):
+    """The company's record rules, each with its conditions in words."""
+
     permission_required = "access.view_recordrule"
+    template_name = "access/rule_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rules = list(
+            _rules(self.company)
+            .select_related("role", "user__employee")
+            .prefetch_related("conditions")
+            .order_by("model", "name", "pk")
+        )
+        by_kind: dict = {}
+        for rule in rules:
+            by_kind.setdefault(rule.model, []).append(rule)
+        for key, group in by_kind.items():
+            entry = governed(key)
+            conditions = [c for rule in group for c in _condition_dicts(rule)]
+            names = _value_names(entry, conditions)
+            for rule in group:
+                rule.kind_label = _kind_name(key)
+                rule.action_labels = [action_label(a) for a in rule.actions or []]
+                rule.grantee_label = (
+                    role_label(rule.role.name) if rule.role else user_label(rule.user)
+                )
+                rule.condition_lines = describe_conditions(entry, _condition_dicts(rule), names)
+        ctx.update(rules=rules, tab="rules")
+        return ctx
+
+
+class RuleFormView(AdminPage, TemplateView):
+    """Create or edit a rule: kind, actions, grantee, conditions on declared link fields, preview."""
+
+    template_name = "access/rule_form.html"
+
+    def get_permission_required(self):
+        return ["access.change_recordrule" if "pk" in self.kwargs else "access.add_recordrule"]
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(
+            _rules(self.company).prefetch_related("conditions"), pk=self.kwargs["pk"]
+        )
+
+    def build(self, data=None):
+        rule, user, company_id = self.object, self.request.user, self.company.pk
+        initial = {}
+        if rule is not None:
+            initial = {
+                "name": rule.name,
+                "model": rule.model,
+                "actions": list(rule.actions or []),
+                "role": rule.role_id,
+                "user": rule.user_id,
+                "all_records": rule.all_records,
+                "is_active": rule.is_active,
+                "description": rule.description,
+            }
+        form = RuleForm(data, initial=initial, user=user, company_id=company_id)
+        formset = ConditionFormSet(
+            data,
+            prefix="conditions",
+            initial=condition_initial(rule) if rule is not None else [{}],
+            form_kwargs={"entry": form.entry, "user": user, "company_id": company_id},
+        )
+        preview = PreviewForm(
+            data,
+            user=user,
+            company_id=company_id,
+            initial={"preview_user": rule.user_id if rule is not None else None},
+        )
+        return form, formset, preview
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form, formset, preview = self.build()
+        return self.render_to_response(
+            self.get_context_data(form=form, formset=formset, preview_form=preview)
+        )
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form, formset, preview = self.build(request.POST)
+        self.conditions_errors: list[str] = []
+        rule = self.save(form, formset)
+        if rule is not None:
+            messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
+            return redirect("access:rule_list")
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                formset=formset,
+                preview_form=preview,
+                conditions_errors=self.conditions_errors,
+                has_errors=True,
+            )
+        )
+
+    def save(self, form, formset) -> RecordRule | None:
+        """Save through the rule service; on any error put its messages on the page instead."""
+        form_ok, formset_ok = form.is_valid(), formset.is_valid()
+        data = form.cleaned_data
+        conditions, rows = formset.conditions()
+        params = {
+            "model": data.get("model") or form.data.get("model") or "",
+            "actions": data.get("actions") or [],
+            "role": data.get("role"),
+            "user": data.get("user"),
+            "all_records": bool(data.get("all_records")),
+            "conditions": conditions,
+        }
+        if not (form_ok and formset_ok):
+            # Still ask the service, so every message shows at once.
+            try:
+                services.rule_validate(company=self.company, **params)
+            except ValidationError as exc:
+                self.attach_errors(exc, form, rows)
+            return None
+        try:
+            return services.rule_save(
+                actor=self.request.user,
+                company=self.company,
+                instance=self.object,
+                name=data["name"],
+                is_active=data["is_active"],
+                description=data["description"],
+                **params,
+            )
+        except ValidationError as exc:
+            self.attach_errors(exc, form, rows)
+            return None
+
+    def attach_errors(self, exc: ValidationError, form, rows) -> None:
+        if not hasattr(exc, "error_dict"):
+            form.add_error(None, exc.messages)
+            return
+        for key, errors in exc.message_dict.items():
+            if key in RULE_FIELDS:
+                if not form.has_error(key):
+                    form.add_error(key, errors)
+                continue
+            match = re.match(r"^conditions\[(\d+)\]$", key)
+            if match and int(match.group(1)) < len(rows):
+                rows[int(match.group(1))].add_error(None, errors)
+            elif key.startswith("conditions"):
+                self.conditions_errors.extend(errors)
+            else:
+                form.add_error(None, errors)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(rule=self.object, tab="rules")
+        return ctx
+
+
+class RuleModelPartsView(AdminPage, View):
+    """The actions and a fresh conditions block for another kind of record (htmx)."""
+
+    permission_required = "access.view_recordrule"
+
+    def get(self, request):
+        if governed(request.GET.get("model") or "") is None:
+            return HttpResponseBadRequest(_("Unknown kind of record."))
+        form = RuleForm(
+            initial={"model": request.GET["model"], "is_active": True},
+            user=request.user,
+            company_id=self.company.pk,
+        )
+        formset = ConditionFormSet(
+            prefix="conditions",
+            initial=[{}],
+            form_kwargs={"entry": form.entry, "user": request.user, "company_id": self.company.pk},
+        )
+        return render(request, "access/_rule_model_parts.html", {"form": form, "formset": formset})
+
+
+class ConditionRowView(AdminPage, View):
+    """One condition row re-drawn for the chosen field and operator, or a new row (htmx)."""
+
+    permission_required = "access.view_recordrule"
+    max_rows = 30
+
+    def get(self, request):
+        entry = governed(request.GET.get("model") or "")
+        if entry is None:
+            return HttpResponseBadRequest(_("Unknown kind of record."))
+        kwargs = {"entry": entry, "user": request.user, "company_id": self.company.pk}
+        if request.GET.get("add"):
+            try:
+                index = int(request.GET.get("conditions-TOTAL_FORMS", "0"))
+            except ValueError:
+                return HttpResponseBadRequest(_("Bad row number."))
+            if not 0 <= index < self.max_rows:
+                return HttpResponse(status=204)
+            form = ConditionForm(prefix=f"conditions-{index}", initial={}, **kwargs)
+            return render(
+                request, "access/_condition_added.html", {"form": form, "total": index + 1}
+            )
+        row = request.GET.get("row", "")
+        if not ROW_PREFIX.match(row):
+            return HttpResponseBadRequest(_("Bad row number."))
+        field = request.GET.get(f"{row}-field", "")
+        initial = {"field": field, "shown_field": field}
+        if field and field == request.GET.get(f"{row}-shown_field"):
+            initial["operator"] = request.GET.get(f"{row}-operator", "")
+            initial["values"] = request.GET.getlist(f"{row}-values")
+        form = ConditionForm(prefix=row, initial=initial, **kwargs)
+        return render(request, "access/_condition_row_inner.html", {"form": form})
+
+
+class _UnsavedRule:
+    """A rule being edited, shaped like a saved one for `rules.rules_q`."""
+
+    pk = None
+
+    def __init__(self, *, all_records: bool, actions, conditions):
+        self.all_records = all_records
+        self.actions = list(actions or [])
+        items = [RuleCondition(**condition) for condition in conditions]
+        self.conditions = SimpleNamespace(all=lambda: items)
+
+
+def _company_rows(entry, company):
+    path = getattr(entry.model, "access_company_path", "company")
+    rows = entry.model._base_manager.all()  # access-ok: preview counts what a rule grants
+    return rows.filter(**{path: company.pk}) if path else rows
+
+
+def _count_text(count: tuple[int, bool]) -> str:
+    n, more = count
+    if more:
+        return _("more than %(n)s") % {"n": number_format(COUNT_CAP, force_grouping=True)}
+    return number_format(n, force_grouping=True)
+
+
+class RulePreviewView(AdminPage, View):
+    """What an unsaved rule would show to one user, alone and with their other rules (htmx)."""
+
+    permission_required = "access.view_recordrule"
+
+    def post(self, request):
+        company_id = self.company.pk
+        form = RuleForm(request.POST, user=request.user, company_id=company_id)
+        formset = ConditionFormSet(
+            request.POST,
+            prefix="conditions",
+            form_kwargs={"entry": form.entry, "user": request.user, "company_id": company_id},
+        )
+        preview = PreviewForm(request.POST, user=request.user, company_id=company_id)
+        form.is_valid()
+        formset.is_valid()
+        preview.is_valid()
+        data = form.cleaned_data
+        conditions, _rows = formset.conditions()
+        model = data.get("model") or request.POST.get("model") or ""
+        errors: list[str] = []
+        cleaned: list = []
+        try:
+            cleaned = services.rule_validate(
+                company=self.company,
+                model=model,
+                actions=data.get("actions") or [],
+                role=data.get("role"),
+                user=data.get("user"),
+                all_records=bool(data.get("all_records")),
+                conditions=conditions,
+            )
+        except ValidationError as exc:
+            errors = self.describe_errors(exc, form)
+        target = preview.cleaned_data.get("preview_user") or data.get("user")
+        if not errors and target is None:
+            errors = [_("Choose whom to preview the rule as.")]
+        context = {"errors": errors}
+        if not errors:
+            context.update(self.counts(form, data, cleaned, target))
+        return render(request, "access/_preview.html", context)
+
+    def describe_errors(self, exc: ValidationError, form) -> list[str]:
+        if not hasattr(exc, "error_dict"):
+            return list(exc.messages)
+        lines = []
+        for key, errors in exc.message_dict.items():
+            match = re.match(r"^conditions\[(\d+)\]$", key)
+            if match:
+                where = _("Condition %(n)s") % {"n": int(match.group(1)) + 1}
+            elif key == "conditions":
+                where = _("Conditions")
+            elif key in form.fields:
+                where = str(form.fields[key].label)
+            else:
+                where = ""
+            lines.extend(f"{where}: {e}" if where else e for e in errors)
+        return lines
+
+    def counts(self, form, data, cleaned, target) -> dict:
+        entry = form.entry
+        actions = data.get("actions") or []
+        rule = _UnsavedRule(
+            all_records=bool(data.get("all_records")), actions=actions, conditions=cleaned
+        )
+        rows = _company_rows(entry, self.company)
+        alone_q = rules_q([rule], entry, target)
+        alone = capped_count(rows.filter(alone_q)) if alone_q is not None else (0, False)
+        notes = []
+        if not target.is_active:
+            total = (0, False)
+            notes.append(_("This account is inactive: it sees nothing."))
+        elif target.is_superuser:
+            total = capped_count(rows)
+            notes.append(_("This user is a superuser and sees every record whatever the rules."))
+        elif not target.has_perm(action_permission(entry.model, "view")):
+            total = (0, False)
+            notes.append(
+                _(
+                    "This user does not hold the permission to view %(kind)s, so no rule shows them any."
+                )
+                % {"kind": entry.model._meta.verbose_name_plural}
+            )
+        else:
+            editing = self.request.POST.get("rule")
+            others = [
+                r
+                for r in user_rules(target, entry.key)
+                if "view" in (r.actions or []) and str(r.pk) != editing
+            ]
+            mine = others + ([rule] if "view" in actions else [])
+            total_q = rules_q(mine, entry, target)
+            total = capped_count(rows.filter(total_q)) if total_q is not None else (0, False)
+        if "view" not in actions:
+            notes.append(
+                _("This rule does not grant viewing: the first count is of the records it covers.")
+            )
+        role, user = data.get("role"), data.get("user")
+        if role is not None and not target.groups.filter(pk=role.pk).exists():
+            notes.append(
+                _(
+                    "%(user)s does not hold the role “%(role)s”: once saved, this rule will not reach them."
+                )
+                % {"user": user_label(target), "role": role_label(role.name)}
+            )
+        if user is not None and user.pk != target.pk:
+            notes.append(
+                _("The rule is granted to %(grantee)s, not to %(user)s.")
+                % {"grantee": user_label(user), "user": user_label(target)}
+            )
+        kind = entry.model._meta.verbose_name_plural
+        return {
+            "preview_name": user_label(target),
+            "alone": _count_text(alone),
+            "total": _count_text(total),
+            "kind": kind,
+            "notes": notes,
+        }
+
+
+class RuleDeleteView(AdminPage, TemplateView):
+    """Confirm, then delete a rule through the service."""
+
+    permission_required = "access.delete_recordrule"
+    template_name = "access/confirm_delete.html"
+
+    def get_object(self):
+        return get_object_or_404(
+            _rules(self.company).prefetch_related("conditions"), pk=self.kwargs["pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rule = self.get_object()
+        ctx.update(
+            tab="rules",
+            object_label=rule.name,
+            cancel_url=reverse("access:rule_update", args=[rule.pk]),
+            heading=_("Delete rule"),
+            consequence=_(
+                "Whoever this rule reaches loses what it grants, at once. The change is kept in the access history."
+            ),
+            breadcrumb_url=reverse("access:rule_list"),
+            breadcrumb_label=_("Record rules"),
+        )
+        return ctx
+
+    def post(self, request, pk):
+        rule = self.get_object()
+        services.rule_delete(actor=request.user, rule=rule)
+        messages.success(request, _("Rule deleted."))
+        return redirect("access:rule_list")
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+class RoleListView(AdminPage, TemplateView):
+    """Roles with how many of the company's staff hold each, and the company's rules for it."""
+
+    permission_required = "auth.view_group"
+    template_name = "access/role_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        company_id = self.company.pk
+        memberships = get_user_model().groups.through.objects.filter(
+            group_id=OuterRef("pk"), user__employee__company_id=company_id
+        )
+        rules = _rules(self.company).filter(role_id=OuterRef("pk"))
+        groups = Group.objects.annotate(
+            member_count=Coalesce(
+                Subquery(
+                    memberships.order_by().values("group_id").annotate(n=Count("pk")).values("n")
+                ),
+                0,
+            ),
+            rule_count=Coalesce(
+                Subquery(rules.order_by().values("role_id").annotate(n=Count("pk")).values("n")), 0
+            ),
+            permission_count=Count("permissions"),
+        ).order_by("name")
+        roles = []
+        for group in groups:
+            group.label = role_label(group.name)
+            group.is_default = group.name in ROLE_LABELS
+            group.is_portal = group.name in PORTAL_ROLES
+            roles.append(group)
+        ctx.update(roles=roles, tab="roles")
+        return ctx
+
+
+class RoleFormView(AdminPage, TemplateView):
+    """Create or edit a role: name, permissions as a matrix, members."""
+
+    template_name = "access/role_form.html"
+
+    def get_permission_required(self):
+        return ["auth.change_group" if "pk" in self.kwargs else "auth.add_group"]
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(Group, pk=self.kwargs["pk"])
+
+    def build(self, data=None) -> RoleForm:
+        return RoleForm(
+            data, user=self.request.user, company_id=self.company.pk, instance=self.object
+        )
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.render_to_response(self.get_context_data(form=self.build()))
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form = self.build(request.POST)
+        if form.is_valid():
+            try:
+                group = services.role_save(
+                    actor=request.user,
+                    instance=self.object,
+                    name=form.cleaned_data["name"],
+                    permissions=form.permissions_to_save(),
+                    members=form.members_to_save(),
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for key, errors in exc.message_dict.items():
+                        form.add_error(key if key in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request, _("Role “%(name)s” saved.") % {"name": role_label(group.name)}
+                )
+                return redirect("access:role_list")
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        group = self.object
+        ctx.update(
+            role=group,
+            tab="roles",
+            role_name=role_label(group.name) if group else "",
+            role_rules=list(_rules(self.company).filter(role=group).order_by("model", "name"))
+            if group
+            else [],
+        )
+        return ctx
+
+
+class RoleDeleteView(AdminPage, TemplateView):
+    """Confirm, then delete a role that no rule refers to."""
+
+    permission_required = "auth.delete_group"
+    template_name = "access/confirm_delete.html"
+
+    def get_object(self):
+        return get_object_or_404(Group, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        group = self.get_object()
+        members = group.user_set.count()
+        ctx.update(
+            tab="roles",
+            object_label=role_label(group.name),
+            heading=_("Delete role"),
+            cancel_url=reverse("access:role_update", args=[group.pk]),
+            breadcrumb_url=reverse("access:role_list"),
+            breadcrumb_label=_("Roles"),
+            consequence=_(
+                "%(n)s users hold this role; they lose its permissions at once. "
+                "The change is kept in the access history."
+            )
+            % {"n": members},
+            refused=_("A default role cannot be deleted: the application refers to it.")
+            if group.name in ROLE_LABELS
+            else None,
+        )
+        return ctx
+
+    def post(self, request, pk):
+        group = self.get_object()
+        if group.name in ROLE_LABELS:
+            messages.error(
+                request, _("A default role cannot be deleted: the application refers to it.")
+            )
+            return redirect("access:role_update", pk=group.pk)
+        try:
+            services.role_delete(actor=request.user, group=group)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("access:role_update", pk=group.pk)
+        messages.success(request, _("Role deleted."))
+        return redirect("access:role_list")
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+CHANGE_KINDS = {
+    "rule.created": _("Rule created"),
+    "rule.changed": _("Rule changed"),
+    "rule.deleted": _("Rule deleted"),
+    "role.created": _("Role created"),
+    "role.changed": _("Role changed"),
+    "role.deleted": _("Role deleted"),
+    "portal_account.created": _("Portal account created"),
+}
+CHANGE_KEYS = {
+    "name": _("Name"),
+    "model": _("Kind of record"),
+    "actions": _("Actions"),
+    "role": _("Role"),
+    "user": _("User"),
+    "all_records": _("All records"),
+    "is_active": _("Active"),
+    "conditions": _("Conditions"),
+    "permissions": _("Permissions"),
+    "members": _("Members"),
+    "username": _("Username"),
+    "contact": _("Contact"),
+    "contact_name": _("Contact"),
+}
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _grantee_names(changes) -> dict[str, dict]:
+    """Names of the roles and users that rule snapshots refer to by id, one query each."""
+    ids: dict[str, set] = {"role": set(), "user": set()}
+    for change in changes:
+        for snapshot in (change.before or {}, change.after or {}):
+            for key in ids:
+                if isinstance(snapshot.get(key), int):
+                    ids[key].add(snapshot[key])
+    roles = {
+        pk: role_label(name)
+        for pk, name in Group.objects.filter(pk__in=ids["role"]).values_list("pk", "name")
+    }
+    users = get_user_model().objects.filter(pk__in=ids["user"]).select_related("employee")
+    return {"role": roles, "user": {u.pk: user_label(u) for u in users}}
+
+
+def describe_change(change: AccessChange, names: dict | None = None) -> list[dict]:
+    """What an audit row changed, key by key: lists as added and removed, the rest before → after."""
+    names = names if names is not None else _grantee_names([change])
+    before, after = change.before or {}, change.after or {}
+    model = after.get("model") or before.get("model")
+    entry = governed(model) if model else None
+    lines = []
+    for key in [k for k in CHANGE_KEYS if k in before or k in after]:
+        if key == "contact" and "contact_name" in after:
+            continue
+        old, new = before.get(key), after.get(key)
+        if old == new and before and after:
+            continue
+        label = str(CHANGE_KEYS[key])
+        if key == "conditions":
+            lines.append(
+                {
+                    "label": label,
+                    "before": "; ".join(describe_conditions(entry, old or [])) if before else "",
+                    "after": "; ".join(describe_conditions(entry, new or [])) if after else "",
+                }
+            )
+        elif key in ("permissions", "members", "actions") and before and after:
+            shown = action_label if key == "actions" else str
+            added = [shown(x) for x in new or [] if x not in (old or [])]
+            removed = [shown(x) for x in old or [] if x not in (new or [])]
+            lines.append({"label": label, "added": added, "removed": removed})
+        elif key == "actions":
+            lines.append(
+                {
+                    "label": label,
+                    "before": ", ".join(action_label(a) for a in old or []) if before else "",
+                    "after": ", ".join(action_label(a) for a in new or []) if after else "",
+                }
+            )
+        elif key in ("role", "user"):
+            known = names.get(key, {})
+            lines.append(
+                {
+                    "label": label,
+                    "before": known.get(old, _shown(old)) if before else "",
+                    "after": known.get(new, _shown(new)) if after else "",
+                }
+            )
+        elif key == "model":
+            lines.append(
+                {
+                    "label": label,
+                    "before": _kind_name(old) if old else "",
+                    "after": _kind_name(new) if new else "",
+                }
+            )
+        else:
+            lines.append(
+                {
+                    "label": label,
+                    "before": _shown(old) if before else "",
+                    "after": _shown(new) if after else "",
+                }
+            )
+    return lines
+
+
+class AuditView(AdminPage, TemplateView):
+    """Denied attempts on governed records, and the history of roles, rules and portal accounts."""
+
+    permission_required = "access.view_audit"
+    template_name = "access/audit.html"
+
+    def get_template_names(self):
+        if self.request.htmx and self.request.htmx.target == "audit-results":
+            return ["access/_audit_results.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        request = self.request
+        tab = request.GET.get("tab", "denials")
+        if tab not in ("denials", "changes"):
+            tab = "denials"
+        company_id = self.company.pk
+        if tab == "denials":
+            rows = AccessDenial.objects.filter(  # access-ok: audit rows of the company's users
+                Q(user__employee__company_id=company_id)
+                | Q(user__portal_account__contact__company_id=company_id)
+                | Q(user__employee__isnull=True, user__portal_account__isnull=True)
+            ).select_related("user__employee")
+        else:
+            rows = AccessChange.objects.filter(  # access-ok: audit rows by the company's administrators
+                Q(actor__employee__company_id=company_id) | Q(actor__employee__isnull=True)
+            ).select_related("actor__employee")
+        error = None
+        try:
+            page = keyset_paginate(
+                rows, sort="-at", cursor=request.GET.get("cursor"), size=AUDIT_PAGE_SIZE
+            )
+        except InvalidCursor:
+            error = _("That page link is no longer valid; showing the first page.")
+            page = keyset_paginate(rows, sort="-at", cursor=None, size=AUDIT_PAGE_SIZE)
+        names = _grantee_names(page.rows) if tab == "changes" else {}
+        for row in page.rows:
+            if tab == "denials":
+                row.who = user_label(row.user) if row.user else _("(deleted user)")
+                row.kind_label = _kind_name(row.model) if "." in row.model else row.model
+                row.action_label = action_label(row.action) if row.action else ""
+            else:
+                row.who = user_label(row.actor) if row.actor else _("System")
+                row.kind_label = CHANGE_KINDS.get(row.kind, row.kind)
+                row.lines = describe_change(row, names)
+        ctx.update(tab=tab, audit_tab=tab, page=page, rows=page.rows, page_error=error)
+        return ctx
+
+
+# --- portal accounts -----------------------------------------------------------------------
+
+
+class PortalAccountListView(AdminPage, TemplateView):
+    """Portal accounts of the contacts the administrator may view."""
+
+    permission_required = "access.view_portalaccount"
+    template_name = "access/portal_account_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        contact_model = PortalAccount._meta.get_field("contact").related_model
+        contacts = contact_model.objects.restrict(self.request.user, "view").filter(
+            company_id=self.company.pk
+        )
+        rows = PortalAccount.objects.filter(contact__in=contacts)  # access-ok: via visible contacts
+        accounts = (
+            rows.select_related("user", "contact", "contact__contact_type")
+            .prefetch_related("user__groups")
+            .order_by("-created_at", "-pk")
+        )
+        accounts = list(accounts[:500])
+        for account in accounts:
+            account.role_labels = [role_label(g.name) for g in account.user.groups.all()]
+        ctx.update(accounts=accounts, tab="portal")
+        return ctx
+
+
+class PortalAccountCreateView(AdminPage, TemplateView):
+    """Give a contact a sign-in to the portal."""
+
+    permission_required = "access.add_portalaccount"
+    template_name = "access/portal_account_form.html"
+
+    def build(self, data=None) -> PortalAccountForm:
+        return PortalAccountForm(data, user=self.request.user, company_id=self.company.pk)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.build()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.build(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                account = portal_account_create(
+                    actor=request.user,
+                    contact=data["contact"],
+                    username=data["username"],
+                    password=data["password"],
+                    role=data["role"],
+                )
+            except ValidationError as exc:
+                for key, errors in exc.message_dict.items():
+                    form.add_error(key if key in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    _("Portal account “%(name)s” created.") % {"name": account.user.username},
+                )
+                return redirect("access:portal_account_list")
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["tab"] = "portal"
+        return ctx
+
+
+# --- autocompletes -------------------------------------------------------------------------
+
+
+class UserAutocompleteView(AdminPage, View):
+    """Users of the company matching what is typed, for rule grantees, previews and members."""
+
+    permission_required = (
+        "access.view_recordrule",
+        "auth.view_group",
+        "access.add_portalaccount",
+    )
+
+    def has_permission(self) -> bool:
+        return any(self.request.user.has_perm(p) for p in self.permission_required)
+
+    def get(self, request):
+        users = company_users(request.user, self.company.pk)
+        for word in request.GET.get("q", "").split()[:5]:
+            users = users.filter(
+                Q(username__icontains=word)
+                | Q(employee__name__icontains=word)
+                | Q(employee__name_ar__icontains=word)
+                | Q(employee__code__icontains=word)
+            )
+        rows = [{"value": u.pk, "text": user_label(u)} for u in users[:20]]
+        return JsonResponse({"results": rows})
+
+
+class ValueAutocompleteView(AdminPage, View):
+    """Values of one declared link field matching what is typed (for long lists)."""
+
+    permission_required = "access.view_recordrule"
+
+    def get(self, request, model, field):
+        entry = governed(model)
+        decl = entry.fields.get(field) if entry else None
+        if decl is None or decl.model is None:
+            return JsonResponse({"results": []})
+        queryset = value_queryset(decl, request.user, self.company.pk)
+        names = {f.name for f in decl.model._meta.get_fields()}
+        for word in request.GET.get("q", "").split()[:5]:
+            condition = Q()
+            for name in ("name", "name_ar", "code"):
+                if name in names:
+                    condition |= Q(**{f"{name}__icontains": word})
+            queryset = queryset.filter(condition) if condition else queryset
+        objects = list(queryset[:20])
+        labels = value_labels(decl, objects)
+        return JsonResponse({"results": [{"value": o.pk, "text": labels[o.pk]} for o in objects]})

@@ -1,0 +1,64 @@
+"""Writes to portal accounts: external users who see only their own contact's records."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .audit import log_change
+from .models import PortalAccount
+from .querysets import user_company_id
+from .roles import PORTAL_ROLES
+
+
+@transaction.atomic
+def portal_account_create(
+    *, actor, contact, username: str, password: str, role: Group | None
+) -> PortalAccount:
+    """Create a sign-in for `contact`: the user, its portal account and its portal role; audited."""
+    user_model = get_user_model()
+    errors: dict[str, list[str]] = {}
+    username = (username or "").strip()
+    if not username:
+        errors["username"] = [_("This field is required.")]
+    else:
+        try:
+            user_model._meta.get_field(user_model.USERNAME_FIELD).run_validators(username)
+        except ValidationError as exc:
+            errors["username"] = list(exc.messages)
+        if user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__iexact": username}).exists():
+            errors.setdefault("username", []).append(_("A user with this username already exists."))
+    if contact is None:
+        errors["contact"] = [_("This field is required.")]
+    elif actor is not None and user_company_id(actor) not in (None, contact.company_id):
+        errors["contact"] = [_("This contact belongs to another company.")]
+    if role is None or role.name not in PORTAL_ROLES:
+        errors["role"] = [_("Choose one of the portal roles.")]
+    if not password:
+        errors["password"] = [_("This field is required.")]
+    else:
+        try:
+            validate_password(password, user=user_model(username=username))
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    user = user_model.objects.create_user(
+        username=username, password=password, first_name=(contact.name or "")[:150]
+    )
+    account = PortalAccount.objects.create(user=user, contact=contact)
+    user.groups.add(role)
+    log_change(
+        actor=actor,
+        kind="portal_account.created",
+        subject=username,
+        after={
+            "username": username,
+            "contact": contact.pk,
+            "contact_name": contact.name,
+            "role": role.name,
+        },
+    )
+    return account
