@@ -23,6 +23,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -546,8 +547,12 @@ class DemoUser:
     department: str
 
 
+PORTAL_USERS = ("portal.customer", "portal.dealer")
+
+
 def demo_users() -> list[DemoUser]:
-    """The demo's sign-in accounts with their job roles and department, in `STAFF` order."""
+    """The demo's sign-in accounts with their job roles and department, in `STAFF` order,
+    then the portal accounts."""
     company = demo_company()
     if company is None:
         return []
@@ -565,6 +570,16 @@ def demo_users() -> list[DemoUser]:
         roles = ", ".join(str(role) for role in employee.roles.all())
         department = str(employee.department) if employee.department else ""
         rows.append(DemoUser(member.username, roles, department))
+    from tawasul.access.models import PortalAccount
+
+    for account in (
+        PortalAccount.objects.filter(contact__company=company, user__username__in=PORTAL_USERS)
+        .select_related("user", "contact")
+        .prefetch_related("user__groups")
+        .order_by("user__username")
+    ):
+        role = ", ".join(g.name for g in account.user.groups.all())
+        rows.append(DemoUser(account.user.username, role, f"portal: {account.contact.name}"))
     return rows
 
 
@@ -631,7 +646,37 @@ class DemoBuilder:
                 _("%(count)s contacts: %(seconds)s")
                 % {"count": self.contact_count, "seconds": self._since(step)}
             )
+            self.build_portal_accounts()
         return self.company
+
+    def build_portal_accounts(self) -> None:
+        """A customer's and a dealer's sign-in to the portal (password "demo" like everyone)."""
+        from tawasul.access.models import PortalAccount
+        from tawasul.access.roles import PORTAL_CUSTOMER, PORTAL_DEALER
+
+        customer = (
+            Contact.objects.filter(company=self.company, contact_type__code="customer",
+                                   lifecycle="customer")
+            .order_by("pk").first()
+        )
+        dealer = (
+            Contact.objects.filter(company=self.company, contact_type__code="dealer",
+                                   served_contacts__isnull=False)
+            .order_by("pk").first()
+        )
+        password = make_password(PASSWORD)
+        for username, contact, role in (
+            (PORTAL_USERS[0], customer, PORTAL_CUSTOMER),
+            (PORTAL_USERS[1], dealer, PORTAL_DEALER),
+        ):
+            if contact is None:
+                continue
+            user = get_user_model().objects.create(
+                username=username, first_name=contact.name[:150], password=password,
+                email=f"{username}@{EMAIL_DOMAIN}",
+            )
+            user.groups.set(Group.objects.filter(name=role))
+            PortalAccount.objects.create(user=user, contact=contact)
 
     @staticmethod
     def _since(started: float) -> str:

@@ -225,7 +225,8 @@ def test_bulk_load_with_index_rebuild_keeps_every_index(demo):
 
 def test_list_users(demo):
     lines = _run("--list-users").splitlines()
-    assert len(lines) == len(builder.STAFF)
+    assert len(lines) == len(builder.STAFF) + len(builder.PORTAL_USERS)
+    assert any(line.startswith("portal.customer ") for line in lines)
     admin = next(line for line in lines if line.startswith("admin "))
     assert "Administrator" in admin and "General Management" in admin
 
@@ -234,3 +235,17 @@ def test_list_users_without_demo_fails_clearly(monkeypatch):
     monkeypatch.setattr(builder, "COMPANY_CODE", "NO-DEMO")
     with pytest.raises(CommandError):
         _run("--list-users")
+
+
+def test_portal_users_see_their_own_contact(demo):
+    from django.contrib.auth import get_user_model
+
+    from tawasul.access.models import PortalAccount
+
+    for username in builder.PORTAL_USERS:
+        user = get_user_model().objects.get(username=username)
+        account = PortalAccount.objects.get(user=user)
+        assert user.check_password("demo")
+        assert Contact.objects.restrict(user, "view").filter(pk=account.contact_id).exists()
+    dealer = get_user_model().objects.get(username="portal.dealer")
+    assert Contact.objects.restrict(dealer, "view").count() > 1  # its customers too
