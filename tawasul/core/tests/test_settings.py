@@ -38,3 +38,36 @@ def test_secret_key_is_required_in_production(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_pages_render_with_production_static_files(tmp_path):
+    """Hashed static names (the manifest) resolve for every asset the frame links to."""
+    env = {
+        key: value for key, value in os.environ.items()
+        if key not in {"TAWASUL_TESTING", "DEBUG", "DATABASE_URL", "HUEY_IMMEDIATE"}
+    }
+    env.update(
+        SECRET_KEY="x7Yk2-" + "a9Qz" * 14, ALLOWED_HOSTS="crm.example.com",
+        TAWASUL_VAR_DIR=str(tmp_path), STATIC_ROOT=str(tmp_path / "static"),
+        SECURE_SSL_REDIRECT="false", DJANGO_SETTINGS_MODULE="tawasul.settings",
+    )
+    for command in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
+            text=True, timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "for path in ('/accounts/login/', '/accounts/password/reset/'):\n"
+        "    response = Client().get(path, HTTP_HOST='crm.example.com')\n"
+        "    assert response.status_code == 200, (path, response.status_code)\n"
+        "    assert b'bootstrap.min' in response.content or b'bootstrap.rtl.min' in response.content\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout + done.stderr
