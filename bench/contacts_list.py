@@ -63,7 +63,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured runs first")
     parser.add_argument(
         "--users",
-        default="admin,sales.manager,rep.ahmed",
+        default="admin,sales.manager,rep.ahmed,bench.rep3",
         help="demo users to sign in as, comma-separated",
     )
     parser.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN plans")
@@ -93,6 +93,79 @@ def ensure_contacts(minimum: int) -> tuple[int, float | None]:
         call_command("demo", contacts=minimum - have)
     seconds = time.perf_counter() - started
     return Contact.objects.filter(company=demo_company()).count(), seconds
+
+
+def ensure_rule_user() -> None:
+    """`bench.rep3`: a representative whose rights come from exactly three rules of his own.
+
+    1. area within the Riyadh region and industry one of two industries;
+    2. product groups include one group (a many-to-many condition);
+    3. representative is me or anyone in my reports-to tree.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from tawasul.access.models import RecordRule
+    from tawasul.access.services import rule_save
+    from tawasul.contacts.models import Area, Industry, ProductGroup
+    from tawasul.demo.builder import demo_company
+    from tawasul.org.models import Employee
+    from tawasul.org.services import employee_save
+
+    company = demo_company()
+    user_model = get_user_model()
+    user = user_model.objects.filter(username="bench.rep3").first()
+    if user is None:
+        user = user_model.objects.create_user("bench.rep3", password="demo")
+        user.user_permissions.set(Group.objects.get(name="Representative").permissions.all())
+        boss = Employee.objects.get(company=company, user__username="riyadh.supervisor")
+        employee_save(
+            actor=None,
+            company=company,
+            user=user,
+            code="BENCH3",
+            name="Bench Rep Three",
+            reports_to=boss,
+            branch=boss.branch,
+            department=boss.department,
+        )
+    if RecordRule.objects.filter(user=user).count() == 3:
+        return
+    RecordRule.objects.filter(user=user).delete()
+    region = Area.objects.filter(company=company, level="region").order_by("pk").first()
+    industries = list(Industry.objects.filter(company=company).order_by("pk")[:2])
+    group = ProductGroup.objects.filter(company=company).order_by("pk").first()
+    actions = ["view", "change"]
+    rule_save(
+        actor=None,
+        company=company,
+        name="Bench: Riyadh region, two industries",
+        model="contacts.contact",
+        actions=actions,
+        user=user,
+        conditions=[
+            {"field": "area", "operator": "in_subtree", "values": [region.pk]},
+            {"field": "industry", "operator": "in", "values": [i.pk for i in industries]},
+        ],
+    )
+    rule_save(
+        actor=None,
+        company=company,
+        name="Bench: one product group",
+        model="contacts.contact",
+        actions=actions,
+        user=user,
+        conditions=[{"field": "product_groups", "operator": "any", "values": [group.pk]}],
+    )
+    rule_save(
+        actor=None,
+        company=company,
+        name="Bench: my team",
+        model="contacts.contact",
+        actions=actions,
+        user=user,
+        conditions=[{"field": "representative", "operator": "is_me_or_team", "values": []}],
+    )
 
 
 def pick_values(rep_username: str) -> dict[str, str]:
@@ -331,6 +404,7 @@ def main() -> int:
     count, load_seconds = ensure_contacts(args.contacts)
     if load_seconds is not None:
         print(f"Loaded contacts up to {count:,} in {load_seconds:.1f} s")
+    ensure_rule_user()
     usernames = [u.strip() for u in args.users.split(",") if u.strip()]
     rep = next((u for u in usernames if u.startswith("rep.")), usernames[-1])
     values = pick_values(rep)

@@ -11,14 +11,29 @@ from tawasul.contacts.tests.factories import ContactTypeFactory
 from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFactory
 
 CONTACT_PERMS = [
-    "contacts.view_contact", "contacts.view_commission", "contacts.add_contact", "contacts.change_contact",
-    "contacts.delete_contact", "contacts.export_contact", "contacts.assign_contact",
-    "contacts.import_contact", "contacts.view_importjob",
+    "contacts.view_contact",
+    "contacts.view_commission",
+    "contacts.add_contact",
+    "contacts.change_contact",
+    "contacts.delete_contact",
+    "contacts.export_contact",
+    "contacts.assign_contact",
+    "contacts.import_contact",
+    "contacts.view_importjob",
 ]
 MASTER_PERMS = [
-    f"contacts.{a}_{m}" for a in ("view", "add", "change")
-    for m in ("area", "industry", "segment", "size", "productgroup", "referralsource",
-              "contacttype", "contactcategory")
+    f"contacts.{a}_{m}"
+    for a in ("view", "add", "change")
+    for m in (
+        "area",
+        "industry",
+        "segment",
+        "size",
+        "productgroup",
+        "referralsource",
+        "contacttype",
+        "contactcategory",
+    )
 ]
 ORG_VIEW_PERMS = [f"org.view_{m}" for m in ("company", "branch", "department", "employee")]
 
@@ -38,8 +53,13 @@ def grant_all_contacts(user, company, actions=("view", "change", "delete", "expo
     from tawasul.access.services import rule_save
 
     return rule_save(
-        actor=None, company=company, name=f"All contacts for {user.username}",
-        model="contacts.contact", actions=list(actions), user=user, all_records=True,
+        actor=None,
+        company=company,
+        name=f"All contacts for {user.username}",
+        model="contacts.contact",
+        actions=list(actions),
+        user=user,
+        all_records=True,
     )
 
 
@@ -79,8 +99,13 @@ def api_client(staff_user):
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 

@@ -66,7 +66,10 @@ class RestrictedViewSetMixin:
                 exists = False
             if exists:
                 log_denial(
-                    user=self.request.user, model=model, object_id=lookup,
-                    action=request_action(self.request, self), request=self.request,
+                    user=self.request.user,
+                    model=model,
+                    object_id=lookup,
+                    action=request_action(self.request, self),
+                    request=self.request,
                 )
             raise

@@ -15,7 +15,9 @@ class AccessConfig(AppConfig):
         # Cached copies of the rules are dropped whenever rules or memberships change.
         for model in (RecordRule, RuleCondition):
             post_save.connect(bump_generation, sender=model, dispatch_uid=f"bump-{model.__name__}")
-            post_delete.connect(bump_generation, sender=model, dispatch_uid=f"bumpd-{model.__name__}")
+            post_delete.connect(
+                bump_generation, sender=model, dispatch_uid=f"bumpd-{model.__name__}"
+            )
         m2m_changed.connect(
             bump_generation, sender=get_user_model().groups.through, dispatch_uid="bump-groups"
         )

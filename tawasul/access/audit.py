@@ -23,9 +23,19 @@ def log_denial(*, user, model, object_id="", action="", request=None, status=404
     AccessDenial.objects.create(
         user=user if getattr(user, "pk", None) else None,
         model=model_key(model) if not isinstance(model, str) else model,
-        object_id=str(object_id)[:64], action=action, path=path, method=method, status=status,
+        object_id=str(object_id)[:64],
+        action=action,
+        path=path,
+        method=method,
+        status=status,
     )
-    logger.info("access denied: user=%s model=%s id=%s action=%s", getattr(user, "pk", None), model, object_id, action)
+    logger.info(
+        "access denied: user=%s model=%s id=%s action=%s",
+        getattr(user, "pk", None),
+        model,
+        object_id,
+        action,
+    )
 
 
 def log_change(*, actor, kind: str, subject: str, before=None, after=None) -> None:
@@ -33,6 +43,9 @@ def log_change(*, actor, kind: str, subject: str, before=None, after=None) -> No
     from .models import AccessChange
 
     AccessChange.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None, kind=kind, subject=subject[:200],
-        before=before or {}, after=after or {},
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        subject=subject[:200],
+        before=before or {},
+        after=after or {},
     )

@@ -29,12 +29,18 @@ class AccessMiddleware:
             response = self.get_response(request)
         finally:
             _current.reset(token)
-        if response.status_code == 403 and getattr(request, "user", None) and request.user.is_authenticated:
+        if (
+            response.status_code == 403
+            and getattr(request, "user", None)
+            and request.user.is_authenticated
+        ):
             from .audit import log_denial
 
             match = getattr(request, "resolver_match", None)
             log_denial(
-                user=request.user, model=match.view_name if match else "", request=request,
+                user=request.user,
+                model=match.view_name if match else "",
+                request=request,
                 status=403,
             )
         return response

@@ -21,15 +21,24 @@ class RecordRule(models.Model):
     model = models.CharField(_("kind of record"), max_length=60)
     actions = models.JSONField(_("actions"), default=list)
     role = models.ForeignKey(
-        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="record_rules",
+        Group,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="record_rules",
         verbose_name=_("role"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
-        related_name="record_rules", verbose_name=_("user"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="record_rules",
+        verbose_name=_("user"),
     )
     all_records = models.BooleanField(
-        _("all records of the company"), default=False,
+        _("all records of the company"),
+        default=False,
         help_text=_("Grant every record of this kind, without conditions."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -83,7 +92,9 @@ class PortalAccount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_account"
     )
     contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.CASCADE, related_name="portal_accounts",
+        "contacts.Contact",
+        on_delete=models.CASCADE,
+        related_name="portal_accounts",
         verbose_name=_("contact"),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -113,6 +124,9 @@ class AccessChange(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}"
+
 
 class AccessDenial(models.Model):
     """A denied attempt to reach a governed record (answered 403 or 404)."""
@@ -131,3 +145,6 @@ class AccessDenial(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         permissions = [("view_audit", "Can see the access audit")]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.model} {self.object_id}"

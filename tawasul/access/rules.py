@@ -54,7 +54,9 @@ def user_rules(user, key: str) -> list:
         rules = list(
             RecordRule.objects.filter(
                 Q(user=user) | Q(role__in=user.groups.values("pk")),
-                model=key, is_active=True, company_id=user_company_id(user),
+                model=key,
+                is_active=True,
+                company_id=user_company_id(user),
             ).prefetch_related("conditions")
         )
         cache[1][key] = rules
@@ -149,7 +151,9 @@ def rules_q(rules, governed: Governed, user) -> Q | None:
         conditions = list(rule.conditions.all())
         if not conditions:
             continue  # an empty rule (rejected by the form) grants nothing
-        parts.append(reduce(operator.and_, (condition_q(governed, c, user, paths) for c in conditions)))
+        parts.append(
+            reduce(operator.and_, (condition_q(governed, c, user, paths) for c in conditions))
+        )
     if not parts:
         return None
     return reduce(operator.or_, parts)

@@ -12,17 +12,25 @@ from .registry import CHOICE, OPERATORS, RELATIVE, governed
 
 def _rule_snapshot(rule: RecordRule) -> dict:
     return {
-        "name": rule.name, "model": rule.model, "actions": list(rule.actions or []),
-        "role": rule.role_id, "user": rule.user_id, "all_records": rule.all_records,
+        "name": rule.name,
+        "model": rule.model,
+        "actions": list(rule.actions or []),
+        "role": rule.role_id,
+        "user": rule.user_id,
+        "all_records": rule.all_records,
         "is_active": rule.is_active,
         "conditions": [
             {"field": c.field, "operator": c.operator, "values": c.values}
             for c in rule.conditions.all()
-        ] if rule.pk else [],
+        ]
+        if rule.pk
+        else [],
     }
 
 
-def rule_validate(*, company, model: str, actions, role, user, all_records: bool, conditions) -> list:
+def rule_validate(
+    *, company, model: str, actions, role, user, all_records: bool, conditions
+) -> list:
     """Check a rule before saving; returns cleaned conditions or raises field errors."""
     errors: dict[str, list[str]] = {}
     entry = governed(model)
@@ -36,7 +44,9 @@ def rule_validate(*, company, model: str, actions, role, user, all_records: bool
             _("Unknown action: %(a)s.") % {"a": ", ".join(bad_actions)}
         )
     if (role is None) == (user is None):
-        errors.setdefault("role", []).append(_("Grant the rule to a role or to a user (one of them)."))
+        errors.setdefault("role", []).append(
+            _("Grant the rule to a role or to a user (one of them).")
+        )
     if user is not None:
         employee = getattr(user, "employee", None)
         if employee is None or employee.company_id != company.pk:
@@ -60,13 +70,17 @@ def rule_validate(*, company, model: str, actions, role, user, all_records: bool
         if op in RELATIVE:
             values = []
         elif not values:
-            errors.setdefault(where, []).append(_("Choose at least one value for %(f)s.") % {"f": decl.label})
+            errors.setdefault(where, []).append(
+                _("Choose at least one value for %(f)s.") % {"f": decl.label}
+            )
             continue
         elif decl.kind == CHOICE:
             allowed = {str(c[0]) for c in decl.choices}
             unknown = [v for v in values if str(v) not in allowed]
             if unknown:
-                errors.setdefault(where, []).append(_("Unknown value: %(v)s.") % {"v": ", ".join(map(str, unknown))})
+                errors.setdefault(where, []).append(
+                    _("Unknown value: %(v)s.") % {"v": ", ".join(map(str, unknown))}
+                )
                 continue
             values = [str(v) for v in values]
         else:
@@ -100,16 +114,31 @@ def rule_validate(*, company, model: str, actions, role, user, all_records: bool
 
 @transaction.atomic
 def rule_save(
-    *, actor, company, instance: RecordRule | None = None, name: str, model: str, actions,
-    role=None, user=None, all_records: bool = False, conditions=(), is_active: bool = True,
+    *,
+    actor,
+    company,
+    instance: RecordRule | None = None,
+    name: str,
+    model: str,
+    actions,
+    role=None,
+    user=None,
+    all_records: bool = False,
+    conditions=(),
+    is_active: bool = True,
     description: str = "",
 ) -> RecordRule:
     """Create or replace a record rule with its conditions; all or nothing, audited."""
     if not (name or "").strip():
         raise ValidationError({"name": _("This field is required.")})
     cleaned = rule_validate(
-        company=company, model=model, actions=actions, role=role, user=user,
-        all_records=all_records, conditions=conditions,
+        company=company,
+        model=model,
+        actions=actions,
+        role=role,
+        user=user,
+        all_records=all_records,
+        conditions=conditions,
     )
     rule = instance or RecordRule(company=company)
     before = _rule_snapshot(rule) if rule.pk else {}
@@ -126,8 +155,11 @@ def rule_save(
 
     bump_generation()
     log_change(
-        actor=actor, kind="rule.changed" if before else "rule.created", subject=rule.name,
-        before=before, after=_rule_snapshot(rule),
+        actor=actor,
+        kind="rule.changed" if before else "rule.created",
+        subject=rule.name,
+        before=before,
+        after=_rule_snapshot(rule),
     )
     return rule
 
@@ -152,7 +184,9 @@ def _role_snapshot(group: Group) -> dict:
 
 
 @transaction.atomic
-def role_save(*, actor, instance: Group | None = None, name: str, permissions=None, members=None) -> Group:
+def role_save(
+    *, actor, instance: Group | None = None, name: str, permissions=None, members=None
+) -> Group:
     """Create or update a role (group), its permissions and who holds it; audited."""
     name = (name or "").strip()
     if not name:
@@ -174,8 +208,11 @@ def role_save(*, actor, instance: Group | None = None, name: str, permissions=No
 
     bump_generation()
     log_change(
-        actor=actor, kind="role.changed" if before else "role.created", subject=name,
-        before=before, after=_role_snapshot(group),
+        actor=actor,
+        kind="role.changed" if before else "role.created",
+        subject=name,
+        before=before,
+        after=_role_snapshot(group),
     )
     return group
 
@@ -190,4 +227,6 @@ def role_delete(*, actor, group: Group) -> None:
 
 
 def permission_choices(app_labels=("core", "org", "access", "contacts")):
-    return Permission.objects.filter(content_type__app_label__in=app_labels).select_related("content_type")
+    return Permission.objects.filter(content_type__app_label__in=app_labels).select_related(
+        "content_type"
+    )

@@ -65,7 +65,9 @@ def masterdata_viewset(model_cls, filterset, extra_fields=(), links=None):
         serializer_attrs[name] = ScopedPrimaryKeyRelatedField(
             queryset=queryset, required=name != "parent", allow_null=name == "parent"
         )
-    serializer_cls = type(f"{model_cls.__name__}Serializer", (MasterDataSerializer,), serializer_attrs)
+    serializer_cls = type(
+        f"{model_cls.__name__}Serializer", (MasterDataSerializer,), serializer_attrs
+    )
 
     class MasterDataViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         queryset = model_cls.objects.all()
@@ -81,7 +83,9 @@ def masterdata_viewset(model_cls, filterset, extra_fields=(), links=None):
 
         def perform_update(self, serializer):
             serializer.instance = services.masterdata_save(
-                actor=self.request.user, model=model_cls, instance=serializer.instance,
+                actor=self.request.user,
+                model=model_cls,
+                instance=serializer.instance,
                 **serializer.validated_data,
             )
 
@@ -102,7 +106,9 @@ ReferralSourceViewSet = masterdata_viewset(
 )
 ContactTypeViewSet = masterdata_viewset(ContactType, filtersets.ContactTypeFilterSet, ["code"])
 ContactCategoryViewSet = masterdata_viewset(
-    ContactCategory, filtersets.ContactCategoryFilterSet, ["contact_type"],
+    ContactCategory,
+    filtersets.ContactCategoryFilterSet,
+    ["contact_type"],
     {"contact_type": ContactType.objects.all()},
 )
 
@@ -159,13 +165,23 @@ class PersonSerializer(serializers.ModelSerializer):
 
 class AddressSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
-    area = ScopedPrimaryKeyRelatedField(queryset=Area.objects.all(), required=False, allow_null=True)
+    area = ScopedPrimaryKeyRelatedField(
+        queryset=Area.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = Address
         fields = [
-            "id", "kind", "line1", "line2", "city", "area", "postal_code", "country",
-            "latitude", "longitude",
+            "id",
+            "kind",
+            "line1",
+            "line2",
+            "city",
+            "area",
+            "postal_code",
+            "country",
+            "latitude",
+            "longitude",
         ]
 
 
@@ -215,13 +231,40 @@ class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
-            "id", "code", "kind", "contact_type", "category", "name", "name_ar", "tax_number",
-            "website", "notes", "area", "industry", "segment", "size", "product_groups",
-            "referral_source", "referred_by_contact", "referred_by_employee", "branch",
-            "representative", "coordinator", "manager", "dealer", "lifecycle",
-            "rejection_reason", "lifecycle_reason", "persons", "addresses", "phones", "emails",
-            "dealer_profile", "possible_duplicates",
-            "created_at", "updated_at",
+            "id",
+            "code",
+            "kind",
+            "contact_type",
+            "category",
+            "name",
+            "name_ar",
+            "tax_number",
+            "website",
+            "notes",
+            "area",
+            "industry",
+            "segment",
+            "size",
+            "product_groups",
+            "referral_source",
+            "referred_by_contact",
+            "referred_by_employee",
+            "branch",
+            "representative",
+            "coordinator",
+            "manager",
+            "dealer",
+            "lifecycle",
+            "rejection_reason",
+            "lifecycle_reason",
+            "persons",
+            "addresses",
+            "phones",
+            "emails",
+            "dealer_profile",
+            "possible_duplicates",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -232,8 +275,16 @@ class ContactSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         # Persons' own phones and e-mails are shown under each person, not twice.
-        data["phones"] = [p for p, obj in zip(data["phones"], instance.phones.all()) if obj.person_id is None]
-        data["emails"] = [e for e, obj in zip(data["emails"], instance.emails.all()) if obj.person_id is None]
+        data["phones"] = [
+            p
+            for p, obj in zip(data["phones"], instance.phones.all(), strict=True)
+            if obj.person_id is None
+        ]
+        data["emails"] = [
+            e
+            for e, obj in zip(data["emails"], instance.emails.all(), strict=True)
+            if obj.person_id is None
+        ]
         request = self.context.get("request")
         if data.get("dealer_profile") and not can_see(request and request.user, COMMISSION):
             data["dealer_profile"].pop("commission_rate", None)
@@ -241,7 +292,11 @@ class ContactSerializer(serializers.ModelSerializer):
 
     def validate_dealer_profile(self, value):
         request = self.context.get("request")
-        if value and "commission_rate" in value and not can_see(request and request.user, COMMISSION):
+        if (
+            value
+            and "commission_rate" in value
+            and not can_see(request and request.user, COMMISSION)
+        ):
             raise serializers.ValidationError({"commission_rate": ["You may not set this field."]})
         return value
 
@@ -250,7 +305,12 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     """Contacts with their persons, addresses, phones and e-mails nested."""
 
     queryset = Contact.objects.select_related("dealer_profile").prefetch_related(
-        "product_groups", "addresses", "phones", "emails", "persons__phones", "persons__emails",
+        "product_groups",
+        "addresses",
+        "phones",
+        "emails",
+        "persons__phones",
+        "persons__emails",
         "dealer_profile__territories",
     )
     serializer_class = ContactSerializer
@@ -263,7 +323,9 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         company_id = user_company_id(self.request.user) if self.request else None
         if company_id:
             ctx["phone_region"] = (
-                Company.objects.filter(pk=company_id).values_list("default_country", flat=True).first()
+                Company.objects.filter(pk=company_id)
+                .values_list("default_country", flat=True)
+                .first()
                 or "SA"
             )
         return ctx
@@ -292,11 +354,14 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             contact = services.contact_create(actor=user, company=company, data=data, **nested)
         contact._possible_duplicates = list(
             services.contact_find_duplicates(
-                company_id=company.pk, name=contact.name,
+                company_id=company.pk,
+                name=contact.name,
                 phones=[p["number"] for p in nested["phones"] or []],
                 emails=[e["address"] for e in nested["emails"] or []],
                 exclude_pk=contact.pk,
-            ).restrict(user, "view").values_list("pk", flat=True)[:10]
+            )
+            .restrict(user, "view")
+            .values_list("pk", flat=True)[:10]
         )
         serializer.instance = self.queryset.get(pk=contact.pk)
         serializer.instance._possible_duplicates = contact._possible_duplicates
@@ -304,7 +369,10 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     def perform_update(self, serializer):
         data, nested, reason = self._split(serializer.validated_data)
         contact = services.contact_update(
-            actor=self.request.user, contact=serializer.instance, data=data, reason=reason,
+            actor=self.request.user,
+            contact=serializer.instance,
+            data=data,
+            reason=reason,
             **nested,
         )
         serializer.instance = self.queryset.get(pk=contact.pk)

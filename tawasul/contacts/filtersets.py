@@ -42,69 +42,106 @@ def _ac(kind):
 
 class ContactFilterSet(filters.FilterSet):
     q = filters.CharFilter(
-        method="filter_q", label=_("Search"),
+        method="filter_q",
+        label=_("Search"),
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": _("Name, code, phone, e-mail")}
         ),
     )
     contact_type = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(ContactType), label=_("Type"), widget=SearchableSelectMultiple()
+        distinct=False,
+        queryset=_scoped(ContactType),
+        label=_("Type"),
+        widget=SearchableSelectMultiple(),
     )
     lifecycle = filters.MultipleChoiceFilter(
-        distinct=False, choices=Lifecycle.choices, label=_("Lifecycle"), widget=SearchableSelectMultiple()
+        distinct=False,
+        choices=Lifecycle.choices,
+        label=_("Lifecycle"),
+        widget=SearchableSelectMultiple(),
     )
     category = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(ContactCategory), label=_("Category"), widget=SearchableSelectMultiple()
+        distinct=False,
+        queryset=_scoped(ContactCategory),
+        label=_("Category"),
+        widget=SearchableSelectMultiple(),
     )
     kind = filters.ChoiceFilter(choices=ContactKind.choices, label=_("Organisation or individual"))
     area = filters.ModelChoiceFilter(
-        queryset=_scoped(Area), method="filter_area", label=_("Area (and below)"),
+        queryset=_scoped(Area),
+        method="filter_area",
+        label=_("Area (and below)"),
         widget=RemoteSelect(_ac("area")),
     )
     industry = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(Industry), label=_("Industry"), widget=SearchableSelectMultiple()
+        distinct=False,
+        queryset=_scoped(Industry),
+        label=_("Industry"),
+        widget=SearchableSelectMultiple(),
     )
     segment = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(Segment), label=_("Segment"), widget=SearchableSelectMultiple()
+        distinct=False,
+        queryset=_scoped(Segment),
+        label=_("Segment"),
+        widget=SearchableSelectMultiple(),
     )
     size = filters.ModelMultipleChoiceFilter(
         distinct=False, queryset=_scoped(Size), label=_("Size"), widget=SearchableSelectMultiple()
     )
     product_group = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(ProductGroup), method="filter_product_group", label=_("Product group"),
+        distinct=False,
+        queryset=_scoped(ProductGroup),
+        method="filter_product_group",
+        label=_("Product group"),
         widget=SearchableSelectMultiple(),
     )
     referral_source = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(ReferralSource), label=_("Referral source"),
+        distinct=False,
+        queryset=_scoped(ReferralSource),
+        label=_("Referral source"),
         widget=SearchableSelectMultiple(),
     )
     branch = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(Branch), label=_("Branch"), widget=SearchableSelectMultiple()
+        distinct=False,
+        queryset=_scoped(Branch),
+        label=_("Branch"),
+        widget=SearchableSelectMultiple(),
     )
     representative = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(Employee), label=_("Representative"),
+        distinct=False,
+        queryset=_scoped(Employee),
+        label=_("Representative"),
         widget=RemoteSelectMultiple(_ac("employee")),
     )
     coordinator = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(Employee), label=_("Coordinator"),
+        distinct=False,
+        queryset=_scoped(Employee),
+        label=_("Coordinator"),
         widget=RemoteSelectMultiple(_ac("employee")),
     )
     manager = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_scoped(Employee), label=_("Manager"),
+        distinct=False,
+        queryset=_scoped(Employee),
+        label=_("Manager"),
         widget=RemoteSelectMultiple(_ac("employee")),
     )
     dealer = filters.ModelChoiceFilter(
-        queryset=_scoped(Contact), label=_("Served by dealer or agent"),
+        queryset=_scoped(Contact),
+        label=_("Served by dealer or agent"),
         widget=RemoteSelect(_ac("dealer")),
     )
     code = filters.CharFilter(label=_("Code"))
     tax_number = filters.CharFilter(label=_("Tax number"))
     created_after = filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label=_("Created from"),
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label=_("Created from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_before = filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label=_("Created until"),
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label=_("Created until"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

@@ -36,10 +36,28 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = [
-            "kind", "contact_type", "category", "code", "name", "name_ar", "tax_number",
-            "website", "area", "industry", "segment", "size", "product_groups",
-            "referral_source", "referred_by_contact", "referred_by_employee", "branch",
-            "representative", "coordinator", "manager", "dealer", "notes",
+            "kind",
+            "contact_type",
+            "category",
+            "code",
+            "name",
+            "name_ar",
+            "tax_number",
+            "website",
+            "area",
+            "industry",
+            "segment",
+            "size",
+            "product_groups",
+            "referral_source",
+            "referred_by_contact",
+            "referred_by_employee",
+            "branch",
+            "representative",
+            "coordinator",
+            "manager",
+            "dealer",
+            "notes",
         ]
         widgets = {
             "area": RemoteSelect(_ac("area")),
@@ -58,21 +76,39 @@ class ContactForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].required = False
         scoped = {
-            "contact_type": ContactType, "category": ContactCategory, "area": Area,
-            "industry": Industry, "segment": Segment, "size": Size,
-            "product_groups": ProductGroup, "referral_source": ReferralSource,
-            "referred_by_contact": Contact, "referred_by_employee": Employee, "branch": Branch,
-            "representative": Employee, "coordinator": Employee, "manager": Employee,
+            "contact_type": ContactType,
+            "category": ContactCategory,
+            "area": Area,
+            "industry": Industry,
+            "segment": Segment,
+            "size": Size,
+            "product_groups": ProductGroup,
+            "referral_source": ReferralSource,
+            "referred_by_contact": Contact,
+            "referred_by_employee": Employee,
+            "branch": Branch,
+            "representative": Employee,
+            "coordinator": Employee,
+            "manager": Employee,
             "dealer": Contact,
         }
         for name, model in scoped.items():
             queryset = model.objects.restrict(user, "view")
-            if model in (ContactType, ContactCategory, Industry, Segment, Size, ProductGroup,
-                         ReferralSource):
+            if model in (
+                ContactType,
+                ContactCategory,
+                Industry,
+                Segment,
+                Size,
+                ProductGroup,
+                ReferralSource,
+            ):
                 queryset = queryset.filter(is_active=True)
             if name == "category":
                 queryset = queryset.select_related("contact_type")
-            current = getattr(self.instance, f"{name}_id", None) if name != "product_groups" else None
+            current = (
+                getattr(self.instance, f"{name}_id", None) if name != "product_groups" else None
+            )
             if current is not None and self.instance.pk:
                 # Keep today's value valid even when the user may not see it, so an unrelated
                 # edit does not fail; the service refuses only changes to unseen links.
@@ -106,11 +142,19 @@ class AddressForm(forms.Form):
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
     latitude = forms.DecimalField(
-        label=_("Latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90,
+        label=_("Latitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
         required=False,
     )
     longitude = forms.DecimalField(
-        label=_("Longitude"), max_digits=9, decimal_places=6, min_value=-180, max_value=180,
+        label=_("Longitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
         required=False,
     )
 
@@ -119,7 +163,8 @@ class PhoneForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=PhoneKind.choices)
     number = forms.CharField(
-        label=_("Number"), max_length=30,
+        label=_("Number"),
+        max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
     )
 
@@ -156,7 +201,9 @@ class BulkAssignForm(forms.Form):
         ],
     )
     employee = forms.ModelChoiceField(
-        label=_("Employee"), queryset=Employee.objects.none(), required=False,
+        label=_("Employee"),
+        queryset=Employee.objects.none(),
+        required=False,
         widget=RemoteSelect(_ac("employee")),
         help_text=_("Leave empty to clear the assignment."),
     )
@@ -175,9 +222,9 @@ class BulkCategoryForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = (
-            ContactCategory.objects.restrict(user, "view").select_related("contact_type")
-        )
+        self.fields["category"].queryset = ContactCategory.objects.restrict(
+            user, "view"
+        ).select_related("contact_type")
         self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
 
 

@@ -42,12 +42,16 @@ def register() -> None:
             LinkField("product_groups", _("Product groups"), MANY, "product_groups", ProductGroup),
             LinkField("contact_type", _("Type"), MASTER, "contact_type", ContactType),
             LinkField("category", _("Category"), MASTER, "category", ContactCategory),
-            LinkField("referral_source", _("Referral source"), MASTER, "referral_source", ReferralSource),
+            LinkField(
+                "referral_source", _("Referral source"), MASTER, "referral_source", ReferralSource
+            ),
             LinkField("branch", _("Branch"), BRANCH, "branch", Branch),
             LinkField("representative", _("Representative"), EMPLOYEE, "representative", Employee),
             LinkField("coordinator", _("Coordinator"), EMPLOYEE, "coordinator", Employee),
             LinkField("manager", _("Manager"), EMPLOYEE, "manager", Employee),
-            LinkField("lifecycle", _("Lifecycle"), CHOICE, "lifecycle", None, tuple(Lifecycle.choices)),
+            LinkField(
+                "lifecycle", _("Lifecycle"), CHOICE, "lifecycle", None, tuple(Lifecycle.choices)
+            ),
             LinkField("dealer", _("Served by dealer or agent"), DEALER, "dealer", Contact),
         ],
         portal_path="pk",

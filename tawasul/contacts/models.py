@@ -53,7 +53,9 @@ class ContactCategory(MasterData):
     """A category within one contact type (for example "Wholesale" customers)."""
 
     contact_type = models.ForeignKey(
-        ContactType, on_delete=models.CASCADE, related_name="categories",
+        ContactType,
+        on_delete=models.CASCADE,
+        related_name="categories",
         verbose_name=_("contact type"),
     )
     history = HistoricalRecords()
@@ -71,7 +73,11 @@ class Area(MasterData):
     """
 
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent area"),
     )
     level = models.CharField(_("level"), max_length=10, choices=AreaLevel.choices)
@@ -143,15 +149,21 @@ class Contact(TimeStampedModel):
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="contacts")
     code = models.CharField(_("code"), max_length=30)
     kind = models.CharField(
-        _("organisation or individual"), max_length=12, choices=ContactKind.choices,
+        _("organisation or individual"),
+        max_length=12,
+        choices=ContactKind.choices,
         default=ContactKind.ORGANISATION,
     )
     contact_type = models.ForeignKey(
         ContactType, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("type")
     )
     category = models.ForeignKey(
-        ContactCategory, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="contacts", verbose_name=_("category"),
+        ContactCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("category"),
     )
     name = models.CharField(_("name"), max_length=200)
     name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
@@ -160,54 +172,102 @@ class Contact(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
 
     area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("area"),
     )
     industry = models.ForeignKey(
-        Industry, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        Industry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("industry"),
     )
     segment = models.ForeignKey(
-        Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        Segment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("segment"),
     )
     size = models.ForeignKey(
-        Size, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        Size,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("size"),
     )
     product_groups = models.ManyToManyField(
         ProductGroup, blank=True, related_name="contacts", verbose_name=_("product groups")
     )
     referral_source = models.ForeignKey(
-        ReferralSource, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="contacts", verbose_name=_("referral source"),
+        ReferralSource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("referral source"),
     )
     referred_by_contact = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
         verbose_name=_("referred by contact"),
     )
     referred_by_employee = models.ForeignKey(
-        Employee, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals",
+        Employee,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
         verbose_name=_("referred by representative"),
     )
     branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts",
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("branch"),
     )
     representative = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="represented_contacts", verbose_name=_("representative"),
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="represented_contacts",
+        verbose_name=_("representative"),
     )
     coordinator = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="coordinated_contacts", verbose_name=_("coordinator"),
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coordinated_contacts",
+        verbose_name=_("coordinator"),
     )
     manager = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="managed_contacts", verbose_name=_("manager"),
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_contacts",
+        verbose_name=_("manager"),
     )
     dealer = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="served_contacts",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="served_contacts",
         verbose_name=_("served by dealer or agent"),
     )
     lifecycle = models.CharField(
@@ -215,7 +275,10 @@ class Contact(TimeStampedModel):
     )
     rejection_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -282,7 +345,8 @@ class ContactPerson(models.Model):
         verbose_name_plural = _("contact persons")
         constraints = [
             models.UniqueConstraint(
-                fields=["contact"], condition=models.Q(is_primary=True),
+                fields=["contact"],
+                condition=models.Q(is_primary=True),
                 name="one_primary_person",
             )
         ]
@@ -302,17 +366,29 @@ class Address(models.Model):
     line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="addresses",
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="addresses",
         verbose_name=_("area"),
     )
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     history = HistoricalRecords()
@@ -382,14 +458,15 @@ class Email(models.Model):
 class DealerProfile(models.Model):
     """Terms of a dealer or agent: territory, commission and agreement dates."""
 
-    contact = models.OneToOneField(
-        Contact, on_delete=models.CASCADE, related_name="dealer_profile"
-    )
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="dealer_profile")
     territories = models.ManyToManyField(
         Area, blank=True, related_name="dealers", verbose_name=_("territory")
     )
     commission_rate = models.DecimalField(
-        _("commission rate (%)"), max_digits=5, decimal_places=2, default=0,
+        _("commission rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     agreement_start = models.DateField(_("agreement start"), null=True, blank=True)
@@ -426,6 +503,9 @@ class LifecycleChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '-'} → {self.to_stage}"
 
 
 class ImportJob(TimeStampedModel):

@@ -16,7 +16,11 @@ def contact_list(*, user, action: str = "view") -> QuerySet[Contact]:
 
 
 def contact_search(*, user, query: str) -> QuerySet[Contact]:
-    return text_filter(contact_list(user=user), query).select_related("contact_type").order_by("name", "pk")
+    return (
+        text_filter(contact_list(user=user), query)
+        .select_related("contact_type")
+        .order_by("name", "pk")
+    )
 
 
 def contact_dashboard_counts(*, user) -> dict:
@@ -33,15 +37,31 @@ def contact_detail(*, user, pk: int) -> Contact:
     """One contact with everything its page shows, or 404 alike for missing and forbidden."""
     from tawasul.access.querysets import get_restricted_or_404
 
-    queryset = (
-        Contact.objects.select_related(
-            "contact_type", "category", "area", "industry", "segment", "size", "branch",
-            "representative", "coordinator", "manager", "referral_source", "referred_by_contact",
-            "referred_by_employee", "dealer", "dealer_profile", "created_by",
-        ).prefetch_related(
-            "product_groups", "persons__phones", "persons__emails", "addresses__area", "phones",
-            "emails", "dealer_profile__territories",
-        )
+    queryset = Contact.objects.select_related(
+        "contact_type",
+        "category",
+        "area",
+        "industry",
+        "segment",
+        "size",
+        "branch",
+        "representative",
+        "coordinator",
+        "manager",
+        "referral_source",
+        "referred_by_contact",
+        "referred_by_employee",
+        "dealer",
+        "dealer_profile",
+        "created_by",
+    ).prefetch_related(
+        "product_groups",
+        "persons__phones",
+        "persons__emails",
+        "addresses__area",
+        "phones",
+        "emails",
+        "dealer_profile__territories",
     )
     return get_restricted_or_404(queryset, user, "view", pk=pk)
 
@@ -77,8 +97,12 @@ def contact_history(*, contact: Contact) -> list[dict]:
     from .models import Address, ContactPerson, Email, Phone
 
     entries = []
-    records = list(contact.history.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1])
-    pairs = list(zip(records, records[1:] + [None]))[:HISTORY_LIMIT]
+    records = list(
+        contact.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : HISTORY_LIMIT + 1
+        ]
+    )
+    pairs = list(zip(records, records[1:] + [None], strict=True))[:HISTORY_LIMIT]
     all_changes = []
     for record, previous in pairs:
         if previous is None:
@@ -99,23 +123,36 @@ def contact_history(*, contact: Contact) -> list[dict]:
                 display = dict(field.choices)
                 old, new = display.get(old, old), display.get(new, new)
             rows.append({"field": field.verbose_name, "old": old, "new": new})
-        entries.append({
-            "when": record.history_date,
-            "who": record.history_user,
-            "kind": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
-            "subject": None,
-            "reason": record.history_change_reason,
-            "changes": rows,
-        })
-    for model, label in ((ContactPerson, "person"), (Address, "address"), (Phone, "phone"), (Email, "email")):
-        for record in model.history.filter(contact_id=contact.pk).select_related("history_user").order_by("-history_date")[:HISTORY_LIMIT]:
-            entries.append({
+        entries.append(
+            {
                 "when": record.history_date,
                 "who": record.history_user,
-                "kind": {"+": "added", "~": "changed", "-": "removed"}[record.history_type],
-                "subject": f"{model._meta.verbose_name}: {record.instance}",
+                "kind": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                "subject": None,
                 "reason": record.history_change_reason,
-                "changes": [],
-            })
+                "changes": rows,
+            }
+        )
+    for model, _label in (
+        (ContactPerson, "person"),
+        (Address, "address"),
+        (Phone, "phone"),
+        (Email, "email"),
+    ):
+        for record in (
+            model.history.filter(contact_id=contact.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:HISTORY_LIMIT]
+        ):
+            entries.append(
+                {
+                    "when": record.history_date,
+                    "who": record.history_user,
+                    "kind": {"+": "added", "~": "changed", "-": "removed"}[record.history_type],
+                    "subject": f"{model._meta.verbose_name}: {record.instance}",
+                    "reason": record.history_change_reason,
+                    "changes": [],
+                }
+            )
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries[:HISTORY_LIMIT]

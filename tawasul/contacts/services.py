@@ -29,20 +29,53 @@ from .phones import phone_search_forms, phone_to_e164
 
 # Link fields of a contact and of an address, checked to belong to the contact's company.
 COMPANY_LINKS = [
-    "contact_type", "category", "area", "industry", "segment", "size", "referral_source",
-    "referred_by_contact", "referred_by_employee", "branch", "representative", "coordinator",
-    "manager", "dealer",
+    "contact_type",
+    "category",
+    "area",
+    "industry",
+    "segment",
+    "size",
+    "referral_source",
+    "referred_by_contact",
+    "referred_by_employee",
+    "branch",
+    "representative",
+    "coordinator",
+    "manager",
+    "dealer",
 ]
 CONTACT_FIELDS = {
-    "code", "kind", "contact_type", "category", "name", "name_ar", "tax_number", "website",
-    "notes", "area", "industry", "segment", "size", "referral_source", "referred_by_contact",
-    "referred_by_employee", "branch", "representative", "coordinator", "manager", "dealer",
-    "lifecycle", "rejection_reason",
+    "code",
+    "kind",
+    "contact_type",
+    "category",
+    "name",
+    "name_ar",
+    "tax_number",
+    "website",
+    "notes",
+    "area",
+    "industry",
+    "segment",
+    "size",
+    "referral_source",
+    "referred_by_contact",
+    "referred_by_employee",
+    "branch",
+    "representative",
+    "coordinator",
+    "manager",
+    "dealer",
+    "lifecycle",
+    "rejection_reason",
 }
 
 
 events.declare("contact.created", "a contact was created (contact_id, actor_id)")
-events.declare("contact.lifecycle_changed", "a contact moved through the lifecycle (contact_id, actor_id, old, new)")
+events.declare(
+    "contact.lifecycle_changed",
+    "a contact moved through the lifecycle (contact_id, actor_id, old, new)",
+)
 events.declare("contact.assigned", "contacts were re-assigned (contact_ids, actor_id, fields)")
 
 # --- helpers -------------------------------------------------------------------------------
@@ -98,7 +131,8 @@ def contact_refresh_search(*, contact: Contact) -> None:
         parts.extend(phone_search_forms(number))
     parts.extend(Email.objects.filter(contact=contact).values_list("address", flat=True))
     parts.extend(
-        n for pair in ContactPerson.objects.filter(contact=contact).values_list("name", "name_ar")
+        n
+        for pair in ContactPerson.objects.filter(contact=contact).values_list("name", "name_ar")
         for n in pair
     )
     text = normalize_name(" ".join(p for p in parts if p))
@@ -139,7 +173,9 @@ def _sync(model, contact: Contact, rows: list[dict[str, Any]] | None, build) -> 
         pk = row.pop("id", None)
         delete = row.pop("_delete", False)
         if pk is not None and pk not in existing:
-            raise ValidationError({model._meta.model_name: _("Row %(n)s: unknown id.") % {"n": index + 1}})
+            raise ValidationError(
+                {model._meta.model_name: _("Row %(n)s: unknown id.") % {"n": index + 1}}
+            )
         if delete:
             continue
         obj = existing.get(pk) if pk is not None else model(contact=contact)
@@ -196,7 +232,8 @@ def _sync_children(
                 for raw in person_phones:
                     if raw:
                         Phone.objects.create(
-                            contact=contact, person=person,
+                            contact=contact,
+                            person=person,
                             number=_clean_phone(raw, region, f"{where}.phones"),
                         )
             if person_emails is not None:
@@ -204,7 +241,8 @@ def _sync_children(
                 for raw in person_emails:
                     if raw:
                         Email.objects.create(
-                            contact=contact, person=person,
+                            contact=contact,
+                            person=person,
                             address=_clean_email(raw, f"{where}.emails"),
                         )
             return person
@@ -285,7 +323,10 @@ def _save_dealer_profile(*, actor, contact: Contact, dealer: dict[str, Any] | No
 
 def _record_lifecycle(contact: Contact, actor, old: str, reason: str) -> None:
     LifecycleChange.objects.create(
-        contact=contact, from_stage=old, to_stage=contact.lifecycle, reason=reason,
+        contact=contact,
+        from_stage=old,
+        to_stage=contact.lifecycle,
+        reason=reason,
         changed_by=actor if getattr(actor, "pk", None) else None,
     )
 
@@ -346,7 +387,11 @@ def contact_create(
             raise ValidationError({"product_groups": _("This value belongs to another company.")})
         contact.product_groups.set(groups)
     _sync_children(
-        actor=actor, contact=contact, persons=persons, addresses=addresses, phones=phones,
+        actor=actor,
+        contact=contact,
+        persons=persons,
+        addresses=addresses,
+        phones=phones,
         emails=emails,
     )
     _save_dealer_profile(actor=actor, contact=contact, dealer=dealer_profile)
@@ -391,13 +436,19 @@ def contact_update(
             raise ValidationError({"product_groups": _("This value belongs to another company.")})
         contact.product_groups.set(groups)
     _sync_children(
-        actor=actor, contact=contact, persons=persons, addresses=addresses, phones=phones,
+        actor=actor,
+        contact=contact,
+        persons=persons,
+        addresses=addresses,
+        phones=phones,
         emails=emails,
     )
     _save_dealer_profile(actor=actor, contact=contact, dealer=dealer_profile)
     if new_stage != contact.lifecycle:
         contact = contact_set_lifecycle(
-            actor=actor, contact=contact, stage=new_stage,
+            actor=actor,
+            contact=contact,
+            stage=new_stage,
             reason=reason or data.get("rejection_reason", ""),
         )
     contact_refresh_search(contact=contact)
@@ -434,8 +485,11 @@ def contact_set_lifecycle(*, actor, contact: Contact, stage: str, reason: str = 
     _record_lifecycle(contact, actor, old, reason)
     _verify_access(actor, contact, "change")
     events.emit(
-        "contact.lifecycle_changed", contact_id=contact.pk, actor_id=getattr(actor, "pk", None),
-        old=old, new=stage,
+        "contact.lifecycle_changed",
+        contact_id=contact.pk,
+        actor_id=getattr(actor, "pk", None),
+        old=old,
+        new=stage,
     )
     return contact
 
@@ -464,7 +518,9 @@ def contact_bulk_assign(
         _verify_access(actor, contact, "change")
         count += 1
     events.emit(
-        "contact.assigned", contact_ids=ids, actor_id=getattr(actor, "pk", None),
+        "contact.assigned",
+        contact_ids=ids,
+        actor_id=getattr(actor, "pk", None),
         fields=sorted(assignees),
     )
     return count
@@ -480,8 +536,10 @@ def contact_bulk_set_category(*, actor, contacts: QuerySet[Contact], category) -
             or category.company_id != contact.company_id
         ):
             raise ValidationError(
-                {"category": _("“%(cat)s” does not fit contact %(code)s.")
-                 % {"cat": category, "code": contact.code}}
+                {
+                    "category": _("“%(cat)s” does not fit contact %(code)s.")
+                    % {"cat": category, "code": contact.code}
+                }
             )
         contact.category = category
         contact._history_user = actor if getattr(actor, "pk", None) else None
@@ -494,7 +552,10 @@ def contact_bulk_set_category(*, actor, contacts: QuerySet[Contact], category) -
 @transaction.atomic
 def contact_delete(*, actor, contact: Contact) -> None:
     """Delete a contact the actor may delete."""
-    if actor is not None and not Contact.objects.restrict(actor, "delete").filter(pk=contact.pk).exists():
+    if (
+        actor is not None
+        and not Contact.objects.restrict(actor, "delete").filter(pk=contact.pk).exists()
+    ):
         raise PermissionDenied
     contact._history_user = actor
     contact.delete()

@@ -60,7 +60,12 @@ def _filter_chips(filterset) -> list[dict]:
         for item in items:
             raw = item.pk if isinstance(item, Model) else item
             chips.append(
-                {"name": name, "label": field.label or name, "value": labels.get(item, item), "raw": raw}
+                {
+                    "name": name,
+                    "label": field.label or name,
+                    "value": labels.get(item, item),
+                    "raw": raw,
+                }
             )
     return chips
 
@@ -84,14 +89,20 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         request = self.request
-        filterset = ContactFilterSet(request.GET or None, queryset=self.base_queryset(), request=request)
-        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else self.base_queryset()
+        filterset = ContactFilterSet(
+            request.GET or None, queryset=self.base_queryset(), request=request
+        )
+        queryset = (
+            filterset.qs if filterset.is_bound and filterset.is_valid() else self.base_queryset()
+        )
         sort = request.GET.get("sort", "name")
         if sort.lstrip("-") not in SORTS:
             sort = "name"
         error = None
         try:
-            page = keyset_paginate(queryset, sort=sort, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+            page = keyset_paginate(
+                queryset, sort=sort, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+            )
         except InvalidCursor:
             error = _("That page link is no longer valid; showing the first page.")
             page = keyset_paginate(queryset, sort=sort, cursor=None, size=PAGE_SIZE)
@@ -132,7 +143,8 @@ class DealerListView(ContactListView):
 
     def base_queryset(self):
         return (
-            super().base_queryset()
+            super()
+            .base_queryset()
             .filter(contact_type__code__in=DEALER_TYPE_CODES)
             .select_related("dealer_profile")
         )
@@ -145,25 +157,68 @@ class DealerListView(ContactListView):
 
 def _export_rows(queryset):
     queryset = queryset.select_related(
-        "contact_type", "category", "area", "industry", "segment", "size", "branch",
-        "representative", "coordinator", "manager", "referral_source",
+        "contact_type",
+        "category",
+        "area",
+        "industry",
+        "segment",
+        "size",
+        "branch",
+        "representative",
+        "coordinator",
+        "manager",
+        "referral_source",
     ).prefetch_related("phones", "emails")
     for c in queryset.order_by("name", "pk").iterator(chunk_size=2000):
         phones = [p.number for p in c.phones.all()]
         emails = [e.address for e in c.emails.all()]
         yield [
-            c.code, c.name, c.name_ar, c.get_kind_display(), c.contact_type, c.category or "",
-            c.get_lifecycle_display(), c.area or "", c.industry or "", c.segment or "",
-            c.size or "", c.branch or "", c.representative or "", c.coordinator or "",
-            c.manager or "", c.referral_source or "", c.tax_number, "; ".join(phones),
-            "; ".join(emails), c.website, c.created_at.date().isoformat(),
+            c.code,
+            c.name,
+            c.name_ar,
+            c.get_kind_display(),
+            c.contact_type,
+            c.category or "",
+            c.get_lifecycle_display(),
+            c.area or "",
+            c.industry or "",
+            c.segment or "",
+            c.size or "",
+            c.branch or "",
+            c.representative or "",
+            c.coordinator or "",
+            c.manager or "",
+            c.referral_source or "",
+            c.tax_number,
+            "; ".join(phones),
+            "; ".join(emails),
+            c.website,
+            c.created_at.date().isoformat(),
         ]
 
 
 EXPORT_HEADER = [
-    "code", "name", "name_ar", "kind", "type", "category", "lifecycle", "area", "industry",
-    "segment", "size", "branch", "representative", "coordinator", "manager", "referral_source",
-    "tax_number", "phones", "emails", "website", "created",
+    "code",
+    "name",
+    "name_ar",
+    "kind",
+    "type",
+    "category",
+    "lifecycle",
+    "area",
+    "industry",
+    "segment",
+    "size",
+    "branch",
+    "representative",
+    "coordinator",
+    "manager",
+    "referral_source",
+    "tax_number",
+    "phones",
+    "emails",
+    "website",
+    "created",
 ]
 
 
@@ -215,7 +270,9 @@ class ContactBulkView(LoginRequiredMixin, PermissionRequiredMixin, View):
                     pk__in=changeable.values("pk")
                 )
                 count = services.contact_bulk_assign(
-                    actor=request.user, contacts=contacts, reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    contacts=contacts,
+                    reason=form.cleaned_data["reason"],
                     **{form.cleaned_data["field"]: form.cleaned_data["employee"]},
                 )
             elif action == "category":
@@ -253,7 +310,9 @@ class SavedFilterView(LoginRequiredMixin, View):
             return redirect(back + "?" + request.POST.get("query", ""))
         query = form.cleaned_data["query"]
         SavedFilter.objects.update_or_create(
-            user=request.user, view=view_key, name=form.cleaned_data["name"],
+            user=request.user,
+            view=view_key,
+            name=form.cleaned_data["name"],
             defaults={"query": query},
         )
         messages.success(request, _("View saved."))
@@ -276,15 +335,23 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
         user = self.request.user
         can_change = Contact.objects.restrict(user, "change").filter(pk=contact.pk).exists()
         linked = [pk for pk in (contact.dealer_id, contact.referred_by_contact_id) if pk]
-        visible_links = set(
-            Contact.objects.restrict(user, "view").filter(pk__in=linked).values_list("pk", flat=True)
-        ) if linked else set()
+        visible_links = (
+            set(
+                Contact.objects.restrict(user, "view")
+                .filter(pk__in=linked)
+                .values_list("pk", flat=True)
+            )
+            if linked
+            else set()
+        )
         ctx.update(
             contact=contact,
             history=selectors.contact_history(contact=contact),
             lifecycle_changes=contact.lifecycle_changes.select_related("changed_by")[:20],
             lifecycle_form=LifecycleForm(),
-            lifecycle_moves=[(s, Lifecycle(s).label) for s in sorted(LIFECYCLE_MOVES[contact.lifecycle])],
+            lifecycle_moves=[
+                (s, Lifecycle(s).label) for s in sorted(LIFECYCLE_MOVES[contact.lifecycle])
+            ],
             can_change=can_change,
             can_delete=user.has_perm("contacts.delete_contact"),
             tab=self.request.GET.get("tab", "details"),
@@ -294,7 +361,8 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
             dealer_visible=contact.dealer_id in visible_links,
             referrer_visible=contact.referred_by_contact_id in visible_links,
             served=selectors.contact_served_customers(user=user, contact=contact)
-            if contact.contact_type.code in DEALER_TYPE_CODES else None,
+            if contact.contact_type.code in DEALER_TYPE_CODES
+            else None,
         )
         return ctx
 
@@ -308,7 +376,9 @@ class ContactLifecycleView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if form.is_valid():
             try:
                 services.contact_set_lifecycle(
-                    actor=request.user, contact=contact, stage=form.cleaned_data["stage"],
+                    actor=request.user,
+                    contact=contact,
+                    stage=form.cleaned_data["stage"],
                     reason=form.cleaned_data["reason"],
                 )
                 messages.success(request, _("Lifecycle updated."))
@@ -345,19 +415,36 @@ def _children_initial(contact: Contact) -> dict[str, list[dict]]:
     for person in contact.persons.all():
         phones = [p.number for p in person.phones.all()]
         emails = [e.address for e in person.emails.all()]
-        persons.append({
-            "id": person.pk, "name": person.name, "name_ar": person.name_ar,
-            "title": person.title, "department": person.department,
-            "is_primary": person.is_primary, "phone": phones[0] if phones else "",
-            "email": emails[0] if emails else "",
-        })
+        persons.append(
+            {
+                "id": person.pk,
+                "name": person.name,
+                "name_ar": person.name_ar,
+                "title": person.title,
+                "department": person.department,
+                "is_primary": person.is_primary,
+                "phone": phones[0] if phones else "",
+                "email": emails[0] if emails else "",
+            }
+        )
     addresses = [
-        {k: getattr(a, k) for k in ("kind", "line1", "line2", "city", "postal_code", "latitude", "longitude")}
+        {
+            k: getattr(a, k)
+            for k in ("kind", "line1", "line2", "city", "postal_code", "latitude", "longitude")
+        }
         | {"id": a.pk}
         for a in contact.addresses.all()
     ]
-    phones = [{"id": p.pk, "kind": p.kind, "number": p.number} for p in contact.phones.all() if p.person_id is None]
-    emails = [{"id": e.pk, "kind": e.kind, "address": e.address} for e in contact.emails.all() if e.person_id is None]
+    phones = [
+        {"id": p.pk, "kind": p.kind, "number": p.number}
+        for p in contact.phones.all()
+        if p.person_id is None
+    ]
+    emails = [
+        {"id": e.pk, "kind": e.kind, "address": e.address}
+        for e in contact.emails.all()
+        if e.person_id is None
+    ]
     return {"persons": persons, "addresses": addresses, "phones": phones, "emails": emails}
 
 
@@ -403,7 +490,14 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         contact = _contact_for(self.request, self.kwargs["pk"], "change")
         return (
             Contact.objects.filter(pk=contact.pk)
-            .prefetch_related("persons__phones", "persons__emails", "addresses", "phones", "emails", "product_groups")
+            .prefetch_related(
+                "persons__phones",
+                "persons__emails",
+                "addresses",
+                "phones",
+                "emails",
+                "product_groups",
+            )
             .get()
         )
 
@@ -417,7 +511,9 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             # "my contacts", so this keeps a representative's new contact within reach.
             form_initial = {"representative": employee.pk, "branch": employee.branch_id}
         return {
-            "form": ContactForm(data, instance=contact, user=self.request.user, initial=form_initial),
+            "form": ContactForm(
+                data, instance=contact, user=self.request.user, initial=form_initial
+            ),
             "persons": PersonFormSet(data, prefix="persons", initial=initial.get("persons")),
             "addresses": AddressFormSet(data, prefix="addresses", initial=initial.get("addresses")),
             "phones": PhoneFormSet(data, prefix="phones", initial=initial.get("phones")),
@@ -467,7 +563,10 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         from .phones import phone_to_e164
 
         company_id = user_company_id(self.request.user)
-        region = Company.objects.filter(pk=company_id).values_list("default_country", flat=True).first() or "SA"
+        region = (
+            Company.objects.filter(pk=company_id).values_list("default_country", flat=True).first()
+            or "SA"
+        )
         phones = []
         raw_phones = [r["number"] for r in nested["phones"]] + [
             p for r in nested["persons"] for p in r["phones"]
@@ -477,12 +576,17 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
                 phones.append(phone_to_e164(raw, region))
             except ValidationError:
                 pass
-        emails = [r["address"] for r in nested["emails"]] + [e for r in nested["persons"] for e in r["emails"]]
+        emails = [r["address"] for r in nested["emails"]] + [
+            e for r in nested["persons"] for e in r["emails"]
+        ]
         if company_id is None:
             return []
         found = services.contact_find_duplicates(
-            company_id=company_id, name=form.cleaned_data.get("name", ""), phones=phones,
-            emails=emails, exclude_pk=self.object.pk if self.object else None,
+            company_id=company_id,
+            name=form.cleaned_data.get("name", ""),
+            phones=phones,
+            emails=emails,
+            exclude_pk=self.object.pk if self.object else None,
         )
         return list(found.restrict(self.request.user, "view")[:10])
 
@@ -511,12 +615,20 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
                 continue
             for prefix in ("persons", "addresses", "phones", "emails"):
                 if key.startswith(prefix + "["):
-                    index = int(key[len(prefix) + 1:key.index("]")])
+                    index = int(key[len(prefix) + 1 : key.index("]")])
                     forms_ = parts[prefix].forms
-                    live = [f for f in forms_ if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+                    live = [
+                        f for f in forms_ if f.cleaned_data and not f.cleaned_data.get("DELETE")
+                    ]
                     target = live[index] if index < len(live) else None
                     if target is not None:
-                        field = "number" if prefix == "phones" else "address" if prefix == "emails" else None
+                        field = (
+                            "number"
+                            if prefix == "phones"
+                            else "address"
+                            if prefix == "emails"
+                            else None
+                        )
                         if prefix == "persons" and key.endswith(".phones"):
                             field = "phone"
                         elif prefix == "persons" and key.endswith(".emails"):
@@ -540,18 +652,32 @@ class AutocompleteView(LoginRequiredMixin, View):
         if kind == "employee":
             queryset = Employee.objects.restrict(request.user, "view").filter(is_active=True)
             for word in query.split():
-                queryset = queryset.filter(Q(name__icontains=word) | Q(name_ar__icontains=word) | Q(code__icontains=word))
-            rows = [{"value": e.pk, "text": f"{e.display_name} ({e.code})"} for e in queryset.order_by("name")[:limit]]
+                queryset = queryset.filter(
+                    Q(name__icontains=word) | Q(name_ar__icontains=word) | Q(code__icontains=word)
+                )
+            rows = [
+                {"value": e.pk, "text": f"{e.display_name} ({e.code})"}
+                for e in queryset.order_by("name")[:limit]
+            ]
         elif kind == "area":
             queryset = Area.objects.restrict(request.user, "view").filter(is_active=True)
             for word in query.split():
                 queryset = queryset.filter(Q(name__icontains=word) | Q(name_ar__icontains=word))
-            rows = [{"value": a.pk, "text": f"{a.display_name} · {a.get_level_display()}"} for a in queryset.order_by("name")[:limit]]
+            rows = [
+                {"value": a.pk, "text": f"{a.display_name} · {a.get_level_display()}"}
+                for a in queryset.order_by("name")[:limit]
+            ]
         elif kind in ("contact", "dealer"):
-            queryset = selectors.contact_search(user=request.user, query=query) if query else selectors.contact_list(user=request.user).order_by("name", "pk")
+            queryset = (
+                selectors.contact_search(user=request.user, query=query)
+                if query
+                else selectors.contact_list(user=request.user).order_by("name", "pk")
+            )
             if kind == "dealer":
                 queryset = queryset.filter(contact_type__code__in=DEALER_TYPE_CODES)
-            rows = [{"value": c.pk, "text": f"{c.display_name} ({c.code})"} for c in queryset[:limit]]
+            rows = [
+                {"value": c.pk, "text": f"{c.display_name} ({c.code})"} for c in queryset[:limit]
+            ]
         else:
             raise Http404
         return JsonResponse({"results": rows})

@@ -85,7 +85,9 @@ NAVIGATION = [
             NavItem(_("Organization"), "diagram-3", "org:overview", "org.view_employee"),
             NavItem(_("Org chart"), "diagram-2", "org:chart", "org.view_employee"),
             NavItem(_("Master data"), "list-ul", "contacts:masterdata_index", "contacts.view_area"),
-            NavItem(_("Roles & rules"), "shield-lock", "access:rule_list", "access.view_recordrule"),
+            NavItem(
+                _("Roles & rules"), "shield-lock", "access:rule_list", "access.view_recordrule"
+            ),
             NavItem(_("Access audit"), "journal-check", "access:audit", "access.view_audit"),
             NavItem(_("API"), "code-slash", "api-docs"),
         ],

@@ -58,9 +58,7 @@ def _value(row: Any, field: str) -> Any:
     return value
 
 
-def keyset_paginate(
-    queryset: QuerySet, *, sort: str, cursor: str | None, size: int
-) -> KeysetPage:
+def keyset_paginate(queryset: QuerySet, *, sort: str, cursor: str | None, size: int) -> KeysetPage:
     """Return one page of `queryset` ordered by `sort` (a field name, '-' for descending) then pk."""
     descending = sort.startswith("-")
     field = sort.lstrip("-")

@@ -655,14 +655,18 @@ class DemoBuilder:
         from tawasul.access.roles import PORTAL_CUSTOMER, PORTAL_DEALER
 
         customer = (
-            Contact.objects.filter(company=self.company, contact_type__code="customer",
-                                   lifecycle="customer")
-            .order_by("pk").first()
+            Contact.objects.filter(
+                company=self.company, contact_type__code="customer", lifecycle="customer"
+            )
+            .order_by("pk")
+            .first()
         )
         dealer = (
-            Contact.objects.filter(company=self.company, contact_type__code="dealer",
-                                   served_contacts__isnull=False)
-            .order_by("pk").first()
+            Contact.objects.filter(
+                company=self.company, contact_type__code="dealer", served_contacts__isnull=False
+            )
+            .order_by("pk")
+            .first()
         )
         password = make_password(PASSWORD)
         for username, contact, role in (
@@ -672,7 +676,9 @@ class DemoBuilder:
             if contact is None:
                 continue
             user = get_user_model().objects.create(
-                username=username, first_name=contact.name[:150], password=password,
+                username=username,
+                first_name=contact.name[:150],
+                password=password,
                 email=f"{username}@{EMAIL_DOMAIN}",
             )
             user.groups.set(Group.objects.filter(name=role))

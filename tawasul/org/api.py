@@ -66,7 +66,9 @@ class EmployeeSerializer(serializers.ModelSerializer):
         queryset=Employee.objects.all(), many=True, required=False
     )
     user = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.all(), required=False,
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        required=False,
         allow_null=True,
     )
     manager_ids = serializers.SerializerMethodField()
@@ -74,8 +76,21 @@ class EmployeeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Employee
         fields = [
-            "id", "company", "code", "name", "name_ar", "user", "branch", "department", "roles",
-            "reports_to", "coordinated_representatives", "email", "phone", "is_active", "depth",
+            "id",
+            "company",
+            "code",
+            "name",
+            "name_ar",
+            "user",
+            "branch",
+            "department",
+            "roles",
+            "reports_to",
+            "coordinated_representatives",
+            "email",
+            "phone",
+            "is_active",
+            "depth",
             "manager_ids",
         ]
         read_only_fields = ["depth"]
@@ -91,7 +106,9 @@ class ServiceWriteMixin:
     service = None
 
     def perform_create(self, serializer):
-        serializer.instance = type(self).service(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = type(self).service(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = type(self).service(

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language, gettext_lazy as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tawasul.access.querysets import RestrictedQuerySet
@@ -20,14 +21,14 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         if get_language() == "ar" and self.name_ar:
             return self.name_ar
         return self.name
-
-    def __str__(self) -> str:
-        return self.display_name
 
 
 class Company(BilingualName, TimeStampedModel):
@@ -35,7 +36,9 @@ class Company(BilingualName, TimeStampedModel):
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     default_country = models.CharField(
-        _("default phone country"), max_length=2, default="SA",
+        _("default phone country"),
+        max_length=2,
+        default="SA",
         help_text=_("ISO 3166 two-letter code used to read local phone numbers."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="SAR")
@@ -66,9 +69,7 @@ class Branch(BilingualName, TimeStampedModel):
         ordering = ["company", "name"]
         verbose_name = _("branch")
         verbose_name_plural = _("branches")
-        constraints = [
-            models.UniqueConstraint(fields=["company", "code"], name="uniq_branch_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["company", "code"], name="uniq_branch_code")]
 
 
 class Department(BilingualName, TimeStampedModel):
@@ -76,7 +77,11 @@ class Department(BilingualName, TimeStampedModel):
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="departments")
     branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="departments",
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="departments",
         verbose_name=_("branch"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
@@ -115,27 +120,46 @@ class Employee(BilingualName, TimeStampedModel):
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="employees")
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="employee", verbose_name=_("user account"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="employee",
+        verbose_name=_("user account"),
     )
     code = models.CharField(_("employee code"), max_length=20)
     branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="employees",
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="employees",
         verbose_name=_("branch"),
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="employees",
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="employees",
         verbose_name=_("department"),
     )
     roles = models.ManyToManyField(
         JobRole, blank=True, related_name="employees", verbose_name=_("job roles")
     )
     reports_to = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="direct_reports",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="direct_reports",
         verbose_name=_("reports to"),
     )
     coordinated_representatives = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="coordinators",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="coordinators",
         verbose_name=_("representatives served (for coordinators)"),
     )
     email = models.EmailField(_("e-mail"), blank=True)

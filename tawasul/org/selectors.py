@@ -23,9 +23,7 @@ def employee_list(*, user) -> QuerySet[Employee]:
 
 def org_tree(*, user) -> list[dict]:
     """The reports-to tree of the user's company as nested dicts, built from one query."""
-    employees = list(
-        employee_list(user=user).prefetch_related("roles").order_by("depth", "name")
-    )
+    employees = list(employee_list(user=user).prefetch_related("roles").order_by("depth", "name"))
     nodes = {e.pk: {"employee": e, "children": []} for e in employees}
     roots = []
     for e in employees:

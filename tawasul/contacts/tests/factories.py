@@ -68,8 +68,11 @@ def make_contact(*, company, actor=None, contact_type=None, **data):
     """Create a contact through the service, as the application does."""
     from tawasul.contacts.services import contact_create
 
-    nested = {k: data.pop(k) for k in list(data) if k in {
-        "persons", "addresses", "phones", "emails", "product_groups", "dealer_profile"}}
+    nested = {
+        k: data.pop(k)
+        for k in list(data)
+        if k in {"persons", "addresses", "phones", "emails", "product_groups", "dealer_profile"}
+    }
     contact_type = contact_type or ContactTypeFactory(company=company)
     data.setdefault("name", "Contact")
     return contact_create(

@@ -754,7 +754,10 @@ def test_stale_running_jobs_are_failed(company, staff_user):
     from tawasul.contacts.models import ImportJob
 
     job = ImportJob.objects.create(
-        company=company, created_by=staff_user, original_name="x.csv", file_format="csv",
+        company=company,
+        created_by=staff_user,
+        original_name="x.csv",
+        file_format="csv",
         status=ImportJob.Status.RUNNING,
     )
     assert import_job_fail_stale() == 0

@@ -22,11 +22,15 @@ def test_create_with_children_stores_e164_and_search_text(company, customer_type
         ],
         phones=[{"kind": "work", "number": "011 234 5678"}],
         emails=[{"address": "info@noor.example"}],
-        addresses=[{"kind": "office", "line1": "King Fahd Rd", "latitude": "24.7", "longitude": "46.6"}],
+        addresses=[
+            {"kind": "office", "line1": "King Fahd Rd", "latitude": "24.7", "longitude": "46.6"}
+        ],
     )
     assert contact.code.startswith("C-")
     assert set(Phone.objects.filter(contact=contact).values_list("number", flat=True)) == {
-        "+966501234567", "+966112345678"}
+        "+966501234567",
+        "+966112345678",
+    }
     assert ContactPerson.objects.get(contact=contact, is_primary=True).name == "Omar"
     contact.refresh_from_db()
     assert "0501234567" in contact.search_text and "huda@noor.example" in contact.search_text
@@ -37,7 +41,8 @@ def test_create_with_children_stores_e164_and_search_text(company, customer_type
 def test_invalid_phone_rolls_back_everything(company, customer_type, staff_user):
     with pytest.raises(ValidationError) as exc:
         contact_create(
-            actor=staff_user, company=company,
+            actor=staff_user,
+            company=company,
             data={"contact_type": customer_type, "name": "Broken"},
             persons=[{"name": "Someone"}],
             phones=[{"number": "12"}],
@@ -56,12 +61,19 @@ def test_duplicate_code_is_a_field_error(company, customer_type, staff_user):
 
 def test_duplicates_by_normalised_arabic_name_phone_and_email(company, customer_type):
     existing = make_contact(
-        company=company, contact_type=customer_type, name="مؤسسة الأمل",
-        phones=[{"number": "+966501112222"}], emails=[{"address": "a@x.example"}],
+        company=company,
+        contact_type=customer_type,
+        name="مؤسسة الأمل",
+        phones=[{"number": "+966501112222"}],
+        emails=[{"address": "a@x.example"}],
     )
     assert list(contact_find_duplicates(company_id=company.pk, name="مؤسسه الامل")) == [existing]
-    assert list(contact_find_duplicates(company_id=company.pk, phones=["+966501112222"])) == [existing]
-    assert list(contact_find_duplicates(company_id=company.pk, emails=["A@X.example"])) == [existing]
+    assert list(contact_find_duplicates(company_id=company.pk, phones=["+966501112222"])) == [
+        existing
+    ]
+    assert list(contact_find_duplicates(company_id=company.pk, emails=["A@X.example"])) == [
+        existing
+    ]
     assert not contact_find_duplicates(company_id=company.pk, name="Other").exists()
 
 
@@ -69,18 +81,29 @@ def test_lifecycle_moves_are_recorded_and_guarded(company, customer_type, staff_
     contact = make_contact(company=company, contact_type=customer_type, name="Life")
     with pytest.raises(ValidationError):
         contact_set_lifecycle(actor=staff_user, contact=contact, stage="rejected")
-    contact = contact_set_lifecycle(actor=staff_user, contact=contact, stage="rejected", reason="Too far")
+    contact = contact_set_lifecycle(
+        actor=staff_user, contact=contact, stage="rejected", reason="Too far"
+    )
     assert contact.rejection_reason == "Too far"
     with pytest.raises(ValidationError):
         contact_set_lifecycle(actor=staff_user, contact=contact, stage="customer")
-    contact = contact_set_lifecycle(actor=staff_user, contact=contact, stage="recovered", reason="Called back")
-    stages = list(LifecycleChange.objects.filter(contact=contact).values_list("to_stage", flat=True))
+    contact = contact_set_lifecycle(
+        actor=staff_user, contact=contact, stage="recovered", reason="Called back"
+    )
+    stages = list(
+        LifecycleChange.objects.filter(contact=contact).values_list("to_stage", flat=True)
+    )
     assert stages == ["recovered", "rejected", "target"]
-    assert LifecycleChange.objects.filter(contact=contact, to_stage="rejected").get().changed_by == staff_user
+    assert (
+        LifecycleChange.objects.filter(contact=contact, to_stage="rejected").get().changed_by
+        == staff_user
+    )
 
 
 def test_update_records_field_history(company, customer_type, staff_user):
-    contact = make_contact(company=company, contact_type=customer_type, name="Before", actor=staff_user)
+    contact = make_contact(
+        company=company, contact_type=customer_type, name="Before", actor=staff_user
+    )
     contact_update(actor=staff_user, contact=contact, data={"name": "After"})
     newest, previous = contact.history.all()[:2]
     delta = newest.diff_against(previous)
@@ -94,5 +117,7 @@ def test_links_from_another_company_are_refused(company, customer_type, staff_us
 
     other_type = ContactTypeFactory(company=CompanyFactory(code="OTHER"), code="customer")
     with pytest.raises(ValidationError) as exc:
-        contact_create(actor=staff_user, company=company, data={"contact_type": other_type, "name": "X"})
+        contact_create(
+            actor=staff_user, company=company, data={"contact_type": other_type, "name": "X"}
+        )
     assert "contact_type" in exc.value.message_dict

@@ -15,23 +15,37 @@ from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory
 
 def _form_data(**overrides):
     data = {
-        "kind": "organisation", "name": "Riyadh Steel", "name_ar": "حديد الرياض",
-        "persons-TOTAL_FORMS": "2", "persons-INITIAL_FORMS": "0",
-        "persons-0-name": "Khalid", "persons-0-phone": "0501234567", "persons-0-is_primary": "on",
-        "persons-1-name": "Noura", "persons-1-email": "noura@steel.example",
-        "phones-TOTAL_FORMS": "1", "phones-INITIAL_FORMS": "0",
-        "phones-0-kind": "work", "phones-0-number": "0112223333",
-        "emails-TOTAL_FORMS": "0", "emails-INITIAL_FORMS": "0",
-        "addresses-TOTAL_FORMS": "1", "addresses-INITIAL_FORMS": "0",
-        "addresses-0-kind": "office", "addresses-0-line1": "Industrial City 2",
-        "addresses-0-latitude": "24.6", "addresses-0-longitude": "46.8",
+        "kind": "organisation",
+        "name": "Riyadh Steel",
+        "name_ar": "حديد الرياض",
+        "persons-TOTAL_FORMS": "2",
+        "persons-INITIAL_FORMS": "0",
+        "persons-0-name": "Khalid",
+        "persons-0-phone": "0501234567",
+        "persons-0-is_primary": "on",
+        "persons-1-name": "Noura",
+        "persons-1-email": "noura@steel.example",
+        "phones-TOTAL_FORMS": "1",
+        "phones-INITIAL_FORMS": "0",
+        "phones-0-kind": "work",
+        "phones-0-number": "0112223333",
+        "emails-TOTAL_FORMS": "0",
+        "emails-INITIAL_FORMS": "0",
+        "addresses-TOTAL_FORMS": "1",
+        "addresses-INITIAL_FORMS": "0",
+        "addresses-0-kind": "office",
+        "addresses-0-line1": "Industrial City 2",
+        "addresses-0-latitude": "24.6",
+        "addresses-0-longitude": "46.8",
     }
     data.update(overrides)
     return data
 
 
 def test_create_contact_with_persons(staff_client, customer_type):
-    response = staff_client.post(reverse("contacts:contact_create"), _form_data(contact_type=customer_type.pk))
+    response = staff_client.post(
+        reverse("contacts:contact_create"), _form_data(contact_type=customer_type.pk)
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     contact = Contact.objects.get(name="Riyadh Steel")
     assert set(contact.persons.values_list("name", flat=True)) == {"Khalid", "Noura"}
@@ -64,30 +78,51 @@ def test_duplicate_warning_then_confirm(staff_client, company, customer_type):
     url = reverse("contacts:contact_create")
     response = staff_client.post(url, _form_data(contact_type=customer_type.pk))
     assert response.status_code == 200
-    assert f'/contacts/{existing.pk}/' in response.content.decode()
+    assert f"/contacts/{existing.pk}/" in response.content.decode()
     assert Contact.objects.count() == 1
-    response = staff_client.post(url, _form_data(contact_type=customer_type.pk, confirm_duplicates="1"))
+    response = staff_client.post(
+        url, _form_data(contact_type=customer_type.pk, confirm_duplicates="1")
+    )
     assert response.status_code == 302
     assert Contact.objects.count() == 2
 
 
-def test_edit_replaces_children_and_records_history(staff_client, staff_user, company, customer_type):
-    contact = make_contact(company=company, contact_type=customer_type, name="Old", actor=staff_user,
-                           persons=[{"name": "A"}, {"name": "B"}])
+def test_edit_replaces_children_and_records_history(
+    staff_client, staff_user, company, customer_type
+):
+    contact = make_contact(
+        company=company,
+        contact_type=customer_type,
+        name="Old",
+        actor=staff_user,
+        persons=[{"name": "A"}, {"name": "B"}],
+    )
     persons = list(contact.persons.order_by("name"))
     data = {
-        "kind": "organisation", "contact_type": customer_type.pk, "code": contact.code, "name": "New",
-        "persons-TOTAL_FORMS": "2", "persons-INITIAL_FORMS": "2",
-        "persons-0-id": persons[0].pk, "persons-0-name": "A2",
-        "persons-1-id": persons[1].pk, "persons-1-name": "B", "persons-1-DELETE": "on",
-        "phones-TOTAL_FORMS": "0", "phones-INITIAL_FORMS": "0",
-        "emails-TOTAL_FORMS": "0", "emails-INITIAL_FORMS": "0",
-        "addresses-TOTAL_FORMS": "0", "addresses-INITIAL_FORMS": "0",
+        "kind": "organisation",
+        "contact_type": customer_type.pk,
+        "code": contact.code,
+        "name": "New",
+        "persons-TOTAL_FORMS": "2",
+        "persons-INITIAL_FORMS": "2",
+        "persons-0-id": persons[0].pk,
+        "persons-0-name": "A2",
+        "persons-1-id": persons[1].pk,
+        "persons-1-name": "B",
+        "persons-1-DELETE": "on",
+        "phones-TOTAL_FORMS": "0",
+        "phones-INITIAL_FORMS": "0",
+        "emails-TOTAL_FORMS": "0",
+        "emails-INITIAL_FORMS": "0",
+        "addresses-TOTAL_FORMS": "0",
+        "addresses-INITIAL_FORMS": "0",
     }
     response = staff_client.post(reverse("contacts:contact_update", args=[contact.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(contact.persons.values_list("name", flat=True)) == ["A2"]
-    detail = staff_client.get(reverse("contacts:contact_detail", args=[contact.pk])).content.decode()
+    detail = staff_client.get(
+        reverse("contacts:contact_detail", args=[contact.pk])
+    ).content.decode()
     assert "Old" in detail and "New" in detail  # the history tab shows before and after
 
 
@@ -95,8 +130,16 @@ def test_list_filters_search_and_sort(staff_client, company, customer_type):
     industry = IndustryFactory(company=company, name="Chemicals")
     riyadh = AreaFactory(company=company, name="Riyadh", level="region")
     olaya = AreaFactory(company=company, name="Olaya", level="zone", parent=riyadh)
-    make_contact(company=company, contact_type=customer_type, name="Alpha Chem", industry=industry, area=olaya)
-    make_contact(company=company, contact_type=customer_type, name="Beta Foods", lifecycle="customer")
+    make_contact(
+        company=company,
+        contact_type=customer_type,
+        name="Alpha Chem",
+        industry=industry,
+        area=olaya,
+    )
+    make_contact(
+        company=company, contact_type=customer_type, name="Beta Foods", lifecycle="customer"
+    )
     url = reverse("contacts:contact_list")
     assert "Beta Foods" not in staff_client.get(url, {"industry": industry.pk}).content.decode()
     assert "Alpha Chem" in staff_client.get(url, {"area": riyadh.pk}).content.decode()
@@ -106,7 +149,9 @@ def test_list_filters_search_and_sort(staff_client, company, customer_type):
     assert "Beta Foods" in body and "Alpha Chem" not in body
     body = staff_client.get(url, {"sort": "-name"}).content.decode()
     assert body.index("Beta Foods") < body.index("Alpha Chem")
-    partial = staff_client.get(url, {"sort": "name"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="contact-table")
+    partial = staff_client.get(
+        url, {"sort": "name"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="contact-table"
+    )
     assert "<html" not in partial.content.decode()
 
 
@@ -136,13 +181,28 @@ def test_list_query_count_is_constant(staff_client, company, customer_type):
 def test_detail_query_count_is_constant(staff_client, company, customer_type):
     def count(contact):
         with CaptureQueriesContext(connection) as ctx:
-            assert staff_client.get(reverse("contacts:contact_detail", args=[contact.pk])).status_code == 200
+            assert (
+                staff_client.get(reverse("contacts:contact_detail", args=[contact.pk])).status_code
+                == 200
+            )
         return len(ctx.captured_queries)
 
-    small = make_contact(company=company, contact_type=customer_type, name="Small", persons=[{"name": "P", "phones": ["0501234567"]}])
-    big = make_contact(company=company, contact_type=customer_type, name="Big",
-                       persons=[{"name": f"P{i}", "phones": ["0501234567"], "emails": [f"p{i}@x.example"]} for i in range(8)],
-                       addresses=[{"line1": f"Street {i}"} for i in range(5)])
+    small = make_contact(
+        company=company,
+        contact_type=customer_type,
+        name="Small",
+        persons=[{"name": "P", "phones": ["0501234567"]}],
+    )
+    big = make_contact(
+        company=company,
+        contact_type=customer_type,
+        name="Big",
+        persons=[
+            {"name": f"P{i}", "phones": ["0501234567"], "emails": [f"p{i}@x.example"]}
+            for i in range(8)
+        ],
+        addresses=[{"line1": f"Street {i}"} for i in range(5)],
+    )
     count(small)
     assert count(big) == count(small)
 
@@ -151,15 +211,24 @@ def test_other_company_contact_is_404(staff_client):
     other = CompanyFactory(code="ZZ")
     from tawasul.contacts.tests.factories import ContactTypeFactory
 
-    theirs = make_contact(company=other, contact_type=ContactTypeFactory(company=other), name="Theirs")
+    theirs = make_contact(
+        company=other, contact_type=ContactTypeFactory(company=other), name="Theirs"
+    )
     assert staff_client.get(reverse("contacts:contact_detail", args=[theirs.pk])).status_code == 404
     assert staff_client.get(reverse("contacts:contact_update", args=[theirs.pk])).status_code == 404
     assert "Theirs" not in staff_client.get(reverse("contacts:contact_list")).content.decode()
-    assert "Theirs" not in staff_client.get(reverse("global_search"), {"q": "theirs"}).content.decode()
+    assert (
+        "Theirs" not in staff_client.get(reverse("global_search"), {"q": "theirs"}).content.decode()
+    )
 
 
 def test_export_csv_and_xlsx(staff_client, company, customer_type):
-    make_contact(company=company, contact_type=customer_type, name="=cmd|' /C calc'!A0", phones=[{"number": "0501234567"}])
+    make_contact(
+        company=company,
+        contact_type=customer_type,
+        name="=cmd|' /C calc'!A0",
+        phones=[{"number": "0501234567"}],
+    )
     response = staff_client.get(reverse("contacts:contact_export"), {"format": "csv"})
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "'=cmd" in body and "+966501234567" in body
@@ -170,13 +239,24 @@ def test_export_csv_and_xlsx(staff_client, company, customer_type):
 def test_bulk_assign_and_category(staff_client, company, customer_type):
     rep = EmployeeFactory(company=company, user=None, name="Rep One")
     category = ContactCategoryFactory(contact_type=customer_type, company=company, name="Wholesale")
-    contacts = [make_contact(company=company, contact_type=customer_type, name=f"N{i}") for i in range(3)]
+    contacts = [
+        make_contact(company=company, contact_type=customer_type, name=f"N{i}") for i in range(3)
+    ]
     url = reverse("contacts:contact_bulk")
-    response = staff_client.post(url, {"pk": [c.pk for c in contacts[:2]], "action": "assign",
-                                       "assign-field": "representative", "assign-employee": rep.pk})
+    response = staff_client.post(
+        url,
+        {
+            "pk": [c.pk for c in contacts[:2]],
+            "action": "assign",
+            "assign-field": "representative",
+            "assign-employee": rep.pk,
+        },
+    )
     assert response.status_code == 302
     assert Contact.objects.filter(representative=rep).count() == 2
-    staff_client.post(url, {"pk": [contacts[2].pk], "action": "category", "bulk-category": category.pk})
+    staff_client.post(
+        url, {"pk": [contacts[2].pk], "action": "category", "bulk-category": category.pk}
+    )
     assert Contact.objects.get(pk=contacts[2].pk).category == category
 
 
@@ -192,7 +272,10 @@ def test_lifecycle_change_from_the_page(staff_client, company, customer_type):
 
 
 def test_saved_filters_are_per_user(staff_client, staff_user):
-    staff_client.post(reverse("contacts:saved_filter"), {"name": "Customers", "query": "lifecycle=customer", "view": "contacts"})
+    staff_client.post(
+        reverse("contacts:saved_filter"),
+        {"name": "Customers", "query": "lifecycle=customer", "view": "contacts"},
+    )
     body = staff_client.get(reverse("contacts:contact_list")).content.decode()
     assert "Customers" in body and "lifecycle=customer" in body
 
@@ -200,12 +283,23 @@ def test_saved_filters_are_per_user(staff_client, staff_user):
 def test_autocomplete_reads_through_access(staff_client, company):
     EmployeeFactory(company=company, user=None, name="Visible Rep")
     EmployeeFactory(company=CompanyFactory(code="X2"), user=None, name="Hidden Rep")
-    data = staff_client.get(reverse("contacts:autocomplete", args=["employee"]), {"q": "rep"}).json()
+    data = staff_client.get(
+        reverse("contacts:autocomplete", args=["employee"]), {"q": "rep"}
+    ).json()
     names = [r["text"] for r in data["results"]]
     assert any("Visible" in n for n in names) and not any("Hidden" in n for n in names)
 
 
-@pytest.mark.parametrize("name", ["contacts:contact_list", "contacts:contact_create", "contacts:dealer_list", "home", "preferences"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "contacts:contact_list",
+        "contacts:contact_create",
+        "contacts:dealer_list",
+        "home",
+        "preferences",
+    ],
+)
 def test_pages_render(staff_client, name):
     assert staff_client.get(reverse(name)).status_code == 200
 

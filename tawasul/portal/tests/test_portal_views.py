@@ -8,8 +8,12 @@ from tawasul.org.tests.factories import UserFactory
 
 @pytest.fixture
 def portal_client(client, company, customer_type):
-    own = make_contact(company=company, contact_type=customer_type, name="Own Shop",
-                       persons=[{"name": "Mariam", "phones": ["0501234567"]}])
+    own = make_contact(
+        company=company,
+        contact_type=customer_type,
+        name="Own Shop",
+        persons=[{"name": "Mariam", "phones": ["0501234567"]}],
+    )
     make_contact(company=company, contact_type=customer_type, name="Someone Else")
     user = UserFactory(username="shop")
     group, _ = Group.objects.get_or_create(name="Portal customer")
