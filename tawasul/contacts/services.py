@@ -497,6 +497,12 @@ def contact_set_lifecycle(*, actor, contact: Contact, stage: str, reason: str = 
 ASSIGNABLE = ("representative", "coordinator", "manager")
 
 
+def _locked(contacts: QuerySet[Contact]):
+    """Lock the chosen contacts in key order. The choice (often with access conditions that
+    join other tables) stays in a subquery, so the lock touches the contacts table alone."""
+    return Contact.objects.select_for_update().filter(pk__in=contacts.values("pk")).order_by("pk")
+
+
 @transaction.atomic
 def contact_bulk_assign(
     *, actor, contacts: QuerySet[Contact], reason: str = "", **assignees: Employee | None
@@ -506,7 +512,7 @@ def contact_bulk_assign(
     if unknown or not assignees:
         raise ValidationError({"field": _("Choose what to assign.")})
     count, ids = 0, []
-    for contact in contacts.select_for_update().order_by("pk"):
+    for contact in _locked(contacts):
         ids.append(contact.pk)
         for name, employee in assignees.items():
             if employee is not None and employee.company_id != contact.company_id:
@@ -530,7 +536,7 @@ def contact_bulk_assign(
 def contact_bulk_set_category(*, actor, contacts: QuerySet[Contact], category) -> int:
     """Move many contacts to one category; each must be of the category's contact type."""
     count = 0
-    for contact in contacts.select_for_update().order_by("pk"):
+    for contact in _locked(contacts):
         if category is not None and (
             category.contact_type_id != contact.contact_type_id
             or category.company_id != contact.company_id
