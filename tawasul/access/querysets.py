@@ -48,6 +48,14 @@ def user_company_id(user) -> int | None:
     return user.__dict__["_tawasul_company_id"]
 
 
+def user_company(user):
+    """The Company a user works for (or is a customer of), or None."""
+    from tawasul.org.models import Company
+
+    company_id = user_company_id(user)
+    return Company._default_manager.filter(pk=company_id).first() if company_id else None
+
+
 def action_permission(model: type[models.Model], action: str) -> str:
     meta = model._meta
     return f"{meta.app_label}.{action}_{meta.model_name}"

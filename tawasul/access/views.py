@@ -552,7 +552,8 @@ class RoleListView(AdminPage, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         company_id = self.company.pk
-        memberships = get_user_model().groups.through.objects.filter(
+        membership = get_user_model().groups.through
+        memberships = membership._default_manager.filter(  # this company's members per role
             group_id=OuterRef("pk"), user__employee__company_id=company_id
         )
         rules = _rules(self.company).filter(role_id=OuterRef("pk"))
@@ -732,11 +733,8 @@ def _grantee_names(changes) -> dict[str, dict]:
             for key in ids:
                 if isinstance(snapshot.get(key), int):
                     ids[key].add(snapshot[key])
-    roles = {
-        pk: role_label(name)
-        for pk, name in Group.objects.filter(pk__in=ids["role"]).values_list("pk", "name")
-    }
-    users = get_user_model().objects.filter(pk__in=ids["user"]).select_related("employee")
+    roles = {pk: role_label(group.name) for pk, group in Group.objects.in_bulk(ids["role"]).items()}
+    users = get_user_model().objects.select_related("employee").in_bulk(ids["user"]).values()
     return {"role": roles, "user": {u.pk: user_label(u) for u in users}}
 
 

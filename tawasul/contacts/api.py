@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 
 from tawasul.access.api import RestrictedViewSetMixin
 from tawasul.access.fields import can_see
-from tawasul.access.querysets import user_company_id
+from tawasul.access.querysets import user_company, user_company_id
 from tawasul.org.api import ScopedPrimaryKeyRelatedField, ServiceWriteMixin
 from tawasul.org.models import Branch, Company, Employee
 
@@ -36,7 +36,7 @@ COMMISSION = "contacts.dealerprofile.commission_rate"
 
 
 class MasterDataSerializer(serializers.ModelSerializer):
-    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all(), required=False)
+    company = ScopedPrimaryKeyRelatedField(model=Company, required=False)
 
     def validate(self, attrs):
         if "company" not in attrs and self.instance is None:
@@ -44,7 +44,7 @@ class MasterDataSerializer(serializers.ModelSerializer):
             company_id = user_company_id(request.user)
             if company_id is None:
                 raise APIValidationError({"company": ["This field is required."]})
-            attrs["company"] = Company.objects.get(pk=company_id)
+            attrs["company"] = user_company(request.user)
         return attrs
 
 
@@ -61,16 +61,16 @@ def masterdata_viewset(model_cls, filterset, extra_fields=(), links=None):
             },
         )
     }
-    for name, queryset in (links or {}).items():
+    for name, model in (links or {}).items():
         serializer_attrs[name] = ScopedPrimaryKeyRelatedField(
-            queryset=queryset, required=name != "parent", allow_null=name == "parent"
+            model=model, required=name != "parent", allow_null=name == "parent"
         )
     serializer_cls = type(
         f"{model_cls.__name__}Serializer", (MasterDataSerializer,), serializer_attrs
     )
 
     class MasterDataViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
-        queryset = model_cls.objects.all()
+        queryset = model_cls.objects.all()  # access-ok: RestrictedViewSetMixin narrows it
         serializer_class = serializer_cls
         filterset_class = filterset
         ordering_fields = ["name", "id"]
@@ -95,7 +95,7 @@ def masterdata_viewset(model_cls, filterset, extra_fields=(), links=None):
 
 
 AreaViewSet = masterdata_viewset(
-    Area, filtersets.AreaFilterSet, ["parent", "level", "path"], {"parent": Area.objects.all()}
+    Area, filtersets.AreaFilterSet, ["parent", "level", "path"], {"parent": Area}
 )
 IndustryViewSet = masterdata_viewset(Industry, filtersets.IndustryFilterSet)
 SegmentViewSet = masterdata_viewset(Segment, filtersets.SegmentFilterSet)
@@ -109,7 +109,7 @@ ContactCategoryViewSet = masterdata_viewset(
     ContactCategory,
     filtersets.ContactCategoryFilterSet,
     ["contact_type"],
-    {"contact_type": ContactType.objects.all()},
+    {"contact_type": ContactType},
 )
 
 
@@ -165,9 +165,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
 class AddressSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
-    area = ScopedPrimaryKeyRelatedField(
-        queryset=Area.objects.all(), required=False, allow_null=True
-    )
+    area = ScopedPrimaryKeyRelatedField(model=Area, required=False, allow_null=True)
 
     class Meta:
         model = Address
@@ -186,9 +184,7 @@ class AddressSerializer(serializers.ModelSerializer):
 
 
 class DealerProfileSerializer(serializers.ModelSerializer):
-    territories = ScopedPrimaryKeyRelatedField(
-        queryset=Area.objects.all(), many=True, required=False
-    )
+    territories = ScopedPrimaryKeyRelatedField(model=Area, many=True, required=False)
 
     class Meta:
         model = DealerProfile
@@ -196,14 +192,12 @@ class DealerProfileSerializer(serializers.ModelSerializer):
 
 
 def _link(model, **kw):
-    return ScopedPrimaryKeyRelatedField(
-        queryset=model.objects.all(), required=False, allow_null=True, **kw
-    )
+    return ScopedPrimaryKeyRelatedField(model=model, required=False, allow_null=True, **kw)
 
 
 class ContactSerializer(serializers.ModelSerializer):
     code = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    contact_type = ScopedPrimaryKeyRelatedField(queryset=ContactType.objects.all())
+    contact_type = ScopedPrimaryKeyRelatedField(model=ContactType)
     category = _link(ContactCategory)
     area = _link(Area)
     industry = _link(Industry)
@@ -217,9 +211,7 @@ class ContactSerializer(serializers.ModelSerializer):
     coordinator = _link(Employee)
     manager = _link(Employee)
     dealer = _link(Contact)
-    product_groups = ScopedPrimaryKeyRelatedField(
-        queryset=ProductGroup.objects.all(), many=True, required=False
-    )
+    product_groups = ScopedPrimaryKeyRelatedField(model=ProductGroup, many=True, required=False)
     persons = PersonSerializer(many=True, required=False)
     addresses = AddressSerializer(many=True, required=False)
     phones = PhoneSerializer(many=True, required=False)
@@ -320,14 +312,9 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
-        company_id = user_company_id(self.request.user) if self.request else None
-        if company_id:
-            ctx["phone_region"] = (
-                Company.objects.filter(pk=company_id)
-                .values_list("default_country", flat=True)
-                .first()
-                or "SA"
-            )
+        company = user_company(self.request.user) if self.request else None
+        if company is not None:
+            ctx["phone_region"] = company.default_country or "SA"
         return ctx
 
     def _split(self, validated: dict):
@@ -346,10 +333,9 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data, nested, _reason = self._split(serializer.validated_data)
         user = self.request.user
-        company_id = user_company_id(user)
-        if company_id is None:
+        company = user_company(user)
+        if company is None:
             raise APIValidationError({"company": ["Your account is not linked to a company."]})
-        company = Company.objects.get(pk=company_id)
         with transaction.atomic():
             contact = services.contact_create(actor=user, company=company, data=data, **nested)
         contact._possible_duplicates = list(

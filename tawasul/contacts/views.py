@@ -14,11 +14,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from tawasul.access.fields import can_see
-from tawasul.access.querysets import get_restricted_or_404, user_company_id
+from tawasul.access.querysets import get_restricted_or_404, user_company, user_company_id
 from tawasul.core.export import csv_response, xlsx_response
 from tawasul.core.models import SavedFilter
 from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate
-from tawasul.org.models import Company, Employee
+from tawasul.org.models import Employee
 
 from . import selectors, services
 from .choices import DEALER_TYPE_CODES, LIFECYCLE_MOVES, Lifecycle
@@ -120,7 +120,7 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             sorts=SORTS,
             chips=_filter_chips(filterset) if filterset.is_bound else [],
             page_error=error,
-            saved_filters=SavedFilter.objects.filter(user=request.user, view=self.list_key),
+            saved_filters=request.user.saved_filters.filter(view=self.list_key),
             current_query=request.GET.urlencode(),
             bulk_assign_form=BulkAssignForm(user=request.user),
             bulk_category_form=BulkCategoryForm(user=request.user),
@@ -301,7 +301,7 @@ class SavedFilterView(LoginRequiredMixin, View):
         view_key = request.POST.get("view", LIST_VIEW_KEY)
         back = reverse("contacts:dealer_list" if view_key == "dealers" else "contacts:contact_list")
         if request.POST.get("delete"):
-            SavedFilter.objects.filter(user=request.user, pk=request.POST["delete"]).delete()
+            request.user.saved_filters.filter(pk=request.POST["delete"]).delete()
             messages.success(request, _("Saved view removed."))
             return redirect(back)
         form = SavedFilterForm(request.POST)
@@ -489,7 +489,8 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             return None
         contact = _contact_for(self.request, self.kwargs["pk"], "change")
         return (
-            Contact.objects.filter(pk=contact.pk)
+            Contact.objects.restrict(self.request.user, "change")
+            .filter(pk=contact.pk)
             .prefetch_related(
                 "persons__phones",
                 "persons__emails",
@@ -563,10 +564,7 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         from .phones import phone_to_e164
 
         company_id = user_company_id(self.request.user)
-        region = (
-            Company.objects.filter(pk=company_id).values_list("default_country", flat=True).first()
-            or "SA"
-        )
+        region = getattr(user_company(self.request.user), "default_country", None) or "SA"
         phones = []
         raw_phones = [r["number"] for r in nested["phones"]] + [
             p for r in nested["persons"] for p in r["phones"]
@@ -596,10 +594,9 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         if not data.get("code") and self.object is None:
             data.pop("code", None)
         if self.object is None:
-            company_id = user_company_id(user)
-            if company_id is None:
+            company = user_company(user)
+            if company is None:
                 raise ValidationError(_("Your account is not linked to a company."))
-            company = Company.objects.get(pk=company_id)
             return services.contact_create(actor=user, company=company, data=data, **nested)
         data.pop("lifecycle", None)
         return services.contact_update(actor=user, contact=self.object, data=data, **nested)

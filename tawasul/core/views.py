@@ -63,7 +63,7 @@ class PreferencesView(LoginRequiredMixin, FormView):
     form_class = PreferencesForm
 
     def get_initial(self):
-        pref = UserPreference.objects.filter(user=self.request.user).first()
+        pref = getattr(self.request.user, "preference", None)
         if pref is None:
             return {"language": self.request.LANGUAGE_CODE}
         return {"language": pref.language, "timezone": pref.timezone}
@@ -73,7 +73,7 @@ class PreferencesView(LoginRequiredMixin, FormView):
         if "timezone" in self.request.POST:
             tz = form.cleaned_data["timezone"]
         else:  # the language switch in the user menu sends only the language
-            pref = UserPreference.objects.filter(user=self.request.user).first()
+            pref = getattr(self.request.user, "preference", None)
             tz = pref.timezone if pref else ""
         UserPreference.objects.update_or_create(
             user=self.request.user, defaults={"language": language, "timezone": tz}

@@ -1,6 +1,7 @@
 """REST API for the organization: companies, branches, departments, employees."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
@@ -14,6 +15,11 @@ from .models import Branch, Company, Department, Employee, JobRole
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A link to another record, offered only from what the requesting user may view."""
+
+    def __init__(self, model=None, **kwargs):
+        if model is not None:
+            kwargs["queryset"] = model._default_manager.all()
+        super().__init__(**kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -30,7 +36,7 @@ class CompanySerializer(serializers.ModelSerializer):
 
 
 class BranchSerializer(serializers.ModelSerializer):
-    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all())
+    company = ScopedPrimaryKeyRelatedField(model=Company)
 
     class Meta:
         model = Branch
@@ -38,10 +44,8 @@ class BranchSerializer(serializers.ModelSerializer):
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all())
-    branch = ScopedPrimaryKeyRelatedField(
-        queryset=Branch.objects.all(), required=False, allow_null=True
-    )
+    company = ScopedPrimaryKeyRelatedField(model=Company)
+    branch = ScopedPrimaryKeyRelatedField(model=Branch, required=False, allow_null=True)
 
     class Meta:
         model = Department
@@ -49,25 +53,22 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
-    company = ScopedPrimaryKeyRelatedField(queryset=Company.objects.all())
-    branch = ScopedPrimaryKeyRelatedField(
-        queryset=Branch.objects.all(), required=False, allow_null=True
-    )
-    department = ScopedPrimaryKeyRelatedField(
-        queryset=Department.objects.all(), required=False, allow_null=True
-    )
-    reports_to = ScopedPrimaryKeyRelatedField(
-        queryset=Employee.objects.all(), required=False, allow_null=True
-    )
+    company = ScopedPrimaryKeyRelatedField(model=Company)
+    branch = ScopedPrimaryKeyRelatedField(model=Branch, required=False, allow_null=True)
+    department = ScopedPrimaryKeyRelatedField(model=Department, required=False, allow_null=True)
+    reports_to = ScopedPrimaryKeyRelatedField(model=Employee, required=False, allow_null=True)
     roles = serializers.SlugRelatedField(
-        slug_field="code", many=True, queryset=JobRole.objects.all(), required=False
+        slug_field="code",
+        many=True,
+        queryset=JobRole.objects.all(),  # access-ok: the fixed list of job roles
+        required=False,
     )
     coordinated_representatives = ScopedPrimaryKeyRelatedField(
-        queryset=Employee.objects.all(), many=True, required=False
+        model=Employee, many=True, required=False
     )
     user = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=get_user_model().objects.all(),
+        queryset=get_user_model().objects.none(),
         required=False,
         allow_null=True,
     )
@@ -95,6 +96,18 @@ class EmployeeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["depth"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Accounts that are free or already staff of the requester's company; never
+            # another company's staff, never a portal account.
+            company_id = user_company_id(request.user)
+            self.fields["user"].queryset = get_user_model()._default_manager.filter(
+                Q(employee__isnull=True) | Q(employee__company_id=company_id),
+                portal_account__isnull=True,
+            )
+
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_manager_ids(self, obj) -> list[int]:
         return obj.manager_ids
@@ -117,7 +130,7 @@ class ServiceWriteMixin:
 
 
 class CompanyViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
-    queryset = Company.objects.all()
+    queryset = Company.objects.all()  # access-ok: RestrictedViewSetMixin narrows it
     serializer_class = CompanySerializer
     filterset_class = CompanyFilterSet
     ordering_fields = ["name", "code", "id"]
@@ -126,7 +139,7 @@ class CompanyViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelVi
 
 
 class BranchViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
-    queryset = Branch.objects.all()
+    queryset = Branch.objects.all()  # access-ok: RestrictedViewSetMixin narrows it
     serializer_class = BranchSerializer
     filterset_class = BranchFilterSet
     ordering_fields = ["name", "code", "id"]
@@ -135,7 +148,7 @@ class BranchViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelVie
 
 
 class DepartmentViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
-    queryset = Department.objects.all()
+    queryset = Department.objects.all()  # access-ok: RestrictedViewSetMixin narrows it
     serializer_class = DepartmentSerializer
     filterset_class = DepartmentFilterSet
     ordering_fields = ["name", "id"]
