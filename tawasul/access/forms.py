@@ -209,23 +209,10 @@ class AnyValuesField(forms.MultipleChoiceField):
 
 
 class _UserOptionsMixin:
-    """A remote select of users that renders the chosen ones as "Name (username)"."""
+    """A remote select of users that shows the chosen ones as "Name (username)"."""
 
-    def optgroups(self, name, value, attrs=None):
-        selected = [v for v in value if v not in (None, "")]
-        groups = []
-        if not self.allow_multiple_selected:
-            groups.append((None, [self.create_option(name, "", "", not selected, 0)], 0))
-        queryset = getattr(self.choices, "queryset", None)
-        if selected and queryset is not None:
-            try:
-                users = list(queryset.filter(pk__in=selected))
-            except (ValueError, TypeError):
-                users = []
-            for index, user in enumerate(users, start=1):
-                option = self.create_option(name, str(user.pk), user_label(user), True, index)
-                groups.append((None, [option], index))
-        return groups
+    def option_label(self, obj) -> str:
+        return user_label(obj)
 
 
 class UserSelect(_UserOptionsMixin, RemoteSelect):

@@ -28,9 +28,12 @@ class RemoteSelectMixin:
             except (ValueError, TypeError):
                 objects = []
             for index, obj in enumerate(objects, start=1):
-                option = self.create_option(name, str(obj.pk), str(obj), True, index)
+                option = self.create_option(name, str(obj.pk), self.option_label(obj), True, index)
                 groups.append((None, [option], index))
         return groups
+
+    def option_label(self, obj) -> str:
+        return str(obj)
 
 
 class RemoteSelect(RemoteSelectMixin, forms.Select):
