@@ -102,7 +102,10 @@ def contact_history(*, contact: Contact) -> list[dict]:
             : HISTORY_LIMIT + 1
         ]
     )
-    pairs = list(zip(records, records[1:] + [None], strict=True))[:HISTORY_LIMIT]
+    # Each record is compared with the one before it; the oldest has nothing to compare with.
+    # (Contacts loaded in bulk may have no history rows at all.)
+    previous_records = [*records[1:], None] if records else []
+    pairs = list(zip(records, previous_records, strict=True))[:HISTORY_LIMIT]
     all_changes = []
     for record, previous in pairs:
         if previous is None:

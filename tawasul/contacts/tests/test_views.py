@@ -307,3 +307,12 @@ def test_pages_render(staff_client, name):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("contacts:contact_list"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_detail_of_a_contact_without_history_rows(staff_client, company, customer_type):
+    """Contacts loaded in bulk (benchmarks, migrations from other systems) have no history."""
+    contact = make_contact(company=company, contact_type=customer_type, name="Bulk Loaded")
+    contact.history.all().delete()
+    response = staff_client.get(reverse("contacts:contact_detail", args=[contact.pk]))
+    assert response.status_code == 200
+    assert "Bulk Loaded" in response.content.decode()
