@@ -17,7 +17,7 @@ from tawasul.access.fields import can_see
 from tawasul.access.querysets import get_restricted_or_404, user_company, user_company_id
 from tawasul.core.export import csv_response, xlsx_response
 from tawasul.core.models import SavedFilter
-from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate
+from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate, narrow_to_keys
 from tawasul.org.models import Employee
 
 from . import selectors, services
@@ -95,6 +95,13 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         queryset = (
             filterset.qs if filterset.is_bound and filterset.is_valid() else self.base_queryset()
         )
+        known_count = None
+        if (
+            filterset.is_bound
+            and filterset.is_valid()
+            and any(filterset.form.cleaned_data.values())
+        ):
+            queryset, known_count = narrow_to_keys(queryset)
         sort = request.GET.get("sort", "name")
         if sort.lstrip("-") not in SORTS:
             sort = "name"
@@ -108,7 +115,7 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             page = keyset_paginate(queryset, sort=sort, cursor=None, size=PAGE_SIZE)
         if request.GET.get("cursor") and not page.rows and error is None:
             error = _("There are no more contacts past this point.")
-        total, more = capped_count(queryset)
+        total, more = (known_count, False) if known_count is not None else capped_count(queryset)
         ctx.update(
             title=self.title,
             filterset=filterset,

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .pagination import InvalidCursor, keyset_paginate
+from .pagination import InvalidCursor, keyset_paginate, narrow_to_keys
 
 
 class KeysetCursorPagination(BasePagination):
@@ -57,6 +57,9 @@ class KeysetCursorPagination(BasePagination):
         self.request = request
         size = self.get_page_size(request)
         sort = self.get_sort(request, view)
+        reserved = {self.cursor_query_param, self.page_size_query_param, "ordering", "format"}
+        if any(value for key, value in request.query_params.items() if key not in reserved):
+            queryset, _count = narrow_to_keys(queryset)
         try:
             self.page = keyset_paginate(
                 queryset,

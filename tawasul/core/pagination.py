@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 COUNT_CAP = 10_000
@@ -101,3 +102,23 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count rows up to `cap`; returns (count, more_than_cap) without scanning past the cap."""
     n = queryset.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+KEYS_CAP = 5_000
+
+
+def narrow_to_keys(queryset: QuerySet, cap: int = KEYS_CAP) -> tuple[QuerySet, int | None]:
+    """For a filtered list: collect the matching keys first when they are few.
+
+    Sorting by name makes PostgreSQL walk the name index and test every row until a page is full;
+    when the filters (and access rules) match only a few rows, that walk crosses most of the table.
+    An unordered, limited query for the keys lets the planner use the filters' own indexes; with at
+    most `cap` keys the page is then sorted from that short list, and the keys give the row count.
+    Returns the (possibly narrowed) queryset and the exact count when it is known.
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset, None
+    keys = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
+    if len(keys) > cap:
+        return queryset, None
+    return queryset.filter(pk__in=keys), len(keys)
