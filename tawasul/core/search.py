@@ -41,7 +41,7 @@ def providers() -> dict[str, SearchProvider]:
 
 
 # On PostgreSQL a search first collects up to this many matching keys through the trigram index.
-PREFETCH_CAP = 20_000
+PREFETCH_CAP = 2000
 
 
 def text_filter(queryset: QuerySet, query: str, field: str = "search_text") -> QuerySet:
