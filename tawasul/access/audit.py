@@ -20,7 +20,10 @@ def log_denial(*, user, model, object_id="", action="", request=None, status=404
         current = current_request()
         if current is not None:
             path, method = current.get_full_path()[:500], current.method
+    from .querysets import user_company_id
+
     AccessDenial.objects.create(
+        company_id=user_company_id(user) if getattr(user, "pk", None) else None,
         user=user if getattr(user, "pk", None) else None,
         model=model_key(model) if not isinstance(model, str) else model,
         object_id=str(object_id)[:64],
@@ -38,11 +41,16 @@ def log_denial(*, user, model, object_id="", action="", request=None, status=404
     )
 
 
-def log_change(*, actor, kind: str, subject: str, before=None, after=None) -> None:
-    """Record a change to roles, memberships or rules."""
+def log_change(*, actor, kind: str, subject: str, before=None, after=None, company=None) -> None:
+    """Record a change to roles, memberships or rules (of `company`, else the actor's)."""
     from .models import AccessChange
+    from .querysets import user_company_id
 
+    company_id = getattr(company, "pk", None)
+    if company_id is None and getattr(actor, "pk", None):
+        company_id = user_company_id(actor)
     AccessChange.objects.create(
+        company_id=company_id,
         actor=actor if getattr(actor, "pk", None) else None,
         kind=kind,
         subject=subject[:200],

@@ -113,6 +113,9 @@ class AccessChange(models.Model):
     """An audit row for a change to roles, their members or their permissions."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    company = models.ForeignKey(
+        "org.Company", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -132,6 +135,9 @@ class AccessDenial(models.Model):
     """A denied attempt to reach a governed record (answered 403 or 404)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    company = models.ForeignKey(
+        "org.Company", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

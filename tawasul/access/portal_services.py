@@ -60,5 +60,6 @@ def portal_account_create(
             "contact_name": contact.name,
             "role": role.name,
         },
+        company=contact.company,
     )
     return account

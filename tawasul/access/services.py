@@ -160,6 +160,7 @@ def rule_save(
         subject=rule.name,
         before=before,
         after=_rule_snapshot(rule),
+        company=company,
     )
     return rule
 
@@ -169,7 +170,13 @@ def rule_delete(*, actor, rule: RecordRule) -> None:
     before = _rule_snapshot(rule)
     rule._history_user = actor
     rule.delete()
-    log_change(actor=actor, kind="rule.deleted", subject=before["name"], before=before)
+    log_change(
+        actor=actor,
+        kind="rule.deleted",
+        subject=before["name"],
+        before=before,
+        company=rule.company,
+    )
 
 
 def _role_snapshot(group: Group) -> dict:

@@ -820,14 +820,12 @@ class AuditView(AdminPage, TemplateView):
             tab = "denials"
         company_id = self.company.pk
         if tab == "denials":
-            rows = AccessDenial.objects.filter(  # access-ok: audit rows of the company's users
-                Q(user__employee__company_id=company_id)
-                | Q(user__portal_account__contact__company_id=company_id)
-                | Q(user__employee__isnull=True, user__portal_account__isnull=True)
+            rows = AccessDenial.objects.filter(  # access-ok: this company's audit rows
+                company_id=company_id
             ).select_related("user__employee")
         else:
-            rows = AccessChange.objects.filter(  # access-ok: audit rows by the company's administrators
-                Q(actor__employee__company_id=company_id) | Q(actor__employee__isnull=True)
+            rows = AccessChange.objects.filter(  # access-ok: this company's audit rows
+                company_id=company_id
             ).select_related("actor__employee")
         error = None
         try:

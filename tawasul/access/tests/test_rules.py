@@ -543,3 +543,33 @@ def test_a_refused_edit_leaves_the_saved_rule_as_it_was(org):
     assert [(c.field, c.operator, c.values) for c in rule.conditions.all()] == [
         ("industry", "in", [org.steel.pk])
     ]
+
+
+def test_audit_rows_carry_their_company(db):
+    """Audit pages list a company's own rows only; rows know their company."""
+    from django.http import Http404
+
+    from tawasul.access.models import AccessChange, AccessDenial
+    from tawasul.access.querysets import get_restricted_or_404
+    from tawasul.access.services import rule_save
+    from tawasul.contacts.models import Contact
+    from tawasul.contacts.tests.factories import ContactTypeFactory, make_contact
+    from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFactory
+
+    mine, theirs = CompanyFactory(code="MINE"), CompanyFactory(code="THEIRS")
+    user = UserFactory(username="auditee", perms=["contacts.view_contact"])
+    EmployeeFactory(company=mine, user=user)
+    rule_save(
+        actor=None,
+        company=mine,
+        name="Mine",
+        model="contacts.contact",
+        actions=["view"],
+        user=user,
+        all_records=True,
+    )
+    assert AccessChange.objects.get(subject="Mine").company == mine
+    hidden = make_contact(company=theirs, contact_type=ContactTypeFactory(company=theirs), name="X")
+    with pytest.raises(Http404):
+        get_restricted_or_404(Contact.objects.all(), user, "view", pk=hidden.pk)
+    assert AccessDenial.objects.get(object_id=str(hidden.pk)).company == mine
