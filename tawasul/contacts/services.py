@@ -124,21 +124,38 @@ def _verify_access(actor, contact: Contact, action: str) -> None:
         raise PermissionDenied(_("You may not save this contact with these values."))
 
 
+def contact_search_columns(
+    *,
+    code: str,
+    name: str,
+    name_ar: str = "",
+    tax_number: str = "",
+    phones=(),
+    emails=(),
+    persons=(),
+) -> tuple[str, str]:
+    """`(name_normalized, search_text)` from a contact's values; phones in E.164, persons as
+    `(name, name_ar)` pairs. The one definition of what a contact search matches."""
+    parts = [code, name, name_ar, tax_number]
+    for number in phones:
+        parts.extend(phone_search_forms(number))
+    parts.extend(emails)
+    parts.extend(n for pair in persons for n in pair)
+    return normalize_name(name), normalize_name(" ".join(p for p in parts if p))
+
+
 def contact_refresh_search(*, contact: Contact) -> None:
     """Rebuild the derived name and search columns from the contact and its children."""
-    parts = [contact.code, contact.name, contact.name_ar, contact.tax_number]
-    for number in Phone.objects.filter(contact=contact).values_list("number", flat=True):
-        parts.extend(phone_search_forms(number))
-    parts.extend(Email.objects.filter(contact=contact).values_list("address", flat=True))
-    parts.extend(
-        n
-        for pair in ContactPerson.objects.filter(contact=contact).values_list("name", "name_ar")
-        for n in pair
+    name_key, text = contact_search_columns(
+        code=contact.code,
+        name=contact.name,
+        name_ar=contact.name_ar,
+        tax_number=contact.tax_number,
+        phones=Phone.objects.filter(contact=contact).values_list("number", flat=True),
+        emails=Email.objects.filter(contact=contact).values_list("address", flat=True),
+        persons=ContactPerson.objects.filter(contact=contact).values_list("name", "name_ar"),
     )
-    text = normalize_name(" ".join(p for p in parts if p))
-    Contact.objects.filter(pk=contact.pk).update(
-        name_normalized=_name_key(contact), search_text=text
-    )
+    Contact.objects.filter(pk=contact.pk).update(name_normalized=name_key, search_text=text)
     contact.search_text = text
 
 

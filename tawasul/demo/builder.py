@@ -58,11 +58,15 @@ from tawasul.contacts.models import (
     Segment,
     Size,
 )
-from tawasul.contacts.phones import phone_search_forms, phone_to_e164
-from tawasul.contacts.services import contact_create, contact_set_lifecycle, masterdata_save
+from tawasul.contacts.phones import phone_to_e164
+from tawasul.contacts.services import (
+    contact_create,
+    contact_search_columns,
+    contact_set_lifecycle,
+    masterdata_save,
+)
 from tawasul.core.models import UserPreference
 from tawasul.core.services import sequence_next
-from tawasul.core.text import normalize_name
 from tawasul.org.choices import DepartmentKind as Dept
 from tawasul.org.choices import JobRoleCode as Job
 from tawasul.org.models import Company, Employee, JobRole
@@ -500,30 +504,6 @@ def _languages(rng: random.Random, name: str, name_ar: str) -> tuple[str, str]:
     if draw < 0.35:
         return name, ""
     return name, name_ar
-
-
-def contact_search_columns(
-    *,
-    code: str,
-    name: str,
-    name_ar: str = "",
-    tax_number: str = "",
-    phones: Sequence[str] = (),
-    emails: Sequence[str] = (),
-    persons: Sequence[tuple[str, str]] = (),
-) -> tuple[str, str]:
-    """`(name_normalized, search_text)` of a contact not yet saved, for bulk loading.
-
-    Mirrors `contacts.services.contact_refresh_search` part for part (a test checks that the
-    two agree) because that service reads the children back from the database, one contact at
-    a time.
-    """
-    parts = [code, name, name_ar, tax_number]
-    for number in phones:
-        parts.extend(phone_search_forms(number))
-    parts.extend(emails)
-    parts.extend(n for pair in persons for n in pair)
-    return normalize_name(name), normalize_name(" ".join(p for p in parts if p))
 
 
 def _by(actor, obj):
