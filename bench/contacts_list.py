@@ -168,14 +168,16 @@ def ensure_rule_user() -> None:
     )
 
 
-def pick_values(rep_username: str) -> dict[str, str]:
+def pick_values(rep_username: str, usernames: list[str]) -> dict[str, str]:
     """Filter and search values that exist in the data: an industry, words, one contact."""
+    from django.contrib.auth import get_user_model
     from django.db.models import Count
 
     from tawasul.contacts.models import Contact, Industry
     from tawasul.demo.builder import demo_company
 
     company = demo_company()
+    users = list(get_user_model().objects.filter(username__in=usernames))
     industry = (
         Industry.objects.filter(company=company)
         .annotate(n=Count("contacts"))
@@ -185,6 +187,8 @@ def pick_values(rep_username: str) -> dict[str, str]:
     # A contact every user measured can see (the representative's own), found by its full
     # name: a selective search. Prefer a generated individual: a typical, sparse record.
     theirs = Contact.objects.filter(company=company, representative__user__username=rep_username)
+    for user in users:  # one every measured user may see, so that each detail page answers
+        theirs = theirs.filter(pk__in=Contact.objects.restrict(user, "view").values("pk"))
     mine = (
         theirs.filter(kind="individual", code__startswith="B").order_by("pk").first()
         or theirs.order_by("pk").first()
@@ -206,6 +210,7 @@ def scenarios(values: dict[str, str]) -> list[tuple[str, str]]:
     return [
         ("list: first page", "/contacts/"),
         ("list: next page (cursor)", "next:/contacts/"),
+        ("list: row count (loaded after the page)", "count:/contacts/"),
         ("list: lifecycle + industry", f"/contacts/?{filtered}"),
         ("list: search common word", "/contacts/?" + urlencode({"q": values["word"]})),
         ("list: search Arabic word", "/contacts/?" + urlencode({"q": values["word_ar"]})),
@@ -234,21 +239,26 @@ def next_url(client, first: str) -> str | None:
     return f"{first}?cursor={match.group(1)}" if match else None
 
 
-def measure(client, scenario: str, user: str, url: str, args) -> Result:
+# The row count of a list page is a separate htmx request made once the page is shown.
+COUNT_HEADERS = {"HX-Request": "true", "HX-Target": "row-count"}
+
+
+def measure(client, scenario: str, user: str, url: str, args, headers=None) -> Result:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     result = Result(scenario, user, url)
+    headers = headers or {}
     try:
         for _ in range(args.warmup):
-            client.get(url)
+            client.get(url, headers=headers)
         for _ in range(args.runs):
             started = time.perf_counter()
-            response = client.get(url)
+            response = client.get(url, headers=headers)
             result.times_ms.append((time.perf_counter() - started) * 1000)
         result.status = response.status_code
         with CaptureQueriesContext(connection) as captured:
-            client.get(url)
+            client.get(url, headers=headers)
         result.queries = len(captured.captured_queries)
         if not args.no_explain and connection.vendor == "postgresql":
             result.plans = explain(captured.captured_queries)
@@ -407,7 +417,7 @@ def main() -> int:
     ensure_rule_user()
     usernames = [u.strip() for u in args.users.split(",") if u.strip()]
     rep = next((u for u in usernames if u.startswith("rep.")), usernames[-1])
-    values = pick_values(rep)
+    values = pick_values(rep, usernames)
     results: list[Result] = []
     users = get_user_model().objects.in_bulk(usernames, field_name="username")
     for username in usernames:
@@ -438,7 +448,10 @@ def main() -> int:
                         Result(scenario, username, first, "–", error="no next page link found")
                     )
                     continue
-            result = measure(client, scenario, username, target, args)
+            headers = None
+            if target.startswith("count:"):
+                target, headers = target[len("count:") :], COUNT_HEADERS
+            result = measure(client, scenario, username, target, args, headers)
             median = f"{result.median:8.1f} ms" if result.median is not None else "       –   "
             print(
                 f"{scenario:<30} {username:<14} {result.status!s:>5} {median} "

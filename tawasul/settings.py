@@ -98,6 +98,9 @@ TEMPLATES = [
     }
 ]
 
+# Widgets are written in Python for the common cases (same markup, a fraction of the time).
+FORM_RENDERER = "tawasul.core.renderers.FastWidgetRenderer"
+
 # Database: SQLite (WAL) under var/ unless DATABASE_URL says otherwise.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:

@@ -21,6 +21,17 @@ class AccessConfig(AppConfig):
         m2m_changed.connect(
             bump_generation, sender=get_user_model().groups.through, dispatch_uid="bump-groups"
         )
+        # Compiled rules hold the keys of a user's team and coordinated representatives.
+        from django.apps import apps
+
+        employee = apps.get_model("org", "Employee")
+        post_save.connect(bump_generation, sender=employee, dispatch_uid="bump-employee")
+        post_delete.connect(bump_generation, sender=employee, dispatch_uid="bumpd-employee")
+        m2m_changed.connect(
+            bump_generation,
+            sender=employee.coordinators.through,
+            dispatch_uid="bump-coordinators",
+        )
         from django.db.models.signals import post_migrate
 
         from . import handlers  # noqa: F401  (domain-event handlers)

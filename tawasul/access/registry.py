@@ -76,8 +76,23 @@ def model_key(model: type[models.Model]) -> str:
 
 def govern(model, fields: list[LinkField], **options) -> Governed:
     """Declare `model` governed by record rules over these link fields."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from .rules import bump_generation
+
     entry = Governed(model=model, fields={f.name: f for f in fields}, **options)
     _GOVERNED[entry.key] = entry
+    # Compiled rules hold the keys of tree subtrees; a change in a tree recompiles them...
+    for decl in fields:
+        if decl.kind == TREE and decl.model is not None:
+            uid = f"bump-tree-{decl.model._meta.label}"
+            post_save.connect(bump_generation, sender=decl.model, dispatch_uid=uid)
+            post_delete.connect(bump_generation, sender=decl.model, dispatch_uid=uid + "-d")
+        # ...and the keys of records linked through a many-to-many field.
+        if decl.kind == MANY and "__" not in decl.lookup:
+            through = model._meta.get_field(decl.lookup).remote_field.through
+            uid = f"bump-many-{through._meta.label}"
+            m2m_changed.connect(bump_generation, sender=through, dispatch_uid=uid)
     return entry
 
 

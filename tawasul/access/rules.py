@@ -1,8 +1,8 @@
 """Turn the record rules that reach a user into one query condition.
 
-Rules are read once per user object and kept on it (a generation counter bumped on every rule
-or membership change throws the copy away), so a page that calls `restrict` many times reads
-the rules once.
+Rules are read and compiled once per user object and kept on it (a generation counter bumped on
+every change of rules, memberships, the employee tree or a governed tree such as areas throws the
+copy away), so a page that calls `restrict` many times reads and compiles the rules once.
 """
 
 import operator
@@ -23,6 +23,9 @@ from .registry import (
 )
 
 NOTHING = Q(pk__in=[])
+# Many-to-many conditions list the linked records' keys when there are at most this many (the
+# planner then estimates them well and PostgreSQL hashes the list); beyond, a subquery.
+LINKED_CAP = 2_000
 _generation = count(1)
 GENERATION = [next(_generation)]
 
@@ -73,24 +76,125 @@ def _ids(values) -> list[int]:
     return out
 
 
-def _team(employee):
-    from tawasul.org.models import Employee
+class _Resolver:
+    """Looks up, once per compile, the keys that relative and tree conditions stand for.
 
-    return Employee.objects.filter(path__startswith=employee.path).values("pk")
+    Conditions become plain `IN (1, 2, 3)` lists on the record's own foreign keys rather than
+    joins or subqueries: PostgreSQL hashes such lists, can answer them from the foreign-key
+    indexes (and OR them in a bitmap), and never joins the area table just to test a path.
+    Each distinct lookup is one query, made when the rules are compiled; compiled conditions
+    are kept with the cached rules, so a page pays for them once.
+    """
+
+    def __init__(self, governed: Governed, rules, user):
+        self.governed = governed
+        self.employee = _employee(user)
+        self._subtrees: dict | None = None
+        self._rules = rules
+        self._team: list[int] | None = None
+        self._coordinated: list[int] | None = None
+        self._linked: dict | None = None
+
+    def subtree(self, decl, value_ids: list[int]) -> list[int]:
+        """Keys of the named tree nodes and everything below them."""
+        if self._subtrees is None:
+            self._subtrees = self._load_subtrees()
+        found = self._subtrees.get(decl.model, {})
+        out: set[int] = set()
+        for value in value_ids:
+            out.update(found.get(value, ()))
+        return sorted(out)
+
+    def _load_subtrees(self) -> dict:
+        # A node's materialised path lists the keys of its ancestors and itself ("/65/66/"),
+        # so the members of every named subtree come from one query over the tree's table.
+        wanted: dict = {}
+        for rule in self._rules:
+            for condition in rule.conditions.all():
+                decl = self.governed.fields.get(condition.field)
+                if decl is not None and decl.kind == TREE and condition.operator == "in_subtree":
+                    wanted.setdefault(decl.model, set()).update(_ids(condition.values))
+        result: dict = {}
+        for model, roots in wanted.items():
+            members: dict[int, list[int]] = {root: [] for root in roots}
+            if roots:
+                match = reduce(operator.or_, (Q(path__contains=f"/{r}/") for r in roots))
+                for pk, path in model._base_manager.filter(match).values_list("pk", "path"):
+                    for root in roots:
+                        if f"/{root}/" in path:
+                            members[root].append(pk)
+            result[model] = members
+        return result
+
+    def linked(self, decl, value_ids: list[int]) -> list[int] | None:
+        """Keys of the records linked to any of `value_ids` through a many-to-many field,
+        or None when the rules name more than LINKED_CAP links (then a subquery is used)."""
+        if self._linked is None:
+            self._linked = self._load_linked()
+        pairs = self._linked.get(decl.name)
+        if pairs is None:
+            return None
+        wanted = set(value_ids)
+        return sorted({record for record, value in pairs if value in wanted})
+
+    def _load_linked(self) -> dict:
+        # One query per many-to-many field for every value any rule names.
+        wanted: dict[str, set] = {}
+        for rule in self._rules:
+            for condition in rule.conditions.all():
+                decl = self.governed.fields.get(condition.field)
+                if decl is not None and decl.kind == MANY and "__" not in decl.lookup:
+                    wanted.setdefault(decl.name, set()).update(_ids(condition.values))
+        result: dict = {}
+        for name, values in wanted.items():
+            field = self.governed.model._meta.get_field(self.governed.fields[name].lookup)
+            through = field.remote_field.through
+            source = field.m2m_field_name() + "_id"
+            target = field.m2m_reverse_field_name() + "_id"
+            pairs = list(
+                through._base_manager.filter(**{f"{target}__in": values}).values_list(
+                    source, target
+                )[: LINKED_CAP + 1]
+            )
+            result[name] = pairs if len(pairs) <= LINKED_CAP else None
+        return result
+
+    def team(self) -> list[int]:
+        """The employee and everyone in their reports-to subtree."""
+        if self._team is None:
+            from tawasul.org.models import Employee
+
+            path = self.employee.path
+            team = {self.employee.pk}
+            if path and path != "/":  # "/" is an employee whose place is not set yet
+                rows = Employee._base_manager.filter(path__startswith=path)
+                team.update(rows.values_list("pk", flat=True))
+            self._team = sorted(team)
+        return self._team
+
+    def coordinated(self) -> list[int]:
+        """Representatives the employee coordinates."""
+        if self._coordinated is None:
+            from tawasul.org.models import Employee
+
+            self._coordinated = sorted(
+                Employee._base_manager.filter(coordinators=self.employee.pk).values_list(
+                    "pk", flat=True
+                )
+            )
+        return self._coordinated
 
 
-def condition_q(governed: Governed, condition, user, tree_paths: dict) -> Q:
+def condition_q(governed: Governed, condition, user, resolver: _Resolver) -> Q:
     """One condition as a query; anything it cannot resolve matches nothing (never widens)."""
     decl = governed.fields.get(condition.field)
     if decl is None:
         return NOTHING
     op, lookup = condition.operator, decl.lookup
-    employee = _employee(user)
+    employee = resolver.employee
     if decl.kind == TREE and op == "in_subtree":
-        paths = [tree_paths[i] for i in _ids(condition.values) if i in tree_paths]
-        if not paths:
-            return NOTHING
-        return reduce(operator.or_, (Q(**{f"{lookup}__path__startswith": p}) for p in paths))
+        ids = resolver.subtree(decl, _ids(condition.values))
+        return Q(**{f"{lookup}__in": ids}) if ids else NOTHING
     if op == "in" and decl.kind in (TREE, MASTER, BRANCH, EMPLOYEE, DEALER):
         ids = _ids(condition.values)
         return Q(**{f"{lookup}__in": ids}) if ids else NOTHING
@@ -102,41 +206,30 @@ def condition_q(governed: Governed, condition, user, tree_paths: dict) -> Q:
         ids = _ids(condition.values)
         if not ids:
             return NOTHING
-        # A subquery on the key: no join fan-out, no DISTINCT over the governed table.
+        keys = resolver.linked(decl, ids) if "__" not in lookup else None
+        if keys is not None:
+            return Q(pk__in=keys) if keys else NOTHING
+        # Too many records to list: a subquery on the key (no join fan-out, no DISTINCT).
         inner = governed.model._base_manager.filter(**{f"{lookup}__in": ids}).values("pk")
         return Q(pk__in=inner)
     if decl.kind == EMPLOYEE and op == "is_me":
         return Q(**{lookup: employee.pk}) if employee else NOTHING
     if decl.kind == EMPLOYEE and op == "is_me_or_team":
-        return Q(**{f"{lookup}__in": _team(employee)}) if employee else NOTHING
+        return Q(**{f"{lookup}__in": resolver.team()}) if employee else NOTHING
     if decl.kind == EMPLOYEE and op == "coordinated_by_me":
         if not employee:
             return NOTHING
-        from tawasul.org.models import Employee
-
-        reps = Employee.objects.filter(coordinators=employee.pk).values("pk")
-        return Q(**{f"{lookup}__in": reps})
+        ids = resolver.coordinated()
+        return Q(**{f"{lookup}__in": ids}) if ids else NOTHING
     if decl.kind == BRANCH and op == "is_my_branch":
         return Q(**{lookup: employee.branch_id}) if employee and employee.branch_id else NOTHING
     if decl.kind == DEALER and op == "represented_by_me":
         if not employee:
             return NOTHING
-        return Q(**{f"{lookup}__representative__in": _team(employee)})
+        # The dealers the team represents, as a subquery on the dealer key (no join).
+        dealers = decl.model._base_manager.filter(representative__in=resolver.team())
+        return Q(**{f"{lookup}__in": dealers.values("pk")})
     return NOTHING
-
-
-def _tree_paths(governed: Governed, rules) -> dict[int, str]:
-    """Paths of every tree value the rules name, one query per tree model."""
-    wanted: dict = {}
-    for rule in rules:
-        for condition in rule.conditions.all():
-            decl = governed.fields.get(condition.field)
-            if decl is not None and decl.kind == TREE and condition.operator == "in_subtree":
-                wanted.setdefault(decl.model, set()).update(_ids(condition.values))
-    paths: dict[int, str] = {}
-    for model, ids in wanted.items():
-        paths.update(model._base_manager.filter(pk__in=ids).values_list("pk", "path"))
-    return paths
 
 
 def rules_q(rules, governed: Governed, user) -> Q | None:
@@ -145,14 +238,14 @@ def rules_q(rules, governed: Governed, user) -> Q | None:
         return None
     if any(rule.all_records for rule in rules):
         return Q()
-    paths = _tree_paths(governed, rules)
+    resolver = _Resolver(governed, rules, user)
     parts = []
     for rule in rules:
         conditions = list(rule.conditions.all())
         if not conditions:
             continue  # an empty rule (rejected by the form) grants nothing
         parts.append(
-            reduce(operator.and_, (condition_q(governed, c, user, paths) for c in conditions))
+            reduce(operator.and_, (condition_q(governed, c, user, resolver) for c in conditions))
         )
     if not parts:
         return None
@@ -160,6 +253,11 @@ def rules_q(rules, governed: Governed, user) -> Q | None:
 
 
 def user_rules_q(user, governed: Governed, action: str) -> Q | None:
+    """The condition `user`'s rules put on `action` over `governed` (compiled once, cached)."""
     action = ACTION_ALIASES.get(action, action)
-    rules = [r for r in user_rules(user, governed.key) if action in (r.actions or [])]
-    return rules_q(rules, governed, user)
+    rules = user_rules(user, governed.key)  # refreshes the cache when the generation moved
+    compiled = user.__dict__["_tawasul_rules"][1].setdefault(("q", governed.key, action), [])
+    if not compiled:
+        mine = [r for r in rules if action in (r.actions or [])]
+        compiled.append(rules_q(mine, governed, user))
+    return compiled[0]

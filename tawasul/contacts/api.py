@@ -306,6 +306,7 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         "dealer_profile__territories",
     )
     serializer_class = ContactSerializer
+    keys_first = True  # page keys from the covering name index (see KeysetCursorPagination)
     filterset_class = filtersets.ContactFilterSet
     ordering_fields = ["name", "code", "created_at", "updated_at", "id"]
     ordering = "name"

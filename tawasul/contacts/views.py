@@ -84,10 +84,18 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
     def get_template_names(self):
         if self.request.htmx and self.request.htmx.target == "contact-table":
             return ["contacts/_contact_table.html"]
+        if self.counting:
+            return ["contacts/_row_count.html"]
         return [self.template_name]
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
+    @property
+    def counting(self) -> bool:
+        """The row count, asked for by the page once it is shown (it can cost more than the
+        page itself for users whose rules match few rows)."""
+        return bool(self.request.htmx and self.request.htmx.target == "row-count")
+
+    def filtered(self):
+        """The filter set, the rows it selects, and their count when already known."""
         request = self.request
         filterset = ContactFilterSet(
             request.GET or None, queryset=self.base_queryset(), request=request
@@ -102,27 +110,44 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             and any(filterset.form.cleaned_data.values())
         ):
             queryset, known_count = narrow_to_keys(queryset)
+        return filterset, queryset, known_count
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        request = self.request
+        filterset, queryset, known_count = self.filtered()
+        if self.counting:
+            total, more = (
+                (known_count, False) if known_count is not None else capped_count(queryset)
+            )
+            ctx.update(total=total, total_more=more)
+            return ctx
         sort = request.GET.get("sort", "name")
         if sort.lstrip("-") not in SORTS:
             sort = "name"
         error = None
         try:
             page = keyset_paginate(
-                queryset, sort=sort, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+                queryset,
+                sort=sort,
+                cursor=request.GET.get("cursor"),
+                size=PAGE_SIZE,
+                keys_first=True,
             )
         except InvalidCursor:
             error = _("That page link is no longer valid; showing the first page.")
-            page = keyset_paginate(queryset, sort=sort, cursor=None, size=PAGE_SIZE)
+            page = keyset_paginate(
+                queryset, sort=sort, cursor=None, size=PAGE_SIZE, keys_first=True
+            )
         if request.GET.get("cursor") and not page.rows and error is None:
             error = _("There are no more contacts past this point.")
-        total, more = (known_count, False) if known_count is not None else capped_count(queryset)
         ctx.update(
             title=self.title,
             filterset=filterset,
             page=page,
             contacts=page.rows,
-            total=total,
-            total_more=more,
+            total=known_count,  # None: the page asks for the count once it is shown
+            total_more=False,
             sort=sort,
             sorts=SORTS,
             chips=_filter_chips(filterset) if filterset.is_bound else [],

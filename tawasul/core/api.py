@@ -66,6 +66,7 @@ class KeysetCursorPagination(BasePagination):
                 sort=sort,
                 cursor=request.query_params.get(self.cursor_query_param),
                 size=size,
+                keys_first=getattr(view, "keys_first", False),
             )
         except InvalidCursor:
             raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})

@@ -59,8 +59,16 @@ def _value(row: Any, field: str) -> Any:
     return value
 
 
-def keyset_paginate(queryset: QuerySet, *, sort: str, cursor: str | None, size: int) -> KeysetPage:
-    """Return one page of `queryset` ordered by `sort` (a field name, '-' for descending) then pk."""
+def keyset_paginate(
+    queryset: QuerySet, *, sort: str, cursor: str | None, size: int, keys_first: bool = False
+) -> KeysetPage:
+    """Return one page of `queryset` ordered by `sort` (a field name, '-' for descending) then pk.
+
+    With `keys_first`, the page's keys are read first, then its rows by key. When the sort index
+    carries the columns the conditions test (the contacts' name index does, for every link field
+    a record rule may test), the first step is an index-only scan: a user whose rules match few
+    of the rows in sort order no longer fetches every row passed over from the table.
+    """
     descending = sort.startswith("-")
     field = sort.lstrip("-")
     direction = "n"
@@ -80,7 +88,13 @@ def keyset_paginate(queryset: QuerySet, *, sort: str, cursor: str | None, size: 
             )
     walk_desc = descending != (direction == "p")
     order = [f"-{field}", "-pk"] if walk_desc else [field, "pk"]
-    rows = list(queryset.order_by(*order)[: size + 1])
+    ordered = queryset.order_by(*order)
+    if keys_first:
+        keys = list(ordered.values_list("pk", flat=True)[: size + 1])
+        found = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()} if keys else {}
+        rows = [found[key] for key in keys if key in found]
+    else:
+        rows = list(ordered[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if direction == "p":

@@ -539,6 +539,18 @@ class Context:
 # --- read checks, one per route ------------------------------------------------------------------
 
 
+ROW_COUNT = re.compile(r'id="row-count"[^>]*>(\d+) contacts?<')
+
+
+def row_count(client, url) -> int | None:
+    """The row count a list page loads once shown (a separate htmx request)."""
+    response = client.get(url, headers={"HX-Request": "true", "HX-Target": "row-count"})
+    if response.status_code != 200:
+        return None
+    match = ROW_COUNT.search(response.content.decode())
+    return int(match.group(1)) if match else None
+
+
 def check_contact_list(ctx: Context):
     status, ids = walk_list_page(ctx.client, "/contacts/")
     if not ctx.can("view"):
@@ -546,8 +558,11 @@ def check_contact_list(ctx: Context):
         return
     assert status == 200
     assert ids == ctx.allowed["view"], ctx.why("list page")
+    assert row_count(ctx.client, "/contacts/") == len(ids), ctx.why("list count")
     status, ids = walk_list_page(ctx.client, f"/contacts/?q={ctx.token}")
     assert ids == ctx.with_token(ctx.allowed["view"]), ctx.why(f"list page ?q={ctx.token}")
+    count = row_count(ctx.client, f"/contacts/?q={ctx.token}")
+    assert count == len(ids), ctx.why(f"list count ?q={ctx.token}")
 
 
 def check_dealer_list(ctx: Context):
@@ -561,6 +576,7 @@ def check_dealer_list(ctx: Context):
         if f.contact_type_code in ("dealer", "agent")
     }
     assert (status, ids) == (200, ctx.allowed["view"] & dealers), ctx.why("dealer list")
+    assert row_count(ctx.client, "/contacts/dealers/") == len(ids), ctx.why("dealer count")
 
 
 def check_contact_detail(ctx: Context):

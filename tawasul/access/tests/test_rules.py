@@ -384,7 +384,12 @@ def test_values_that_never_existed_or_unknown_fields_grant_nothing(org):
 # --- the SQL ------------------------------------------------------------------------------------------
 
 
-def test_product_groups_rule_yields_each_contact_once_without_distinct(org):
+@pytest.mark.parametrize("listed", [True, False])
+def test_product_groups_rule_yields_each_contact_once_without_distinct(org, monkeypatch, listed):
+    from tawasul.access import rules
+
+    if not listed:  # more linked records than the rules list as keys: a subquery instead
+        monkeypatch.setattr(rules, "LINKED_CAP", 0)
     org.rule(org.rep, ("product_groups", "any", [org.pipes.pk, org.valves.pk]))
     queryset = Contact.objects.restrict(org.fresh(org.rep), "view")
     ids = list(queryset.values_list("pk", flat=True))
@@ -392,10 +397,13 @@ def test_product_groups_rule_yields_each_contact_once_without_distinct(org):
     assert queryset.count() == 2
     sql = str(queryset.query)
     assert "DISTINCT" not in sql.upper()
-    subquery = sql.upper().index("IN (SELECT")
-    assert '"contacts_contact"."id" IN (SELECT' in sql
     through = Contact.product_groups.through._meta.db_table
-    assert sql.index(through) > subquery  # the many-to-many is joined only inside the subquery
+    if listed:
+        assert through not in sql and "JOIN" not in sql.upper()
+    else:
+        subquery = sql.upper().index("IN (SELECT")
+        assert '"contacts_contact"."id" IN (SELECT' in sql
+        assert sql.index(through) > subquery  # joined only inside the subquery
 
 
 def test_rules_are_read_once_per_user_object(org):
@@ -420,7 +428,11 @@ def _queries(user, action="view") -> int:
 
 
 def test_query_count_does_not_grow_with_the_number_of_rules(org):
+    # Each kind of lookup a rule needs (subtrees, the team, linked keys) is one query when rules
+    # are compiled, however many rules use it; later calls reuse the compiled condition.
     org.rule(org.rep, ("area", "in_subtree", [org.riyadh.pk]))
+    org.rule(org.rep, ("representative", "is_me_or_team", []))
+    org.rule(org.rep, ("product_groups", "any", [org.valves.pk]))
     user = org.fresh(org.rep)
     first_one, then_one = _queries(user), _queries(user)
     for area in (org.jeddah, org.olaya, org.ksa):
@@ -573,3 +585,71 @@ def test_audit_rows_carry_their_company(db):
     with pytest.raises(Http404):
         get_restricted_or_404(Contact.objects.all(), user, "view", pk=hidden.pk)
     assert AccessDenial.objects.get(object_id=str(hidden.pk)).company == mine
+
+
+def test_a_changed_tree_or_team_reaches_a_user_object_already_in_use(org):
+    """Compiled rules hold subtree and team keys; changing either recompiles them."""
+    from tawasul.contacts.services import masterdata_save
+
+    org.rule(org.rep, ("area", "in_subtree", [org.riyadh.pk]))
+    org.rule(org.sup, ("representative", "is_me_or_team", []))
+    rep, sup = org.fresh(org.rep), org.fresh(org.sup)
+    assert set(Contact.objects.restrict(rep, "view")) == {org.c_olaya, org.c_riyadh}
+    # Jeddah moves under Riyadh: its contact falls within the rule from now on.
+    masterdata_save(actor=None, model=Area, instance=org.jeddah, parent=org.riyadh)
+    assert set(Contact.objects.restrict(rep, "view")) == {org.c_olaya, org.c_riyadh, org.c_jeddah}
+
+    assert set(Contact.objects.restrict(sup, "view")) == {org.c_olaya, org.c_riyadh, org.dealer}
+    # The peer now reports to the supervisor: the peer's contacts join the team's.
+    employee_save(actor=None, instance=org.peer, reports_to=org.sup)
+    assert set(Contact.objects.restrict(sup, "view")) == {
+        org.c_olaya,
+        org.c_riyadh,
+        org.dealer,
+        org.c_jeddah,
+        org.peer_dealer,
+    }
+
+
+def test_subtree_and_team_conditions_are_key_lists_without_joins(org):
+    org.rule(org.rep, ("area", "in_subtree", [org.riyadh.pk]), ("industry", "in", [org.steel.pk]))
+    org.rule(org.rep, ("representative", "is_me_or_team", []))
+    sql = str(Contact.objects.restrict(org.fresh(org.rep), "view").query)
+    assert "JOIN" not in sql.upper()
+    assert "contacts_area" not in sql and "org_employee" not in sql
+
+
+def test_product_group_conditions_list_keys_and_fall_back_to_a_subquery(org, monkeypatch):
+    from tawasul.access import rules
+    from tawasul.contacts.services import contact_update
+
+    org.rule(org.rep, ("product_groups", "any", [org.valves.pk]), actions=("view", "change"))
+    org.rule(org.rep, ("area", "in", [org.jeddah.pk]), actions=("view", "change"))
+    rep = org.fresh(org.rep)
+    sql = str(Contact.objects.restrict(rep, "view").query)
+    assert "contacts_contact_product_groups" not in sql  # a plain list of keys
+    assert org.codes(org.rep) == {"C-OLAYA", "C-RIYADH", "C-JEDDAH"}
+    # One edit moves the Jeddah contact out of Jeddah and into the valves group: the re-check
+    # after saving must see the new group membership, with the same user object.
+    contact_update(
+        actor=rep, contact=org.c_jeddah, data={"area": org.olaya}, product_groups=[org.valves]
+    )
+    assert set(Contact.objects.restrict(rep, "view")) == {org.c_olaya, org.c_riyadh, org.c_jeddah}
+    # Leaving the group takes it out of sight for the same user object.
+    org.c_riyadh.product_groups.remove(org.valves)
+    assert set(Contact.objects.restrict(rep, "view")) == {org.c_olaya, org.c_jeddah}
+    monkeypatch.setattr(rules, "LINKED_CAP", 1)
+    rep = org.fresh(org.rep)
+    sql = str(Contact.objects.restrict(rep, "view").query)
+    assert "contacts_contact_product_groups" in sql and "DISTINCT" not in sql.upper()
+    assert org.codes(org.rep) == {"C-OLAYA", "C-JEDDAH"}
+
+
+def test_the_contact_name_index_carries_every_column_a_rule_may_test():
+    """Keys of a list page come from an index-only scan only if no rule column is missing."""
+    from tawasul.access.registry import MANY, governed
+    from tawasul.contacts.models import RULE_COLUMNS
+
+    index = next(i for i in Contact._meta.indexes if i.name == "contact_company_name_cover")
+    tested = {d.lookup for d in governed(Contact).fields.values() if d.kind != MANY}
+    assert tested <= set(index.include) == set(RULE_COLUMNS)

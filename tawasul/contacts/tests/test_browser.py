@@ -46,6 +46,8 @@ def test_create_find_filter_and_switch_to_arabic(page, staff_user, customer_type
 
     # Find it with the global search box (keyboard shortcut "/").
     page.goto("/contacts/")
+    # The row count arrives after the page is shown.
+    expect(page.locator("#row-count")).to_have_text("1 contact")
     page.keyboard.press("/")
     page.keyboard.type("najd")
     result = page.locator("#global-search-results a", has_text="Najd Polymers")
@@ -63,6 +65,7 @@ def test_create_find_filter_and_switch_to_arabic(page, staff_user, customer_type
     page.keyboard.press("Enter")
     expect(page.locator("#contact-table tbody tr")).to_have_count(1)
     expect(page).to_have_url(re.compile(r"q=polymers"))
+    expect(page.locator("#row-count")).to_have_text("1 contact")
 
     # Switch to Arabic from the user menu: the page reads right to left.
     page.click("#user-menu")

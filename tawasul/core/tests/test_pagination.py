@@ -11,22 +11,34 @@ def contacts(company, customer_type):
     return [make_contact(company=company, contact_type=customer_type, name=n) for n in names]
 
 
-def _walk(queryset, sort, size):
+def _walk(queryset, sort, size, keys_first=False):
     seen, cursor = [], None
     while True:
-        page = keyset_paginate(queryset, sort=sort, cursor=cursor, size=size)
+        page = keyset_paginate(queryset, sort=sort, cursor=cursor, size=size, keys_first=keys_first)
         seen.extend(page.rows)
         if not page.has_next:
             return seen
         cursor = page.next_cursor
 
 
+@pytest.mark.parametrize("keys_first", [False, True])
 @pytest.mark.parametrize("sort", ["name", "-name", "code", "-created_at"])
 @pytest.mark.parametrize("size", [1, 2, 3, 10])
-def test_walking_all_pages_returns_every_row_once_in_order(contacts, sort, size):
-    queryset = Contact.objects.all()
+def test_walking_all_pages_returns_every_row_once_in_order(contacts, sort, size, keys_first):
+    queryset = Contact.objects.select_related("contact_type")
     expected = list(queryset.order_by(sort, "pk" if not sort.startswith("-") else "-pk"))
-    assert _walk(queryset, sort, size) == expected
+    assert _walk(queryset, sort, size, keys_first) == expected
+
+
+def test_keys_first_reads_keys_then_rows_in_two_queries(contacts, django_assert_num_queries):
+    queryset = Contact.objects.select_related("contact_type").exclude(name__in=["Echo", "alpha"])
+    with django_assert_num_queries(2) as captured:
+        page = keyset_paginate(queryset, sort="-name", cursor=None, size=3, keys_first=True)
+    assert [c.name for c in page.rows] == ["Delta", "Charlie", "Bravo"]
+    assert page.rows[0].contact_type.code == "customer"  # the related row came with it
+    assert captured.captured_queries[0]["sql"].startswith(
+        'SELECT "contacts_contact"."id" AS "pk" FROM'
+    )
 
 
 def test_previous_cursor_returns_the_page_before(contacts):
