@@ -14,9 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.db.models.sql.where import WhereNode
 
 COUNT_CAP = 10_000
+# A query marked with this alias sorts by an expression no index serves, so that PostgreSQL
+# sorts the rows its filters' own indexes find rather than walking the sort index
+# (see core.search.text_filter). The order is the same.
+UNINDEXED_SORT = "_tawasul_unindexed_sort"
 
 
 class InvalidCursor(ValueError):
@@ -88,10 +94,13 @@ def keyset_paginate(
             )
     walk_desc = descending != (direction == "p")
     order = [f"-{field}", "-pk"] if walk_desc else [field, "pk"]
+    if UNINDEXED_SORT in queryset.query.annotations:
+        same = Coalesce(F(field), F(field))  # sorts like the field; no index matches it
+        order[0] = same.desc() if walk_desc else same.asc()
     ordered = queryset.order_by(*order)
     if keys_first:
         keys = list(ordered.values_list("pk", flat=True)[: size + 1])
-        found = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()} if keys else {}
+        found = {row.pk: row for row in with_keys(queryset, keys).order_by()} if keys else {}
         rows = [found[key] for key in keys if key in found]
     else:
         rows = list(ordered[: size + 1])
@@ -110,6 +119,18 @@ def keyset_paginate(
         first = rows[0]
         previous_cursor = _encode({"d": "p", "v": _value(first, field), "k": first.pk})
     return KeysetPage(rows, has_next, has_previous, next_cursor, previous_cursor)
+
+
+def with_keys(queryset: QuerySet, keys: list) -> QuerySet:
+    """The rows of `queryset` with these keys, found by key alone.
+
+    `keys` must have been read from `queryset` itself (so they satisfy its conditions, access
+    rules included): the conditions are dropped, keeping the joins, related rows and annotations,
+    so that the planner looks the rows up by primary key instead of re-running the filters.
+    """
+    narrowed = queryset.all()
+    narrowed.query.where = WhereNode()
+    return narrowed.filter(pk__in=list(keys))
 
 
 def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
@@ -135,4 +156,4 @@ def narrow_to_keys(queryset: QuerySet, cap: int = KEYS_CAP) -> tuple[QuerySet, i
     keys = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
     if len(keys) > cap:
         return queryset, None
-    return queryset.filter(pk__in=keys), len(keys)
+    return with_keys(queryset, keys), len(keys)

@@ -5,11 +5,12 @@ the matches the user may see. Text matching runs on a normalised `search_text` c
 PostgreSQL a pg_trgm GIN index answers `LIKE '%term%'`; on SQLite the same query scans.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 
 from .text import search_terms
 
@@ -42,22 +43,44 @@ def providers() -> dict[str, SearchProvider]:
 
 # On PostgreSQL a search first collects up to this many matching keys through the trigram index.
 PREFETCH_CAP = 2000
+# Beyond that, up to this many estimated matches are sorted from the trigram index's rows; more
+# than that, and the page walks the sort index (a common word fills a page within a few rows).
+SORT_MATCHES_UP_TO = 50_000
 
 
 def text_filter(queryset: QuerySet, query: str, field: str = "search_text") -> QuerySet:
     """Narrow `queryset` to rows whose normalised text contains every word of `query`.
 
-    A rare word sorted by name tempts PostgreSQL into walking the name index and testing every
-    row until a page is full (hundreds of thousands of rows for a name late in the alphabet). So
-    on PostgreSQL the matching keys are collected first through the trigram index; when they are
-    few, the page is sorted from that short list. A common word keeps the plain plan, which
-    finds a page of matches quickly.
+    A word sorted by name tempts PostgreSQL into walking the name index and testing every row
+    until a page is full: hundreds of thousands of rows when the matches' names sort late (the
+    text contains the name, so the planner's guess of where matches lie is wrong). On PostgreSQL:
+    - up to PREFETCH_CAP matches: their keys are collected through the trigram index, and the
+      page is sorted from that short list (which also gives the exact count);
+    - up to SORT_MATCHES_UP_TO estimated matches: the query is marked so that the page sorts the
+      matches the trigram index finds instead of walking the name index
+      (`core.pagination.UNINDEXED_SORT`);
+    - more: the plain plan, which finds a page of a very common word within a few rows.
     """
+    from .pagination import UNINDEXED_SORT, with_keys
+
     words = search_terms(query).split()
     for word in words:
         queryset = queryset.filter(**{f"{field}__contains": word})
     if words and connections[queryset.db].vendor == "postgresql":
         keys = list(queryset.order_by().values_list("pk", flat=True)[: PREFETCH_CAP + 1])
         if len(keys) <= PREFETCH_CAP:
-            return queryset.filter(pk__in=keys)
+            return with_keys(queryset, keys)
+        if estimated_rows(queryset) <= SORT_MATCHES_UP_TO:
+            return queryset.alias(**{UNINDEXED_SORT: Value(True)})
     return queryset
+
+
+def estimated_rows(queryset: QuerySet) -> int:
+    """PostgreSQL's estimate of how many rows `queryset` selects (planning only, no scan)."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
