@@ -10,7 +10,6 @@ import json
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
 from django.urls import reverse, reverse_lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -30,6 +29,7 @@ from .registry import (
     governed,
 )
 from .roles import PORTAL_ROLES, ROLE_LABELS, role_label
+from .services import company_users, matrix_permissions
 
 # A link field with more values than this gets a select that asks the server as one types.
 LONG_LIST = 300
@@ -64,7 +64,6 @@ PERMISSION_TEXT = {
     "view_commission": _("See commission rates"),
     "view_audit": _("See the access audit"),
 }
-MATRIX_APPS = ("core", "org", "access", "contacts")
 MATRIX_APP_LABELS = {
     "contacts": _("Contacts"),
     "org": _("Organization"),
@@ -72,7 +71,6 @@ MATRIX_APP_LABELS = {
     "auth": _("Roles and users"),
     "core": _("General"),
 }
-MATRIX_AUTH_MODELS = ("group", "user")
 MATRIX_ACTIONS = ("view", "add", "change", "delete")
 
 
@@ -88,19 +86,6 @@ def action_label(action: str) -> str:
 
 def kind_label(entry: Governed) -> str:
     return capfirst(entry.model._meta.verbose_name_plural)
-
-
-def company_users(user, company_id):
-    """Users who work for the company, read through the employees the user may view."""
-    from tawasul.org.models import Employee
-
-    employees = Employee.objects.restrict(user, "view").filter(company_id=company_id)
-    return (
-        get_user_model()
-        .objects.filter(employee__in=employees.values("pk"), is_active=True)
-        .select_related("employee")
-        .order_by("employee__name", "username")
-    )
 
 
 def user_label(user) -> str:
@@ -451,19 +436,6 @@ class PreviewForm(forms.Form):
 # --- roles ---------------------------------------------------------------------------------
 
 
-def matrix_permissions():
-    """The permissions the role page offers: the business apps' and the roles and users'."""
-    return (
-        Permission.objects.filter(
-            Q(content_type__app_label__in=MATRIX_APPS)
-            | Q(content_type__app_label="auth", content_type__model__in=MATRIX_AUTH_MODELS)
-        )
-        .exclude(content_type__model__startswith="historical")
-        .select_related("content_type")
-        .order_by("content_type__app_label", "content_type__model", "codename")
-    )
-
-
 class RoleForm(forms.Form):
     """A role (group): its name, its permissions as a matrix, and who holds it."""
 
@@ -553,21 +525,6 @@ class RoleForm(forms.Form):
             group["rows"].append(row)
         order = list(MATRIX_APP_LABELS)
         return sorted(groups.values(), key=lambda g: order.index(g["rows"][0]["app"]))
-
-    def permissions_to_save(self) -> list[Permission]:
-        """The ticked permissions, plus those the role holds outside what the page shows."""
-        shown = {perm.pk for perm in self.perms}
-        kept = []
-        if self.instance is not None:
-            kept = list(self.instance.permissions.exclude(pk__in=shown))
-        return list(self.cleaned_data["permissions"]) + kept
-
-    def members_to_save(self) -> list:
-        """The chosen members, plus members from outside the company (not shown here)."""
-        kept = []
-        if self.instance is not None:
-            kept = list(self.instance.user_set.exclude(employee__company_id=self.company_id))
-        return list(self.cleaned_data["members"]) + kept
 
 
 # --- portal accounts -----------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Writes to roles and record rules, each audited."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .audit import log_change
@@ -179,6 +181,38 @@ def rule_delete(*, actor, rule: RecordRule) -> None:
     )
 
 
+# The permissions administrators grant on the roles page: the business apps' and the roles and
+# users'. Anything else a role holds (granted by a developer in Django's admin) is left alone.
+MATRIX_APPS = ("core", "org", "access", "contacts")
+MATRIX_AUTH_MODELS = ("group", "user")
+
+
+def matrix_permissions():
+    """The permissions the roles page offers and `role_save` accepts."""
+    return (
+        Permission.objects.filter(
+            Q(content_type__app_label__in=MATRIX_APPS)
+            | Q(content_type__app_label="auth", content_type__model__in=MATRIX_AUTH_MODELS)
+        )
+        .exclude(content_type__model__startswith="historical")
+        .select_related("content_type")
+        .order_by("content_type__app_label", "content_type__model", "codename")
+    )
+
+
+def company_users(user, company_id):
+    """Active users who work for the company, read through the employees `user` may view."""
+    from tawasul.org.models import Employee
+
+    employees = Employee.objects.restrict(user, "view").filter(company_id=company_id)
+    return (
+        get_user_model()
+        .objects.filter(employee__in=employees.values("pk"), is_active=True)
+        .select_related("employee")
+        .order_by("employee__name", "username")
+    )
+
+
 def _role_snapshot(group: Group) -> dict:
     return {
         "name": group.name,
@@ -190,27 +224,76 @@ def _role_snapshot(group: Group) -> dict:
     }
 
 
+def _members_elsewhere(group: Group, company):
+    """Holders of `group` who are not staff of `company` (roles are shared by all companies)."""
+    return group.user_set.exclude(employee__company_id=company.pk)
+
+
 @transaction.atomic
 def role_save(
-    *, actor, instance: Group | None = None, name: str, permissions=None, members=None
+    *,
+    actor,
+    company,
+    instance: Group | None = None,
+    name: str,
+    permissions=None,
+    members=None,
 ) -> Group:
-    """Create or update a role (group), its permissions and who holds it; audited."""
+    """Create or update a role (group), its permissions and who holds it in `company`; audited.
+
+    Roles are Django groups shared by every company, so an administrator of one company:
+    - grants only the permissions of the roles page (`matrix_permissions`); others the role
+      already holds are kept;
+    - names as members only active staff of their company whom they may see; holders from
+      other companies are kept;
+    - cannot rename a default role (the application refers to it by name), nor a role that
+      other companies' staff hold.
+    """
+    from .roles import ROLE_LABELS
+
+    errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": _("This field is required.")})
-    clash = Group.objects.filter(name=name)
-    if instance is not None:
-        clash = clash.exclude(pk=instance.pk)
-    if clash.exists():
-        raise ValidationError({"name": _("A role with this name already exists.")})
+        errors["name"] = [_("This field is required.")]
+    else:
+        clash = Group.objects.filter(name=name)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            errors["name"] = [_("A role with this name already exists.")]
+        elif instance is not None and name != instance.name:
+            if instance.name in ROLE_LABELS:
+                errors["name"] = [_("A default role keeps its name: the application refers to it.")]
+            elif _members_elsewhere(instance, company).exists():
+                errors["name"] = [
+                    _("Staff of another company hold this role; its name cannot change here.")
+                ]
+    if permissions is not None:
+        grantable = set(matrix_permissions().values_list("pk", flat=True))
+        permissions = list(permissions)
+        if any(p.pk not in grantable for p in permissions):
+            errors["permissions"] = [_("Some of these permissions cannot be granted here.")]
+    if members is not None:
+        members = list(members)
+        allowed = set(company_users(actor, company.pk).values_list("pk", flat=True))
+        if any(m.pk not in allowed for m in members):
+            errors["members"] = [
+                _("Only active staff of your company whom you may see can hold a role here.")
+            ]
+    if errors:
+        raise ValidationError(errors)
     group = instance or Group()
     before = _role_snapshot(group) if group.pk else {}
     group.name = name
     group.save()
     if permissions is not None:
-        group.permissions.set(permissions)
+        kept = []
+        if instance is not None:
+            kept = list(instance.permissions.exclude(pk__in=matrix_permissions().values("pk")))
+        group.permissions.set(permissions + kept)
     if members is not None:
-        group.user_set.set(members)
+        kept = list(_members_elsewhere(instance, company)) if instance is not None else []
+        group.user_set.set(members + kept)
     from .rules import bump_generation
 
     bump_generation()
@@ -220,17 +303,29 @@ def role_save(
         subject=name,
         before=before,
         after=_role_snapshot(group),
+        company=company,
     )
     return group
 
 
 @transaction.atomic
-def role_delete(*, actor, group: Group) -> None:
-    before = _role_snapshot(group)
+def role_delete(*, actor, company, group: Group) -> None:
+    """Delete a role no rule refers to and no other company's staff hold; audited."""
+    from .roles import ROLE_LABELS
+
+    if group.name in ROLE_LABELS:
+        raise ValidationError(_("A default role cannot be deleted: the application refers to it."))
     if group.record_rules.exists():
         raise ValidationError(_("Delete or reassign this role's record rules first."))
+    if _members_elsewhere(group, company).exists():
+        raise ValidationError(
+            _("Staff of another company hold this role; it cannot be deleted here.")
+        )
+    before = _role_snapshot(group)
     group.delete()
-    log_change(actor=actor, kind="role.deleted", subject=before["name"], before=before)
+    log_change(
+        actor=actor, kind="role.deleted", subject=before["name"], before=before, company=company
+    )
 
 
 def permission_choices(app_labels=("core", "org", "access", "contacts")):

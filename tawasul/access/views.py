@@ -608,10 +608,11 @@ class RoleFormView(AdminPage, TemplateView):
             try:
                 group = services.role_save(
                     actor=request.user,
+                    company=self.company,
                     instance=self.object,
                     name=form.cleaned_data["name"],
-                    permissions=form.permissions_to_save(),
-                    members=form.members_to_save(),
+                    permissions=form.cleaned_data["permissions"],
+                    members=form.cleaned_data["members"],
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
@@ -673,13 +674,8 @@ class RoleDeleteView(AdminPage, TemplateView):
 
     def post(self, request, pk):
         group = self.get_object()
-        if group.name in ROLE_LABELS:
-            messages.error(
-                request, _("A default role cannot be deleted: the application refers to it.")
-            )
-            return redirect("access:role_update", pk=group.pk)
         try:
-            services.role_delete(actor=request.user, group=group)
+            services.role_delete(actor=request.user, company=self.company, group=group)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("access:role_update", pk=group.pk)

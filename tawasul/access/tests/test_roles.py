@@ -122,3 +122,93 @@ def test_labels_are_translated():
     with translation.override("en"):
         assert role_label(SALES_MANAGER) == "Sales manager"
     assert role_label("Custom group") == "Custom group"
+
+
+# --- role services across companies ---------------------------------------------------------------
+
+
+@pytest.fixture
+def two_companies(company, admin_user):
+    from tawasul.org.tests.factories import CompanyFactory
+
+    other = CompanyFactory(code="OTHER")
+    group = Group.objects.create(name="Night shift")
+    ours = _member(company, REPRESENTATIVE, "ours")
+    theirs = _member(other, REPRESENTATIVE, "theirs")
+    group.user_set.add(theirs)
+    hidden = Permission.objects.get(codename="add_logentry")  # not on the roles page
+    group.permissions.add(hidden)
+    return company, other, group, ours, theirs, hidden
+
+
+def test_role_save_keeps_what_other_companies_hold(two_companies, admin_user):
+    from tawasul.access.models import AccessChange
+    from tawasul.access.services import role_save
+
+    company, other, group, ours, theirs, hidden = two_companies
+    view_contact = Permission.objects.get(codename="view_contact")
+    role_save(
+        actor=admin_user,
+        company=company,
+        instance=group,
+        name="Night shift",
+        permissions=[view_contact],
+        members=[ours],
+    )
+    assert set(group.user_set.all()) == {ours, theirs}
+    assert set(group.permissions.all()) == {view_contact, hidden}
+    assert AccessChange.objects.filter(kind="role.changed", company=company).count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "member from another company",
+        "permission not offered",
+        "rename shared role",
+        "rename default",
+    ],
+)
+def test_role_save_refuses_reaching_beyond_the_company(two_companies, admin_user, change):
+    from django.core.exceptions import ValidationError
+
+    from tawasul.access.services import role_save
+
+    company, other, group, ours, theirs, hidden = two_companies
+    before = (set(group.user_set.all()), set(group.permissions.all()), group.name)
+    kwargs = {"name": group.name, "instance": group, "members": [ours], "permissions": []}
+    field = {
+        "member from another company": "members",
+        "permission not offered": "permissions",
+        "rename shared role": "name",
+        "rename default": "name",
+    }[change]
+    if change == "member from another company":
+        kwargs["members"] = [ours, theirs]
+    elif change == "permission not offered":
+        kwargs["permissions"] = [hidden]
+    elif change == "rename shared role":
+        kwargs["name"] = "Day shift"
+    else:
+        kwargs.update(instance=Group.objects.get(name=SALES_MANAGER), name="Sales boss")
+    with pytest.raises(ValidationError) as caught:
+        role_save(actor=admin_user, company=company, **kwargs)
+    assert field in caught.value.message_dict
+    group.refresh_from_db()
+    assert (set(group.user_set.all()), set(group.permissions.all()), group.name) == before
+    assert Group.objects.filter(name=SALES_MANAGER).exists()
+
+
+def test_role_delete_refuses_default_and_shared_roles(two_companies, admin_user):
+    from django.core.exceptions import ValidationError
+
+    from tawasul.access.services import role_delete
+
+    company, other, group, ours, theirs, hidden = two_companies
+    for role in (Group.objects.get(name=ADMINISTRATOR), group):
+        with pytest.raises(ValidationError):
+            role_delete(actor=admin_user, company=company, group=role)
+        assert Group.objects.filter(pk=role.pk).exists()
+    group.user_set.remove(theirs)
+    role_delete(actor=admin_user, company=company, group=group)
+    assert not Group.objects.filter(pk=group.pk).exists()
