@@ -134,3 +134,20 @@ def get_restricted_or_404(queryset: models.QuerySet, user, action: str = "view",
         if exists:
             log_denial(user=user, model=model, object_id=lookup.get("pk", ""), action=action)
         raise Http404(f"No {model._meta.verbose_name} matches the given query.")
+
+
+def verify_within(actor, instance: models.Model, action: str) -> None:
+    """After a write, in its transaction: the record must be within the actor's rights.
+
+    Raises PermissionDenied (the caller's transaction then rolls back) when `actor` could not
+    have `action` on the record as saved: another company's, or outside their rules. `actor`
+    None is the system (demo loader, migrations, jobs), which acts with full rights.
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    if actor is None:
+        return
+    manager = type(instance)._default_manager
+    if not manager.restrict(actor, action).filter(pk=instance.pk).exists():
+        raise PermissionDenied(_("You may not save this record with these values."))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from tawasul.access.querysets import verify_within
 from tawasul.core import events
 from tawasul.core.services import sequence_next
 from tawasul.core.text import normalize_name
@@ -618,6 +619,7 @@ def contact_find_duplicates(
 def masterdata_save(*, actor, model, instance=None, **fields):
     """Create or update a link-field value (area, industry, segment, ...)."""
     obj = instance or model()
+    action = "change" if obj.pk else "add"
     for name, value in fields.items():
         setattr(obj, name, value)
     from .models import ContactCategory
@@ -635,6 +637,7 @@ def masterdata_save(*, actor, model, instance=None, **fields):
     obj.save()
     if isinstance(obj, Area):
         _area_repath(obj)
+    verify_within(actor, obj, action)
     return obj
 
 

@@ -8,6 +8,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from tawasul.access.querysets import verify_within
 from tawasul.core import events
 
 from .models import Branch, Company, Department, Employee
@@ -28,6 +29,7 @@ def company_save(*, actor, instance: Company | None = None, **fields) -> Company
     _apply(company, fields)
     company.full_clean()
     company.save()
+    verify_within(actor, company, "add" if created else "change")
     if created:
         events.emit("company.created", company_id=company.pk, actor_id=getattr(actor, "pk", None))
     return company
@@ -37,9 +39,11 @@ def company_save(*, actor, instance: Company | None = None, **fields) -> Company
 def branch_save(*, actor, instance: Branch | None = None, **fields) -> Branch:
     """Create or update a branch."""
     branch = instance or Branch()
+    action = "change" if branch.pk else "add"
     _apply(branch, fields)
     branch.full_clean()
     branch.save()
+    verify_within(actor, branch, action)
     return branch
 
 
@@ -47,11 +51,13 @@ def branch_save(*, actor, instance: Branch | None = None, **fields) -> Branch:
 def department_save(*, actor, instance: Department | None = None, **fields) -> Department:
     """Create or update a department; its branch must belong to the same company."""
     department = instance or Department()
+    action = "change" if department.pk else "add"
     _apply(department, fields)
     if department.branch_id and department.branch.company_id != department.company_id:
         raise ValidationError({"branch": _("This branch belongs to another company.")})
     department.full_clean()
     department.save()
+    verify_within(actor, department, action)
     return department
 
 
@@ -80,6 +86,7 @@ def employee_save(
 ) -> Employee:
     """Create or update an employee, keeping the reports-to paths of the whole subtree right."""
     employee = instance or Employee()
+    action = "change" if employee.pk else "add"
     old_path = employee.path if employee.pk else None
     _apply(employee, fields)
     _check_employee(employee)
@@ -119,4 +126,5 @@ def employee_save(
                 {"coordinated_representatives": _("This belongs to another company.")}
             )
         employee.coordinated_representatives.set(reps)
+    verify_within(actor, employee, action)
     return employee
