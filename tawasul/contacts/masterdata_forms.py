@@ -1,10 +1,12 @@
 """Forms for link-field master data; dropdowns read through the access entry point."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.access.querysets import user_company_id
+from tawasul.core.widgets import RemoteSelect
 
 from .choices import AREA_LEVEL_ORDER
 from .models import Area, ContactCategory, ContactType, ReferralSource
@@ -65,19 +67,19 @@ def masterdata_form_class(model, fields: list[str]) -> type[MasterDataForm]:
     return type(f"{model.__name__}Form", (MasterDataForm,), {"Meta": meta})
 
 
-class AreaParentField(forms.ModelChoiceField):
-    """The parent picker shows the tree by indenting each area by its depth."""
+class AreaParentWidget(RemoteSelect):
+    """Areas are found as one types (a country's tree may hold thousands of places)."""
 
-    def label_from_instance(self, obj):
-        depth = max(obj.path.count("/") - 2, 0)
-        return f"{'— ' * depth}{obj}"
+    def option_label(self, obj) -> str:
+        return f"{obj.display_name} · {obj.get_level_display()}"
 
 
 class AreaForm(MasterDataForm):
     duplicate_scope = ("parent",)
 
-    parent = AreaParentField(
+    parent = forms.ModelChoiceField(
         queryset=Area.objects.none(),
+        widget=AreaParentWidget(reverse_lazy("contacts:autocomplete", args=["area"])),
         required=False,
         label=_("Parent area"),
         help_text=_("Leave empty for a country or another top-level area."),

@@ -6,11 +6,13 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.access.querysets import user_company_id
 from tawasul.core.forms import COMMON_TIMEZONES
+from tawasul.core.widgets import RemoteSelect, RemoteSelectMultiple
 
 from .choices import JobRoleCode
 from .models import Branch, Company, Department, Employee, JobRole
@@ -178,7 +180,8 @@ class EmployeeForm(ScopedFormMixin, forms.ModelForm):
         required=False,
         label=_("Representatives served"),
         help_text=_("Only for communication coordinators: the representatives they serve."),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        # Options come from the server as one types: a company may have thousands of staff.
+        widget=RemoteSelectMultiple(reverse_lazy("contacts:autocomplete", args=["employee"])),
     )
     account = forms.ChoiceField(
         label=_("User account"),
@@ -225,6 +228,9 @@ class EmployeeForm(ScopedFormMixin, forms.ModelForm):
             "phone",
             "is_active",
         ]
+        widgets = {
+            "reports_to": RemoteSelect(reverse_lazy("contacts:autocomplete", args=["employee"])),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,6 +265,10 @@ class EmployeeForm(ScopedFormMixin, forms.ModelForm):
         self.fields["branch"].queryset = branches
         self.fields["department"].queryset = departments
         self.fields["reports_to"].queryset = managers
+        self.fields["reports_to"].error_messages["invalid_choice"] = _(
+            "Choose someone of this company who is neither this employee nor one of their "
+            "subordinates."
+        )
         self.fields["coordinated_representatives"].queryset = representatives
         self.fields["existing_user"].queryset = _linkable_users(employee, user)
         if employee.pk and employee.user_id:
