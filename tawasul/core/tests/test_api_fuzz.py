@@ -1,0 +1,62 @@
+"""Schemathesis: requests generated from the OpenAPI schema never make the API fail.
+
+Every operation of the schema is called in-process (WSGI) with valid and invalid data by a
+signed-in staff user; no answer may be a server error, and every answer must match the schema's
+content type. Bad input must come back as a JSON error naming its fields, never as a 500.
+"""
+
+import json
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.specs.openapi.checks import content_type_conformance
+
+from tawasul.org.tests.factories import BranchFactory
+
+_raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
+schema = schemathesis.openapi.from_dict(_raw)
+schema.app = get_wsgi_application()
+
+
+@pytest.fixture
+def same_connection():
+    """Keep the test's database connection across requests, as Django's test client does.
+
+    The WSGI handler closes connections at the end of each request when they are not in
+    autocommit mode, which a test's transaction never is."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(same_connection, staff_user, company, customer_type):
+    BranchFactory(company=company, code="HQ")  # something to find, link and change
+    from tawasul.contacts.tests.factories import make_contact
+
+    make_contact(company=company, contact_type=customer_type, name="Fuzz Target")
+    return Token.objects.get_or_create(user=staff_user)[0].key
+
+
+@pytest.mark.django_db(transaction=False)
+@schema.parametrize()
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+def test_no_operation_answers_a_server_error(case, token):
+    from schemathesis.checks import not_a_server_error
+
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    case.validate_response(response, checks=[not_a_server_error, content_type_conformance])
