@@ -126,5 +126,14 @@ def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    # Anything the Content Security Policy blocks is a defect of the page: collect and fail.
+    blocked = []
+    tab.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield tab
     context.close()
+    assert not blocked, f"blocked by the Content Security Policy: {blocked}"

@@ -99,3 +99,11 @@ def test_pages_render_with_production_static_files(tmp_path):
         timeout=120,
     )
     assert done.returncode == 0 and "ok" in done.stdout, done.stdout + done.stderr
+
+
+def test_pages_carry_a_content_security_policy(client, staff_user):
+    client.force_login(staff_user)
+    for url in ("/", "/contacts/", "/accounts/login/", "/api/docs/"):
+        policy = client.get(url).headers.get("Content-Security-Policy", "")
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, url
+        assert "unsafe-eval" not in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
