@@ -118,6 +118,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The contacts' covering name index carries extra columns on PostgreSQL only; on SQLite the same
+# index without them is what is wanted (docs/development/access-at-scale.md).
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 # Widgets are written in Python for the common cases (same markup, a fraction of the time).
 FORM_RENDERER = "tawasul.core.renderers.FastWidgetRenderer"
 

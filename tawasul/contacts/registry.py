@@ -5,7 +5,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.dashboard import Widget, register_widget
-from tawasul.core.search import SearchHit, SearchProvider, register_provider
+from tawasul.core.search import (
+    SearchHit,
+    SearchProvider,
+    register_provider,
+    register_text_index,
+)
 
 
 def _search(user, query: str, limit: int) -> list[SearchHit]:
@@ -33,6 +38,9 @@ def register() -> None:
     from .governance import register as register_governance
 
     register_governance()
+    from .models import Contact
+
+    register_text_index(Contact, "search_text", "contacts_contact_fts")  # migration 0005
     register_provider(
         "contacts",
         SearchProvider(

@@ -2,7 +2,9 @@
 
 Modules register a provider per kind of record; the global search box asks each of them for
 the matches the user may see. Text matching runs on a normalised `search_text` column: on
-PostgreSQL a pg_trgm GIN index answers `LIKE '%term%'`; on SQLite the same query scans.
+PostgreSQL a pg_trgm GIN index answers `LIKE '%term%'`; on SQLite an FTS5 trigram table over the
+same column (registered with `register_text_index`) answers words of three letters or more, and
+shorter words are matched by scanning.
 """
 
 import json
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from .text import search_terms
 
@@ -31,6 +34,18 @@ class SearchProvider:
 
 
 _PROVIDERS: dict[str, SearchProvider] = {}
+# (model, field) -> the SQLite FTS5 trigram table indexing that field by the model's key.
+_SQLITE_TEXT_INDEXES: dict[tuple, str] = {}
+
+
+def register_text_index(model, field: str, table: str) -> None:
+    """Declare the SQLite FTS5 table (trigram tokenizer, rowid = key) that indexes `field`."""
+    _SQLITE_TEXT_INDEXES[(model, field)] = table
+
+
+def _fts_phrase(word: str) -> str:
+    """One word as an FTS5 string: matched as a substring by the trigram tokenizer."""
+    return '"' + word.replace('"', '""') + '"'
 
 
 def register_provider(key: str, provider: SearchProvider) -> None:
@@ -64,9 +79,15 @@ def text_filter(queryset: QuerySet, query: str, field: str = "search_text") -> Q
     from .pagination import UNINDEXED_SORT, with_keys
 
     words = search_terms(query).split()
+    vendor = connections[queryset.db].vendor
+    fts = _SQLITE_TEXT_INDEXES.get((queryset.model, field)) if vendor == "sqlite" else None
     for word in words:
-        queryset = queryset.filter(**{f"{field}__contains": word})
-    if words and connections[queryset.db].vendor == "postgresql":
+        if fts and len(word) >= 3:  # the trigram index answers words of three letters or more
+            keys = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts_phrase(word)])
+            queryset = queryset.filter(pk__in=keys)
+        else:
+            queryset = queryset.filter(**{f"{field}__contains": word})
+    if words and vendor == "postgresql":
         keys = list(queryset.order_by().values_list("pk", flat=True)[: PREFETCH_CAP + 1])
         if len(keys) <= PREFETCH_CAP:
             return with_keys(queryset, keys)
