@@ -30,7 +30,13 @@ def contact_dashboard_counts(*, user) -> dict:
     if employee is not None:
         mine = mine.filter(representative=employee)
     total, more = capped_count(mine)
-    return {"my_count": total, "my_count_more": more}
+    counts = {"my_count": total, "my_count_more": more, "team_count": None}
+    team = employee.subordinates().values("pk") if employee is not None else None
+    if team is not None and team.exists():
+        # Managers also see what their team (any depth) represents, among what they may see.
+        theirs = contact_list(user=user).filter(representative__in=team)
+        counts["team_count"], counts["team_count_more"] = capped_count(theirs)
+    return counts
 
 
 def contact_detail(*, user, pk: int) -> Contact:

@@ -645,10 +645,22 @@ def check_home_widget(ctx: Context):
         assert widgets == [], ctx.why("home widget without permission")
         return
     mine = ctx.allowed["view"]
+    team = None
     if ctx.employee_id is not None:
-        contacts = ctx.oracle.snapshot.contacts
+        snap = ctx.oracle.snapshot
+        contacts = snap.contacts
         mine = {pk for pk in mine if contacts[pk].representative_id == ctx.employee_id}
+        below = {
+            e
+            for e in snap.employees
+            if e != ctx.employee_id and snap.reports_to_me(e, ctx.employee_id)
+        }
+        if below:
+            team = len(
+                {pk for pk in ctx.allowed["view"] if contacts[pk].representative_id in below}
+            )
     assert [w["my_count"] for w in widgets] == [len(mine)], ctx.why("home widget count")
+    assert [w["team_count"] for w in widgets] == [team], ctx.why("home widget team count")
 
 
 def check_api(ctx: Context):
