@@ -232,13 +232,13 @@ def condition_q(governed: Governed, condition, user, resolver: _Resolver) -> Q:
     return NOTHING
 
 
-def rules_q(rules, governed: Governed, user) -> Q | None:
+def rules_q(rules, governed: Governed, user, resolver: _Resolver | None = None) -> Q | None:
     """The union of `rules` as one condition; None when no rule grants anything."""
     if not rules:
         return None
     if any(rule.all_records for rule in rules):
         return Q()
-    resolver = _Resolver(governed, rules, user)
+    resolver = resolver or _Resolver(governed, rules, user)
     parts = []
     for rule in rules:
         conditions = list(rule.conditions.all())
@@ -256,8 +256,14 @@ def user_rules_q(user, governed: Governed, action: str) -> Q | None:
     """The condition `user`'s rules put on `action` over `governed` (compiled once, cached)."""
     action = ACTION_ALIASES.get(action, action)
     rules = user_rules(user, governed.key)  # refreshes the cache when the generation moved
-    compiled = user.__dict__["_tawasul_rules"][1].setdefault(("q", governed.key, action), [])
+    cache = user.__dict__["_tawasul_rules"][1]
+    compiled = cache.setdefault(("q", governed.key, action), [])
     if not compiled:
+        # One resolver for all of the user's rules of this kind: a page asking for "view" and
+        # then "change" looks the subtrees, team and links up once.
+        resolver = cache.get(("resolver", governed.key))
+        if resolver is None:
+            resolver = cache[("resolver", governed.key)] = _Resolver(governed, rules, user)
         mine = [r for r in rules if action in (r.actions or [])]
-        compiled.append(rules_q(mine, governed, user))
+        compiled.append(rules_q(mine, governed, user, resolver))
     return compiled[0]

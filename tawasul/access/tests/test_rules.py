@@ -653,3 +653,18 @@ def test_the_contact_name_index_carries_every_column_a_rule_may_test():
     index = next(i for i in Contact._meta.indexes if i.name == "contact_company_name_cover")
     tested = {d.lookup for d in governed(Contact).fields.values() if d.kind != MANY}
     assert tested <= set(index.include) == set(RULE_COLUMNS)
+
+
+def test_lookups_behind_the_rules_run_once_for_every_action(org):
+    org.rule(org.rep, ("area", "in_subtree", [org.riyadh.pk]), actions=["view", "change"])
+    org.rule(org.rep, ("representative", "is_me_or_team", []), actions=["view", "export"])
+    org.rule(org.rep, ("product_groups", "any", [org.pipes.pk]), actions=["change"])
+    user = org.fresh(org.rep)
+    with CaptureQueriesContext(connection) as captured:
+        for action in ("view", "change", "export"):
+            list(Contact.objects.restrict(user, action))
+    sqls = [q["sql"] for q in captured.captured_queries]
+    assert sum('FROM "contacts_area"' in sql for sql in sqls) == 1
+    team_lookups = [s for s in sqls if 'FROM "org_employee"' in s and "LIKE" in s.upper()]
+    assert len(team_lookups) == 1
+    assert sum('FROM "contacts_contact_product_groups"' in sql for sql in sqls) == 1
