@@ -188,7 +188,7 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "tawasul.core.storage.EncryptedFileSystemStorage",
         "OPTIONS": {"location": Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))},
     },
     "staticfiles": {
@@ -200,6 +200,34 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+
+def _file_encryption_keys() -> list[str]:
+    """Master keys for files at rest: FILE_ENCRYPTION_KEYS (comma-separated base64 keys, the first
+    one current), else one kept in the var folder, made once (atomically) on first start."""
+    configured = env_list("FILE_ENCRYPTION_KEYS")
+    if configured:
+        return configured
+    import base64
+    import secrets
+
+    path = VAR_DIR / "file_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        scratch = VAR_DIR / f".file_key.{os.getpid()}.{secrets.token_hex(4)}"
+        scratch.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        scratch.chmod(0o600)
+        try:
+            os.link(scratch, path)  # fails if another process made it first: theirs is kept
+        except FileExistsError:
+            pass
+        finally:
+            scratch.unlink()
+    return [path.read_text().strip()]
+
+
+# Every uploaded or generated file is encrypted before it reaches storage (core/storage.py).
+FILE_ENCRYPTION_KEYS = _file_encryption_keys()
 # Largest import file accepted, in bytes.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 # One import runs in one transaction; SQLite has a single writer, so keep its imports shorter.

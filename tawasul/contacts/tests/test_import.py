@@ -58,7 +58,7 @@ def _import_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "tawasul.core.storage.EncryptedFileSystemStorage",
             "OPTIONS": {"location": tmp_path / "media"},
         },
     }
@@ -764,3 +764,12 @@ def test_stale_running_jobs_are_failed(company, staff_user):
     assert import_job_fail_stale(now=timezone.now() + timedelta(hours=3)) == 1
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and "Nothing was imported" in job.message
+
+
+def test_uploaded_files_are_encrypted_at_rest(importer, company):
+    from pathlib import Path
+
+    job = upload(importer, company, b"Name,Phone\nSecret Client,0501234567\n")
+    raw = Path(job.file.path).read_bytes()
+    assert raw.startswith(b"TWE1") and b"Secret Client" not in raw
+    assert job.total_rows == 1  # and the import reads it back
