@@ -215,8 +215,9 @@ def _file_encryption_keys() -> list[str]:
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         scratch = VAR_DIR / f".file_key.{os.getpid()}.{secrets.token_hex(4)}"
-        scratch.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-        scratch.chmod(0o600)
+        handle = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable
+        with os.fdopen(handle, "w") as out:  # by others, not even for a moment
+            out.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
         try:
             os.link(scratch, path)  # fails if another process made it first: theirs is kept
         except FileExistsError:
