@@ -361,9 +361,20 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
     permission_required = "contacts.view_contact"
     template_name = "contacts/contact_detail.html"
 
+    @property
+    def history_only(self) -> bool:
+        """The history tab's timeline, fetched by the page when the tab is first opened."""
+        return bool(self.request.htmx and self.request.htmx.target == "contact-history")
+
+    def get_template_names(self):
+        return ["contacts/_contact_history.html"] if self.history_only else [self.template_name]
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         contact = selectors.contact_detail(user=self.request.user, pk=self.kwargs["pk"])
+        if self.history_only:
+            ctx.update(contact=contact, history=selectors.contact_history(contact=contact))
+            return ctx
         user = self.request.user
         can_change = Contact.objects.restrict(user, "change").filter(pk=contact.pk).exists()
         linked = [pk for pk in (contact.dealer_id, contact.referred_by_contact_id) if pk]
@@ -378,7 +389,6 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
         )
         ctx.update(
             contact=contact,
-            history=selectors.contact_history(contact=contact),
             lifecycle_changes=contact.lifecycle_changes.select_related("changed_by")[:20],
             lifecycle_form=LifecycleForm(),
             lifecycle_moves=[

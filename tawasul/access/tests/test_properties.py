@@ -587,6 +587,10 @@ def check_contact_detail(ctx: Context):
         else:
             expected = 200 if pk in ctx.allowed["view"] else 404
         assert response.status_code == expected, ctx.why(f"detail page of {pk}")
+        history = ctx.client.get(
+            f"/contacts/{pk}/", headers={"HX-Request": "true", "HX-Target": "contact-history"}
+        )
+        assert history.status_code == expected, ctx.why(f"history tab of {pk}")
         facts = ctx.oracle.snapshot.contacts[pk]
         if expected == 200 and facts.contact_type_code in ("dealer", "agent"):
             served_html = (

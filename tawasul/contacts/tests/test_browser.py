@@ -41,6 +41,8 @@ def test_create_find_filter_and_switch_to_arabic(page, staff_user, customer_type
     page.click("#persons-tab")
     expect(page.locator("#tab-persons")).to_contain_text("Faisal")
     expect(page.locator("#tab-persons")).to_contain_text("Reem")
+    page.click("#history-tab")  # the timeline is fetched when the tab opens
+    expect(page.locator("#tab-history")).to_contain_text("Created")
     contact = Contact.objects.get(name="Najd Polymers")
     assert contact.persons.count() == 2
 

@@ -120,10 +120,13 @@ def test_edit_replaces_children_and_records_history(
     response = staff_client.post(reverse("contacts:contact_update", args=[contact.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(contact.persons.values_list("name", flat=True)) == ["A2"]
-    detail = staff_client.get(
-        reverse("contacts:contact_detail", args=[contact.pk])
-    ).content.decode()
+    url = reverse("contacts:contact_detail", args=[contact.pk])
+    page = staff_client.get(url).content.decode()
+    assert 'id="contact-history"' in page and "Old" not in page  # fetched when the tab opens
+    history = staff_client.get(url, headers={"HX-Request": "true", "HX-Target": "contact-history"})
+    detail = history.content.decode()
     assert "Old" in detail and "New" in detail  # the history tab shows before and after
+    assert "<nav" not in detail and detail.startswith('<div id="contact-history">')
 
 
 def test_list_filters_search_and_sort(staff_client, company, customer_type):
@@ -313,9 +316,12 @@ def test_detail_of_a_contact_without_history_rows(staff_client, company, custome
     """Contacts loaded in bulk (benchmarks, migrations from other systems) have no history."""
     contact = make_contact(company=company, contact_type=customer_type, name="Bulk Loaded")
     contact.history.all().delete()
-    response = staff_client.get(reverse("contacts:contact_detail", args=[contact.pk]))
+    url = reverse("contacts:contact_detail", args=[contact.pk])
+    response = staff_client.get(url)
     assert response.status_code == 200
     assert "Bulk Loaded" in response.content.decode()
+    history = staff_client.get(url, headers={"HX-Request": "true", "HX-Target": "contact-history"})
+    assert history.status_code == 200 and "No history yet." in history.content.decode()
 
 
 def test_the_list_loads_its_row_count_after_the_page(staff_client, company, customer_type):
