@@ -45,31 +45,20 @@ COMPANY_LINKS = [
     "manager",
     "dealer",
 ]
-CONTACT_FIELDS = {
+# A contact's own writable fields, in the order the API shows them (the API serializer uses
+# this list too): plain facts, every company link, and the lifecycle.
+CONTACT_FIELDS = [
     "code",
     "kind",
-    "contact_type",
-    "category",
     "name",
     "name_ar",
     "tax_number",
     "website",
     "notes",
-    "area",
-    "industry",
-    "segment",
-    "size",
-    "referral_source",
-    "referred_by_contact",
-    "referred_by_employee",
-    "branch",
-    "representative",
-    "coordinator",
-    "manager",
-    "dealer",
+    *COMPANY_LINKS,
     "lifecycle",
     "rejection_reason",
-}
+]
 
 
 events.declare("contact.created", "a contact was created (contact_id, actor_id)")
@@ -387,7 +376,7 @@ def contact_create(
     dealer_profile: dict[str, Any] | None = None,
 ) -> Contact:
     """Create a contact with its children in one transaction; all or nothing."""
-    unknown = set(data) - CONTACT_FIELDS
+    unknown = set(data) - set(CONTACT_FIELDS)
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in unknown})
     contact = Contact(company=company, created_by=actor if getattr(actor, "pk", None) else None)
@@ -435,7 +424,7 @@ def contact_update(
     reason: str = "",
 ) -> Contact:
     """Update a contact and, where given, replace its children; all or nothing."""
-    unknown = set(data) - CONTACT_FIELDS
+    unknown = set(data) - set(CONTACT_FIELDS)
     if unknown:
         raise ValidationError({name: _("Unknown field.") for name in unknown})
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
