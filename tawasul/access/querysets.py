@@ -136,7 +136,7 @@ def get_restricted_or_404(queryset: models.QuerySet, user, action: str = "view",
         raise Http404(f"No {model._meta.verbose_name} matches the given query.")
 
 
-def verify_within(actor, instance: models.Model, action: str) -> None:
+def verify_within(actor, instance: models.Model, action: str, message=None) -> None:
     """After a write, in its transaction: the record must be within the actor's rights.
 
     Raises PermissionDenied (the caller's transaction then rolls back) when `actor` could not
@@ -150,4 +150,4 @@ def verify_within(actor, instance: models.Model, action: str) -> None:
         return
     manager = type(instance)._default_manager
     if not manager.restrict(actor, action).filter(pk=instance.pk).exists():
-        raise PermissionDenied(_("You may not save this record with these values."))
+        raise PermissionDenied(message or _("You may not save this record with these values."))

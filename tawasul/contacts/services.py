@@ -107,11 +107,8 @@ def _check_visible_links(actor, contact: Contact, names) -> None:
 
 
 def _verify_access(actor, contact: Contact, action: str) -> None:
-    """After a write, the record must still be within the actor's rights, else roll back."""
-    if actor is None:  # system jobs (demo loader, migrations) act with full rights
-        return
-    if not Contact.objects.restrict(actor, action).filter(pk=contact.pk).exists():
-        raise PermissionDenied(_("You may not save this contact with these values."))
+    """After a write, the contact must still be within the actor's rights, else roll back."""
+    verify_within(actor, contact, action, _("You may not save this contact with these values."))
 
 
 def contact_search_columns(
