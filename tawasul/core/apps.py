@@ -1,4 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _refresh_statistics(sender, using, **kwargs) -> None:
+    """After migrations on SQLite, give the planner statistics to choose indexes by (`core.db`);
+    PostgreSQL's autovacuum keeps its own."""
+    from django.db import connections
+
+    from .db import planner_statistics_refresh
+
+    if connections[using].vendor == "sqlite":
+        planner_statistics_refresh(using=using)
 
 
 class CoreConfig(AppConfig):
@@ -9,3 +21,4 @@ class CoreConfig(AppConfig):
         from . import lookups, signals  # noqa: F401
 
         lookups.register()
+        post_migrate.connect(_refresh_statistics, sender=self)

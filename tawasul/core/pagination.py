@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.db.models.sql.where import WhereNode
@@ -145,14 +144,13 @@ KEYS_CAP = 5_000
 def narrow_to_keys(queryset: QuerySet, cap: int = KEYS_CAP) -> tuple[QuerySet, int | None]:
     """For a filtered list: collect the matching keys first when they are few.
 
-    Sorting by name makes PostgreSQL walk the name index and test every row until a page is full;
-    when the filters (and access rules) match only a few rows, that walk crosses most of the table.
+    Sorting by name makes the database (PostgreSQL and SQLite alike) walk the name index and test
+    every row until a page is full; when the filters (and access rules) match only a few rows,
+    that walk crosses most of the table.
     An unordered, limited query for the keys lets the planner use the filters' own indexes; with at
     most `cap` keys the page is then sorted from that short list, and the keys give the row count.
     Returns the (possibly narrowed) queryset and the exact count when it is known.
     """
-    if connections[queryset.db].vendor != "postgresql":
-        return queryset, None
     keys = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
     if len(keys) > cap:
         return queryset, None

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tawasul.core.db import planner_statistics_refresh
 from tawasul.demo import builder
 
 
@@ -58,6 +59,8 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         company, built = builder.demo_build(size=options["size"], say=self._say)
+        if built:
+            planner_statistics_refresh()
         if not built:
             self.stdout.write(
                 _("The demo company “%(name)s” already exists; nothing to do.")
@@ -98,6 +101,7 @@ class Command(BaseCommand):
             raise CommandError(_("Give a positive batch size."))
         started = time.perf_counter()
         added = builder.bulk_contacts_add(count=count, batch_size=batch_size, say=self._say)
+        planner_statistics_refresh()
         seconds = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
