@@ -297,6 +297,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "tawasul.core.api.KeysetCursorPagination",
+    # JSON nested deeper than a few dozen levels answers 400 instead of exhausting the stack.
+    "DEFAULT_PARSER_CLASSES": [
+        "tawasul.core.api.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tawasul.core.api.exception_handler",

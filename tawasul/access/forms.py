@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tawasul.core.cleaning import CleanTextFormMixin
 from tawasul.core.widgets import RemoteSelect
 
 from .models import PortalAccount
@@ -238,7 +239,7 @@ def governed_choices() -> list[tuple[str, str]]:
     return [(entry.key, kind_label(entry)) for entry in all_governed()]
 
 
-class RuleForm(forms.Form):
+class RuleForm(CleanTextFormMixin, forms.Form):
     """A record rule's own fields; its conditions come in `ConditionFormSet`."""
 
     name = forms.CharField(label=_("Name"), max_length=120)
@@ -303,7 +304,7 @@ class RuleForm(forms.Form):
         return governed(key)
 
 
-class ConditionForm(forms.Form):
+class ConditionForm(CleanTextFormMixin, forms.Form):
     """One condition row: a declared link field, an operator for its kind, and values."""
 
     field = AnyValueChoiceField(label=_("Field"), required=False)
@@ -436,7 +437,7 @@ class PreviewForm(forms.Form):
 # --- roles ---------------------------------------------------------------------------------
 
 
-class RoleForm(forms.Form):
+class RoleForm(CleanTextFormMixin, forms.Form):
     """A role (group): its name, its permissions as a matrix, and who holds it."""
 
     name = forms.CharField(label=_("Name"), max_length=150)
@@ -530,7 +531,7 @@ class RoleForm(forms.Form):
 # --- portal accounts -----------------------------------------------------------------------
 
 
-class PortalAccountForm(forms.Form):
+class PortalAccountForm(CleanTextFormMixin, forms.Form):
     """A sign-in for an external user, confined to one contact's records."""
 
     contact = forms.ModelChoiceField(

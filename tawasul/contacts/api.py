@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from tawasul.access.api import RestrictedViewSetMixin
 from tawasul.access.fields import can_see
 from tawasul.access.querysets import user_company, user_company_id
+from tawasul.core.api import CleanCharField, CleanTextField, ModelSerializer
 from tawasul.org.api import ScopedPrimaryKeyRelatedField, ServiceWriteMixin
 from tawasul.org.models import Branch, Company, Employee
 
@@ -35,7 +36,7 @@ COMMISSION = "contacts.dealerprofile.commission_rate"
 # --- master data ---------------------------------------------------------------------------
 
 
-class MasterDataSerializer(serializers.ModelSerializer):
+class MasterDataSerializer(ModelSerializer):
     company = ScopedPrimaryKeyRelatedField(model=Company, required=False)
 
     def validate(self, attrs):
@@ -116,7 +117,7 @@ ContactCategoryViewSet = masterdata_viewset(
 # --- contacts ------------------------------------------------------------------------------
 
 
-class PhoneField(serializers.CharField):
+class PhoneField(CleanCharField):
     """A phone number, read in the company's default country and returned in E.164."""
 
     def to_internal_value(self, data):
@@ -130,7 +131,7 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages)
 
 
-class PhoneSerializer(serializers.ModelSerializer):
+class PhoneSerializer(ModelSerializer):
     id = serializers.IntegerField(required=False)
     number = PhoneField()
 
@@ -139,7 +140,7 @@ class PhoneSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "number"]
 
 
-class EmailSerializer(serializers.ModelSerializer):
+class EmailSerializer(ModelSerializer):
     id = serializers.IntegerField(required=False)
 
     class Meta:
@@ -147,7 +148,7 @@ class EmailSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "address"]
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
     id = serializers.IntegerField(required=False)
     phones = serializers.ListField(child=PhoneField(), required=False, write_only=True)
     emails = serializers.ListField(child=serializers.EmailField(), required=False, write_only=True)
@@ -163,7 +164,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return data
 
 
-class AddressSerializer(serializers.ModelSerializer):
+class AddressSerializer(ModelSerializer):
     id = serializers.IntegerField(required=False)
     area = ScopedPrimaryKeyRelatedField(model=Area, required=False, allow_null=True)
 
@@ -183,7 +184,7 @@ class AddressSerializer(serializers.ModelSerializer):
         ]
 
 
-class DealerProfileSerializer(serializers.ModelSerializer):
+class DealerProfileSerializer(ModelSerializer):
     territories = ScopedPrimaryKeyRelatedField(model=Area, many=True, required=False)
 
     class Meta:
@@ -195,8 +196,8 @@ def _link(model, **kw):
     return ScopedPrimaryKeyRelatedField(model=model, required=False, allow_null=True, **kw)
 
 
-class ContactSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(required=False, allow_blank=True, max_length=30)
+class ContactSerializer(ModelSerializer):
+    code = CleanCharField(required=False, allow_blank=True, max_length=30)
     contact_type = ScopedPrimaryKeyRelatedField(model=ContactType)
     category = _link(ContactCategory)
     area = _link(Area)
@@ -217,7 +218,7 @@ class ContactSerializer(serializers.ModelSerializer):
     phones = PhoneSerializer(many=True, required=False)
     emails = EmailSerializer(many=True, required=False)
     dealer_profile = DealerProfileSerializer(required=False, allow_null=True)
-    lifecycle_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    lifecycle_reason = CleanTextField(required=False, allow_blank=True, write_only=True)
     possible_duplicates = serializers.SerializerMethodField()
 
     class Meta:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from tawasul.core.cleaning import CleanTextFormMixin
 from tawasul.core.widgets import RemoteSelect, SearchableSelectMultiple
 from tawasul.org.models import Branch, Employee
 
@@ -28,7 +29,7 @@ def _ac(kind: str) -> str:
     return reverse_lazy(AUTOCOMPLETE, args=[kind])
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(CleanTextFormMixin, forms.ModelForm):
     """The contact's own fields; link dropdowns offer only what the user may view."""
 
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
@@ -123,7 +124,7 @@ class ContactForm(forms.ModelForm):
         return data
 
 
-class PersonForm(forms.Form):
+class PersonForm(CleanTextFormMixin, forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=200)
     name_ar = forms.CharField(label=_("Arabic name"), max_length=200, required=False)
@@ -134,7 +135,7 @@ class PersonForm(forms.Form):
     is_primary = forms.BooleanField(label=_("Primary"), required=False)
 
 
-class AddressForm(forms.Form):
+class AddressForm(CleanTextFormMixin, forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=AddressKind.choices)
     line1 = forms.CharField(label=_("Address"), max_length=200)
@@ -159,7 +160,7 @@ class AddressForm(forms.Form):
     )
 
 
-class PhoneForm(forms.Form):
+class PhoneForm(CleanTextFormMixin, forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=PhoneKind.choices)
     number = forms.CharField(
@@ -169,7 +170,7 @@ class PhoneForm(forms.Form):
     )
 
 
-class EmailForm(forms.Form):
+class EmailForm(CleanTextFormMixin, forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=EmailKind.choices)
     address = forms.EmailField(label=_("E-mail"))
@@ -185,12 +186,12 @@ PhoneFormSet = _formset(PhoneForm)
 EmailFormSet = _formset(EmailForm)
 
 
-class LifecycleForm(forms.Form):
+class LifecycleForm(CleanTextFormMixin, forms.Form):
     stage = forms.ChoiceField(label=_("Move to"), choices=Lifecycle.choices)
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 
-class BulkAssignForm(forms.Form):
+class BulkAssignForm(CleanTextFormMixin, forms.Form):
     prefix = "assign"
     field = forms.ChoiceField(
         label=_("Assign"),
@@ -228,6 +229,6 @@ class BulkCategoryForm(forms.Form):
         self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
 
 
-class SavedFilterForm(forms.Form):
+class SavedFilterForm(CleanTextFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)

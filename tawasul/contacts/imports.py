@@ -52,6 +52,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tawasul.core.cleaning import clean_text
 from tawasul.core.text import normalize_name
 from tawasul.org.models import Branch, Company, Employee
 
@@ -437,7 +438,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
 
 
 def _clean_cell(text: str) -> str:
-    text = text.strip()
+    # Control characters cannot be stored (an XLSX export could not hold them): removed here.
+    text = clean_text(text, multiline=True).strip()
     if text.startswith(_EXPORT_GUARD):
         text = text[1:]
     return text
@@ -1215,7 +1217,9 @@ def _row_values(cells: list[str], columns: dict[int, str]) -> dict[str, list[tup
     values: dict[str, list[tuple[int, str]]] = {}
     for column, key in sorted(columns.items()):
         if column < len(cells) and cells[column]:
-            values.setdefault(key, []).append((column, cells[column]))
+            # Only notes may keep line breaks; in any other field they become spaces.
+            text = clean_text(cells[column], multiline=key == "notes")
+            values.setdefault(key, []).append((column, text))
     return values
 
 

@@ -6,13 +6,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.access.querysets import user_company_id
+from tawasul.core.cleaning import CleanTextFormMixin
 from tawasul.core.widgets import RemoteSelect
 
 from .choices import AREA_LEVEL_ORDER
 from .models import Area, ContactCategory, ContactType, ReferralSource
 
 
-class MasterDataForm(forms.ModelForm):
+class MasterDataForm(CleanTextFormMixin, forms.ModelForm):
     """Name, Arabic name and the active switch, plus whatever a kind adds.
 
     `duplicate_scope` names the fields within which a name must be unique (besides the

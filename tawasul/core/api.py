@@ -4,15 +4,87 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.http import Http404
-from rest_framework import exceptions
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import BasePagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .cleaning import ControlCharacterValidator
 from .pagination import InvalidCursor, keyset_paginate, narrow_to_keys
+
+
+class CleanCharField(serializers.CharField):
+    """A text field that refuses control characters (see `tawasul.core.cleaning`)."""
+
+    multiline = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(ControlCharacterValidator(multiline=self.multiline))
+
+
+class CleanTextField(CleanCharField):
+    """Multi-line text: tab, line feed and carriage return are allowed."""
+
+    multiline = True
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The base of every model serializer: text columns refuse control characters."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: CleanCharField,
+        models.TextField: CleanTextField,
+    }
+
+
+MAX_JSON_DEPTH = 64
+
+
+def _json_depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether lists and objects in `data` nest deeper than `limit` (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON bodies nested at most `MAX_JSON_DEPTH` levels deep; deeper ones answer 400.
+
+    Python's decoder recurses once per level, so a body of a few kilobytes of brackets would
+    otherwise exhaust the stack; and no request of this API nests more than a few levels.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            data = None
+            too_deep = True
+        else:
+            too_deep = _json_depth_exceeds(data, MAX_JSON_DEPTH)
+        if too_deep:
+            raise exceptions.ParseError(
+                _("JSON parse error - nested more than %(max)s levels deep.")
+                % {"max": MAX_JSON_DEPTH}
+            )
+        return data
 
 
 class KeysetCursorPagination(BasePagination):

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse, StreamingHttpResponse
 
+from .cleaning import clean_text
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -49,7 +51,7 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]
     ws = wb.create_sheet()
     ws.append(list(header))
     for row in rows:
-        ws.append([safe_cell(v) for v in row])
+        ws.append([clean_text(safe_cell(v), multiline=True) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     response = HttpResponse(

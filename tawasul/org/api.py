@@ -7,6 +7,7 @@ from rest_framework import serializers, viewsets
 
 from tawasul.access.api import RestrictedViewSetMixin
 from tawasul.access.querysets import user_company_id
+from tawasul.core.api import ModelSerializer
 
 from . import services
 from .filtersets import BranchFilterSet, CompanyFilterSet, DepartmentFilterSet, EmployeeFilterSet
@@ -29,13 +30,13 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset.restrict(request.user, "view")
 
 
-class CompanySerializer(serializers.ModelSerializer):
+class CompanySerializer(ModelSerializer):
     class Meta:
         model = Company
         fields = ["id", "code", "name", "name_ar", "default_country", "currency", "timezone"]
 
 
-class BranchSerializer(serializers.ModelSerializer):
+class BranchSerializer(ModelSerializer):
     company = ScopedPrimaryKeyRelatedField(model=Company)
 
     class Meta:
@@ -43,7 +44,7 @@ class BranchSerializer(serializers.ModelSerializer):
         fields = ["id", "company", "code", "name", "name_ar", "city", "is_active"]
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ModelSerializer):
     company = ScopedPrimaryKeyRelatedField(model=Company)
     branch = ScopedPrimaryKeyRelatedField(model=Branch, required=False, allow_null=True)
 
@@ -52,7 +53,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         fields = ["id", "company", "branch", "kind", "name", "name_ar", "is_active"]
 
 
-class EmployeeSerializer(serializers.ModelSerializer):
+class EmployeeSerializer(ModelSerializer):
     company = ScopedPrimaryKeyRelatedField(model=Company)
     branch = ScopedPrimaryKeyRelatedField(model=Branch, required=False, allow_null=True)
     department = ScopedPrimaryKeyRelatedField(model=Department, required=False, allow_null=True)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.access.querysets import user_company_id
+from tawasul.core.cleaning import CleanTextFormMixin
 from tawasul.core.forms import COMMON_TIMEZONES
 from tawasul.core.widgets import RemoteSelect, RemoteSelectMultiple
 
@@ -106,7 +107,7 @@ def _upper_code(value: str, length: int, message: str) -> str:
     return value
 
 
-class CompanyForm(forms.ModelForm):
+class CompanyForm(CleanTextFormMixin, forms.ModelForm):
     timezone = forms.ChoiceField(
         label=_("Time zone"), choices=[(tz, tz) for tz in COMMON_TIMEZONES]
     )
@@ -140,7 +141,7 @@ class CompanyForm(forms.ModelForm):
         )
 
 
-class BranchForm(ScopedFormMixin, forms.ModelForm):
+class BranchForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Branch
         fields = ["code", "name", "name_ar", "city", "is_active"]
@@ -150,7 +151,7 @@ class BranchForm(ScopedFormMixin, forms.ModelForm):
         self.fields["name_ar"].widget.attrs.update(dir="rtl", lang="ar")
 
 
-class DepartmentForm(ScopedFormMixin, forms.ModelForm):
+class DepartmentForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Department
         fields = ["name", "name_ar", "kind", "branch", "is_active"]
@@ -164,7 +165,7 @@ class DepartmentForm(ScopedFormMixin, forms.ModelForm):
         self.fields["branch"].queryset = branches
 
 
-class EmployeeForm(ScopedFormMixin, forms.ModelForm):
+class EmployeeForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm):
     """An employee's facts, jobs, place in the hierarchy and (optionally) their user account."""
 
     ACCOUNT_NONE, ACCOUNT_NEW, ACCOUNT_EXISTING = "none", "new", "existing"
