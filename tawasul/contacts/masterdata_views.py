@@ -17,13 +17,13 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from tawasul.access.querysets import action_permission, get_restricted_or_404, user_company_id
+from tawasul.core.http import safe_next
 from tawasul.core.pagination import InvalidCursor, keyset_paginate
 from tawasul.org.forms import add_service_errors
 
@@ -352,9 +352,5 @@ class MasterDataActiveView(KindMixin, View):
             else:
                 message = _("“%(name)s” is deactivated; records that use it keep it.")
             messages.success(request, message % {"name": value})
-        target = request.POST.get("next") or ""
-        if not url_has_allowed_host_and_scheme(
-            target, {request.get_host()}, require_https=request.is_secure()
-        ):
-            target = reverse("contacts:masterdata_list", kwargs={"kind": self.kind.slug})
-        return redirect(target)
+        fallback = reverse("contacts:masterdata_list", kwargs={"kind": self.kind.slug})
+        return redirect(safe_next(request, fallback))

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from tawasul.access.fields import can_see
 from tawasul.access.querysets import get_restricted_or_404, user_company, user_company_id
 from tawasul.core.export import csv_response, xlsx_response
+from tawasul.core.http import safe_next
 from tawasul.core.models import SavedFilter
 from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate, narrow_to_keys
 from tawasul.org.models import Employee
@@ -281,9 +282,7 @@ class ContactBulkView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def post(self, request):
         pks = [int(p) for p in request.POST.getlist("pk") if p.isdigit()]
-        back = request.POST.get("next") or reverse("contacts:contact_list")
-        if not back.startswith("/"):
-            back = reverse("contacts:contact_list")
+        back = safe_next(request, "contacts:contact_list")
         if not pks:
             messages.error(request, _("Select at least one contact."))
             return redirect(back)

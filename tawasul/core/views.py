@@ -3,11 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from .forms import PreferencesForm
+from .http import safe_next
 from .middleware import SESSION_LANGUAGE, SESSION_TIMEZONE
 from .models import UserPreference
 from .search import providers
@@ -87,9 +87,6 @@ class PreferencesView(LoginRequiredMixin, FormView):
 
         translation.activate(language)
         messages.success(self.request, _("Preferences saved."))
-        target = self.request.POST.get("next") or ""
-        if not url_has_allowed_host_and_scheme(target, {self.request.get_host()}):
-            target = "preferences"
-        response = redirect(target)
+        response = redirect(safe_next(self.request, "preferences"))
         response.set_cookie("django_language", language, samesite="Lax")
         return response
