@@ -194,10 +194,19 @@ def pick_values(rep_username: str, usernames: list[str]) -> dict[str, str]:
         or theirs.order_by("pk").first()
         or Contact.objects.filter(company=company).order_by("pk").first()
     )
+    # A dealer with customers (the page lists the customers it serves).
+    dealer = (
+        Contact.objects.filter(company=company, dealer_profile__isnull=False)
+        .annotate(n=Count("served_contacts"))
+        .order_by("-n", "pk")
+        .first()
+    )
     return {
         "industry": str(industry.pk) if industry else "",
         "contact": str(mine.pk),
         "name": mine.name,
+        "dealer": str(dealer.pk) if dealer else "",
+        "family": "Al-Harbi",
         "word": "noor",
         "word_ar": "النور",
     }
@@ -215,11 +224,14 @@ def scenarios(values: dict[str, str]) -> list[tuple[str, str]]:
         ("list: search common word", "/contacts/?" + urlencode({"q": values["word"]})),
         ("list: search Arabic word", "/contacts/?" + urlencode({"q": values["word_ar"]})),
         ("list: search full name", "/contacts/?" + urlencode({"q": values["name"]})),
+        ("list: search family name", "/contacts/?" + urlencode({"q": values["family"]})),
         ("detail page", f"/contacts/{values['contact']}/"),
+        ("dealer page", f"/contacts/{values['dealer']}/"),
         ("api: first page", "/api/contacts/"),
         ("api: next page (cursor)", "next:/api/contacts/"),
         ("api: lifecycle + industry", f"/api/contacts/?{filtered}"),
         ("api: search common word", "/api/contacts/?" + urlencode({"q": values["word"]})),
+        ("api: search family name", "/api/contacts/?" + urlencode({"q": values["family"]})),
         ("api: detail", f"/api/contacts/{values['contact']}/"),
     ]
 
