@@ -1,6 +1,7 @@
 """Tawasul settings: everything comes from the environment (see `.env.example`)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,7 +46,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -160,11 +160,28 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend that also refuses deactivated employees and portal accounts.
+    "tawasul.access.accounts.AccountBackend",
 ]
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for one user name from one
+# client address, that pair (and only that pair) waits AXES_COOLOFF_MINUTES. The sign-in page,
+# the token endpoint and the Django admin all count. Behind reverse proxies set CLIENT_IP_HEADER
+# (and CLIENT_IP_PROXY_COUNT), or every client looks like the proxy (docs/operator.md).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
-AXES_COOLOFF_TIME = 0.25  # hours
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tawasul.core.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "tawasul.core.auth_views.lockout_response"
 AXES_ENABLED = env_bool("AXES_ENABLED", not TESTING)
+# The request header holding the client's address as the proxies saw it (e.g. X-Forwarded-For
+# or X-Real-IP), and how many proxies in front of Tawasul append to it. Unset: REMOTE_ADDR.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "").strip()
+CLIENT_IP_PROXY_COUNT = int(os.environ.get("CLIENT_IP_PROXY_COUNT", "1"))
+# API tokens end after this many days unused, and this many days after they were made (0: no
+# limit); a password change ends them all (tawasul/access/tokens.py).
+API_TOKEN_IDLE_DAYS = int(os.environ.get("API_TOKEN_IDLE_DAYS", "30"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "180"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -288,7 +305,7 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tawasul.access.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tawasul.access.api.ModelActionPermission"],
@@ -316,6 +333,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are for signed-in staff, as the API itself.
+    "SERVE_PERMISSIONS": ["tawasul.access.accounts.IsStaffUser"],
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

@@ -1,10 +1,22 @@
 """Top-level URLs: the staff UI per module, the API and its documentation."""
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 from tawasul.core import views as core_views
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI, for signed-in staff like the schema (SERVE_PERMISSIONS); others sign in first."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NotAuthenticated | AuthenticationFailed):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
+
 
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
@@ -14,10 +26,11 @@ urlpatterns = [
     path("org/", include("tawasul.org.urls")),
     path("contacts/", include("tawasul.contacts.urls")),
     path("access/", include("tawasul.access.urls")),
+    path("api-tokens/", include("tawasul.access.token_urls")),
     path("portal/", include("tawasul.portal.urls")),
     path("api/", include("tawasul.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("django-admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -46,10 +46,12 @@ class AccessMiddleware:
         return response
 
     def _portal_gate(self, request):
-        from .querysets import portal_account
+        from .accounts import is_portal_user
 
+        # Any portal account, even a deactivated one, is kept out of the staff side (the
+        # sign-in backend already ends such sessions; this never lets one through as staff).
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or portal_account(user) is None:
+        if user is None or not user.is_authenticated or not is_portal_user(user):
             return None
         path = request.path
         if path == "/":

@@ -154,3 +154,35 @@ class AccessDenial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} {self.model} {self.object_id}"
+
+
+class ApiToken(models.Model):
+    """A user's named API key: only its SHA-256 digest is stored; the key is shown once.
+
+    It stops working when revoked (deleted), when unused or too old (API_TOKEN_IDLE_DAYS,
+    API_TOKEN_MAX_DAYS, applied when it is presented), when its user's password changes, or when
+    its user may no longer sign in (tawasul/access/tokens.py).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # The key's first characters, so that its owner can tell tokens apart.
+    prefix = models.CharField(_("starts with"), max_length=12, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # A digest of the user's password hash when the token was made: a new password ends it.
+    password_fingerprint = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -2,7 +2,7 @@
 
 A portal account (customer, dealer, agent) signs in like anyone else, but every staff page and
 every API endpoint must answer as if it did not exist: 404 for a signed-in portal session (the
-access middleware), 403 for an API token (the API's permission class). Through the access entry
+access middleware); they get no API token, and a token of theirs authenticates nobody. Through the access entry
 point a portal user sees only their own contact, and a dealer or agent also the customers it
 serves.
 """
@@ -16,17 +16,18 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from tawasul.access.middleware import PORTAL_PATHS
-from tawasul.access.models import PortalAccount
+from tawasul.access.models import ApiToken, PortalAccount
 from tawasul.access.portal_services import portal_account_create
 from tawasul.access.roles import PORTAL_AGENT, PORTAL_CUSTOMER, PORTAL_DEALER, ensure_default_roles
 from tawasul.access.services import rule_save
 from tawasul.access.tests.oracle import Oracle
 from tawasul.access.tests.test_coverage_meta import iter_routes
+from tawasul.access.tokens import api_token_create
 from tawasul.api_urls import router
 from tawasul.contacts.models import Area, Contact
 from tawasul.contacts.tests.factories import AreaFactory, ContactTypeFactory, make_contact
 from tawasul.org.models import Employee
-from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory
+from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -216,19 +217,24 @@ def test_every_api_endpoint_answers_404_to_a_portal_session(portal, customer):
                 assert method(path, {}, format="json").status_code == 404, (method.__name__, path)
 
 
-def test_a_portal_token_is_issued_but_opens_no_endpoint(portal, customer):
+def test_a_portal_account_gets_no_token_and_a_token_of_theirs_opens_no_endpoint(portal, customer):
     anonymous = APIClient()
     response = anonymous.post("/api/auth/token/", {"username": "shop", "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 404  # the portal offers no API
+    assert not ApiToken.objects.exists()
+    # A token that somehow belongs to a portal user (made before the account was a portal one)
+    # authenticates nobody.
+    token, key = api_token_create(actor=UserFactory(username="formerly-staff"), name="old")
+    ApiToken.objects.filter(pk=token.pk).update(user=customer)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-    assert api.get("/api/").status_code == 403
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/").status_code == 401
     for prefix, _viewset, _basename in router.registry:
         for path in (f"/api/{prefix}/", f"/api/{prefix}/{portal.own.pk}/"):
-            assert api.get(path).status_code == 403, path
-            assert api.patch(path, {"name": "Mine now"}, format="json").status_code == 403, path
-            assert api.delete(path).status_code == 403, path
-        assert api.post(f"/api/{prefix}/", {"name": "New"}, format="json").status_code == 403
+            assert api.get(path).status_code == 401, path
+            assert api.patch(path, {"name": "Mine now"}, format="json").status_code == 401, path
+            assert api.delete(path).status_code == 401, path
+        assert api.post(f"/api/{prefix}/", {"name": "New"}, format="json").status_code == 401
     assert Contact.objects.get(pk=portal.own.pk).name == "Own Shop"
 
 

@@ -12,9 +12,9 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import content_type_conformance
 
+from tawasul.access.tokens import api_token_create
 from tawasul.org.tests.factories import BranchFactory
 
 _raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
@@ -44,7 +44,7 @@ def token(same_connection, staff_user, company, customer_type):
     from tawasul.contacts.tests.factories import make_contact
 
     make_contact(company=company, contact_type=customer_type, name="Fuzz Target")
-    return Token.objects.get_or_create(user=staff_user)[0].key
+    return api_token_create(actor=staff_user, name="fuzz")[1]
 
 
 @pytest.mark.django_db(transaction=False)

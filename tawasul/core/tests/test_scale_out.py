@@ -40,7 +40,7 @@ SETUP = textwrap.dedent(
     """
     import json
     from django.contrib.auth.models import Permission, User
-    from rest_framework.authtoken.models import Token
+    from tawasul.access.tokens import api_token_create
     from tawasul.access.services import rule_save
     from tawasul.contacts.models import ContactType
     from tawasul.org.models import Company, Employee
@@ -54,7 +54,7 @@ SETUP = textwrap.dedent(
     Employee.objects.create(company=company, user=user, code="E1", name="Clerk")
     rule_save(actor=None, company=company, name="All contacts", model="contacts.contact",
               actions=["view", "change"], user=user, all_records=True)
-    print(json.dumps({"token": Token.objects.create(user=user).key, "type": kind.pk}))
+    print(json.dumps({"token": api_token_create(actor=user, name="scale")[1], "type": kind.pk}))
     """
 )
 
