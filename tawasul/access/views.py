@@ -693,6 +693,8 @@ CHANGE_KINDS = {
     "role.changed": _("Role changed"),
     "role.deleted": _("Role deleted"),
     "portal_account.created": _("Portal account created"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
 }
 CHANGE_KEYS = {
     "name": _("Name"),
