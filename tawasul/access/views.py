@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from tawasul.core.navigation import page_label
 from tawasul.core.pagination import COUNT_CAP, InvalidCursor, capped_count, keyset_paginate
 from tawasul.org.models import Company
 
@@ -837,7 +838,10 @@ class AuditView(AdminPage, TemplateView):
         for row in page.rows:
             if tab == "denials":
                 row.who = user_label(row.user) if row.user else _("(deleted user)")
-                row.kind_label = _kind_name(row.model) if "." in row.model else row.model
+                # A refused page (403) is logged by its URL name: show the page's name instead.
+                row.kind_label = (
+                    _kind_name(row.model) if "." in row.model else page_label(row.model)
+                )
                 row.action_label = action_label(row.action) if row.action else ""
             else:
                 row.who = user_label(row.actor) if row.actor else _("System")

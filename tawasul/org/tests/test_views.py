@@ -219,7 +219,7 @@ def test_org_chart_nests_teams_in_details_with_roles_and_department(admin_client
     department = DepartmentFactory(company=company, name="Collection desk")
     employee_save(actor=None, instance=tree["rep"], department=department)
     html = admin_client.get(reverse("org:chart")).content.decode()
-    assert html.count("<details") == 3  # ceo, manager, supervisor have teams
+    assert html.count('<details class="org-branch"') == 3  # ceo, manager, supervisor have teams
     assert "Representative (delegate)" in html and "Supervisor" in html
     assert "Collection desk" in html
     assert reverse("org:employee_detail", args=[tree["rep"].pk]) in html

@@ -1,4 +1,5 @@
-// Tawasul shared behaviour: keyboard focus on the search box, toasts, bulk selection.
+// Tawasul shared behaviour: keyboard focus on the search box, toasts, bulk selection, searchable
+// selects, scrollable tab rows.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (event) {
@@ -68,22 +69,45 @@
     }
   });
 
-  // Searchable selects (Tom Select): remote ones ask the server as the user types.
+  // Searchable selects (Tom Select): remote ones ask the server as the user types and show
+  // exactly what it answers. Tom Select would otherwise keep every option loaded so far and,
+  // with no field of its own to search, score them all as matches: the whole list stayed on
+  // screen while typing. So each answer replaces the options (the chosen ones stay), an answer
+  // to an older query is dropped, and the server's order is kept.
+  function isolated(data, escape) {
+    return "<div><bdi>" + escape(data.text) + "</bdi></div>";
+  }
+
   function enhanceSelects(root) {
     if (!window.TomSelect) { return; }
     (root || document).querySelectorAll("select.remote-select, select.searchable-select").forEach(function (el) {
       if (el.tomselect || el.closest("template")) { return; }
-      const options = { maxOptions: 50, plugins: el.multiple ? ["remove_button"] : [] };
+      const options = {
+        maxOptions: 50,
+        plugins: el.multiple ? ["remove_button"] : [],
+        render: { option: isolated, item: isolated },
+      };
       const url = el.getAttribute("data-autocomplete-url");
       if (url) {
+        let answered = new Set();
         options.valueField = "value";
         options.labelField = "text";
         options.searchField = [];
         options.preload = "focus";
+        options.score = function () {
+          return function (item) { return answered.has(String(item.value)) ? 1 : 0; };
+        };
         options.load = function (query, callback) {
+          const select = this;
           fetch(url + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
             .then(function (r) { return r.json(); })
-            .then(function (data) { callback(data.results); })
+            .then(function (data) {
+              if (query !== select.inputValue()) { callback(); return; }  // typed on since
+              const results = data.results || [];
+              select.clearOptions();
+              answered = new Set(results.map(function (row) { return String(row.value); }));
+              callback(results);
+            })
             .catch(function () { callback(); });
         };
       }
@@ -91,6 +115,32 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { showToasts(); updateBulkBar(); enhanceSelects(); });
-  document.addEventListener("htmx:afterSwap", function (event) { showToasts(event.target); updateBulkBar(); enhanceSelects(event.target); });
+  // Tab rows wider than the screen: fade the edge that has more tabs behind it.
+  function markScrollableTabs(root) {
+    (root || document).querySelectorAll(".tabs-scroll").forEach(function (el) {
+      const update = function () {
+        const max = el.scrollWidth - el.clientWidth;
+        const position = Math.abs(el.scrollLeft);  // negative to the end in right-to-left pages
+        el.classList.toggle("more-start", max > 1 && position > 1);
+        el.classList.toggle("more-end", max > 1 && position < max - 1);
+      };
+      if (!el.dataset.tabsScroll) {
+        el.dataset.tabsScroll = "1";
+        el.addEventListener("scroll", update, { passive: true });
+        window.addEventListener("resize", update);
+        const active = el.querySelector(".active");
+        if (active && el.scrollWidth > el.clientWidth) { active.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+      }
+      update();
+    });
+  }
+
+  // "Go back" on error pages (no inline script under the Content Security Policy).
+  document.addEventListener("click", function (event) {
+    const back = event.target.closest("[data-history-back]");
+    if (back && window.history.length > 1) { event.preventDefault(); window.history.back(); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { showToasts(); updateBulkBar(); enhanceSelects(); markScrollableTabs(); });
+  document.addEventListener("htmx:afterSwap", function (event) { showToasts(event.target); updateBulkBar(); enhanceSelects(event.target); markScrollableTabs(event.target); });
 })();
