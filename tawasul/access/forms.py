@@ -15,7 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tawasul.core.cleaning import CleanTextFormMixin
+from tawasul.core.cleaning import CleanTextFormMixin, parse_ids
 from tawasul.core.widgets import RemoteSelect
 
 from .models import PortalAccount
@@ -168,7 +168,7 @@ def value_choices(decl, user, company_id, selected) -> tuple[list[tuple[str, str
         rows = list(queryset[: LONG_LIST + 1])
         remote = len(rows) > LONG_LIST
         if remote:
-            ids = [int(v) for v in selected if v.isdigit()]
+            ids = parse_ids(selected)
             rows = list(queryset.filter(pk__in=ids)) if ids else []
         labels = value_labels(decl, rows)
         options = [(str(obj.pk), labels[obj.pk]) for obj in rows]
@@ -485,7 +485,7 @@ class RoleForm(CleanTextFormMixin, forms.Form):
                 if hasattr(self.data, "getlist")
                 else (self.data.get("permissions") or [])
             )
-            return {int(v) for v in raw if str(v).isdigit()}
+            return set(parse_ids(raw))
         return {int(v) for v in self.initial.get("permissions") or []}
 
     def matrix(self) -> list[dict]:

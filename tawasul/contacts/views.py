@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from tawasul.access.fields import can_see
 from tawasul.access.querysets import get_restricted_or_404, user_company, user_company_id
+from tawasul.core.cleaning import bad_characters, parse_id, parse_ids
 from tawasul.core.export import csv_response, xlsx_response
 from tawasul.core.http import safe_next
 from tawasul.core.models import SavedFilter
@@ -266,7 +267,7 @@ class ContactExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if not filterset.is_valid():
             return HttpResponseBadRequest(_("Invalid filters."))
         queryset = filterset.qs
-        pks = [p for p in request.GET.getlist("pk") if p.isdigit()]
+        pks = parse_ids(request.GET.getlist("pk"))
         if pks:
             queryset = queryset.filter(pk__in=pks)
         fmt = request.GET.get("format", "csv")
@@ -281,7 +282,7 @@ class ContactBulkView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "contacts.change_contact"
 
     def post(self, request):
-        pks = [int(p) for p in request.POST.getlist("pk") if p.isdigit()]
+        pks = parse_ids(request.POST.getlist("pk"))
         back = safe_next(request, "contacts:contact_list")
         if not pks:
             messages.error(request, _("Select at least one contact."))
@@ -330,15 +331,21 @@ class SavedFilterView(LoginRequiredMixin, View):
 
     def post(self, request):
         view_key = request.POST.get("view", LIST_VIEW_KEY)
+        if view_key not in (LIST_VIEW_KEY, DealerListView.list_key):
+            raise Http404
         back = reverse("contacts:dealer_list" if view_key == "dealers" else "contacts:contact_list")
-        if request.POST.get("delete"):
-            request.user.saved_filters.filter(pk=request.POST["delete"]).delete()
+        if "delete" in request.POST:
+            key = parse_id(request.POST["delete"])
+            deleted = request.user.saved_filters.filter(pk=key).delete()[0] if key else 0
+            if not deleted:
+                raise Http404
             messages.success(request, _("Saved view removed."))
             return redirect(back)
         form = SavedFilterForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Give the view a name."))
-            return redirect(back + "?" + request.POST.get("query", ""))
+            typed = request.POST.get("query", "")
+            return redirect(back + ("" if bad_characters(typed) else "?" + typed))
         query = form.cleaned_data["query"]
         SavedFilter.objects.update_or_create(
             user=request.user,

@@ -100,3 +100,28 @@ class CleanTextFormMixin:
             if isinstance(field, forms.CharField):
                 multiline = is_multiline_widget(field.widget)
                 field.validators.append(ControlCharacterValidator(multiline=multiline))
+
+
+# The largest key a 64-bit column holds has 19 digits; anything longer is no record's key.
+_MAX_ID_DIGITS = 18
+
+
+def parse_id(value: object) -> int | None:
+    """A record key sent by a browser or client, or None when it cannot be one.
+
+    `str.isdigit` accepts "²" and other digits `int` refuses, and a key of thirty digits
+    overflows SQLite; both used to answer a server error instead of "not found".
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 10**_MAX_ID_DIGITS else None
+    text = str(value).strip() if value is not None else ""
+    if not text or len(text) > _MAX_ID_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) or None
+
+
+def parse_ids(values) -> list[int]:
+    """The record keys among `values`, in order, skipping anything that cannot be one."""
+    return [key for key in (parse_id(v) for v in values or []) if key is not None]

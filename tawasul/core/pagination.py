@@ -9,13 +9,17 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
+from django.db.models import F, Field, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.db.models.sql.where import WhereNode
+from django.utils import timezone
 
 COUNT_CAP = 10_000
 # A query marked with this alias sorts by an expression no index serves, so that PostgreSQL
@@ -42,17 +46,89 @@ def _encode(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A cursor we write holds a direction, a key and one sort value: a few hundred characters.
+MAX_CURSOR_LENGTH = 2_000
+_BIGINT = 2**63
+
+
 def _decode(cursor: str) -> dict[str, Any]:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor("cursor too long")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError, UnicodeError, RecursionError) as exc:
         raise InvalidCursor(str(exc)) from exc
     if not isinstance(data, dict) or data.get("d") not in ("n", "p") or "k" not in data:
         raise InvalidCursor("malformed cursor")
-    if not isinstance(data["k"], int):
+    key = data["k"]
+    if isinstance(key, bool) or not isinstance(key, int) or not -_BIGINT <= key < _BIGINT:
         raise InvalidCursor("malformed cursor")
     return data
+
+
+def _sort_field(queryset: QuerySet, name: str) -> Field | None:
+    """The model field (or annotation's output field) a page is sorted by, if one is known."""
+    if name in queryset.query.annotations:
+        try:
+            return queryset.query.annotations[name].output_field
+        except FieldError:
+            return None
+    opts = queryset.model._meta
+    field = None
+    for part in name.split("__"):
+        try:
+            field = opts.pk if part == "pk" else opts.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if field.is_relation and field.related_model is not None:
+            opts = field.related_model._meta
+    if field is not None and field.is_relation and field.related_model is not None:
+        field = field.target_field
+    return field
+
+
+def _cursor_value(field: Field | None, value: Any) -> Any:
+    """The cursor's sort value as the database will compare it, or InvalidCursor.
+
+    A cursor comes from the address bar, so anything may be in it: a value of another type, an
+    empty date, a number no column holds, a character no database accepts.
+    """
+    if isinstance(value, (dict, list)):
+        raise InvalidCursor("malformed cursor value")
+    if field is None:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise InvalidCursor("malformed cursor value")
+        python = value
+    else:
+        try:
+            python = field.to_python(value)
+        except (ValidationError, TypeError, ValueError, ArithmeticError) as exc:
+            raise InvalidCursor("malformed cursor value") from exc
+    if python is None:
+        raise InvalidCursor("malformed cursor value")
+    if isinstance(python, str):
+        if "\x00" in python:
+            raise InvalidCursor("malformed cursor value")
+        try:
+            python.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidCursor("malformed cursor value") from exc
+    elif isinstance(python, bool):
+        pass
+    elif isinstance(python, int):
+        if not -_BIGINT <= python < _BIGINT:
+            raise InvalidCursor("malformed cursor value")
+    elif isinstance(python, float):
+        if not math.isfinite(python):
+            raise InvalidCursor("malformed cursor value")
+    elif isinstance(python, Decimal):
+        if not python.is_finite() or python.adjusted() > 30:
+            raise InvalidCursor("malformed cursor value")
+    elif isinstance(python, dt.datetime):
+        if timezone.is_naive(python) and settings.USE_TZ:
+            raise InvalidCursor("malformed cursor value")
+    return python
 
 
 def _value(row: Any, field: str) -> Any:
@@ -81,6 +157,8 @@ def keyset_paginate(
         data = _decode(cursor)
         direction = data["d"]
         value, pk = data.get("v"), data["k"]
+        if value is not None:
+            value = _cursor_value(_sort_field(queryset, field), value)
         # Going backwards walks the index the other way round.
         forward = descending if direction == "p" else not descending
         op = "gt" if forward else "lt"

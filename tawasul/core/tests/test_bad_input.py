@@ -4,6 +4,7 @@ Control characters, deeply nested JSON, crafted page cursors and ids, unknown co
 database constraints: each answers a field message (or 400, or the first page), never a 500.
 """
 
+import base64
 import io
 import json
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tawasul.contacts.models import Contact
@@ -199,3 +200,190 @@ def test_json_nested_within_the_limit_is_read(api_client, customer_type):
     body = json.dumps({"name": "Shallow", "contact_type": customer_type.pk, "x": [[[[1]]]]})
     response = api_client.generic("POST", "/api/contacts/", body, content_type="application/json")
     assert response.status_code == 201, response.content
+
+
+# --- crafted page cursors and ids ---------------------------------------------------------------
+
+
+def _cursor(data) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _page_urls() -> list[str]:
+    """Every list page addressed by a keyset cursor."""
+    from tawasul.contacts.masterdata_views import KINDS
+
+    urls = [
+        reverse("contacts:contact_list"),
+        reverse("contacts:dealer_list"),
+        reverse("org:employee_list"),
+        reverse("access:audit"),
+        reverse("access:audit") + "?tab=changes",
+    ]
+    urls += [reverse("contacts:masterdata_list", args=[slug]) for slug in KINDS]
+    return urls
+
+
+def _api_lists() -> list[tuple[str, list[str]]]:
+    """Every API list (all are keyset-paginated) with the sorts it accepts."""
+    from tawasul.api_urls import router
+
+    lists = []
+    for prefix, viewset, _basename in router.registry:
+        if hasattr(viewset, "list"):
+            lists.append((f"/api/{prefix}/", list(getattr(viewset, "ordering_fields", []) or [])))
+    return lists
+
+
+@pytest.fixture
+def listed(admin_user, company, customer_type):
+    """A few rows in every list, so that a cursor's conditions are really evaluated."""
+    from tawasul.contacts.tests.factories import AreaFactory, IndustryFactory
+
+    for name in ("Alpha", "Bravo", "Charlie"):
+        make_contact(company=company, contact_type=customer_type, name=name)
+    AreaFactory(company=company, name="Riyadh")
+    IndustryFactory(company=company, name="Retail")
+    return admin_user
+
+
+CRAFTED = [
+    _cursor({"d": "n", "v": "", "k": 1}),  # an empty date
+    _cursor({"d": "n", "v": [1], "k": 1}),  # a value of the wrong type
+    _cursor({"d": "n", "v": {"a": 1}, "k": 1}),
+    _cursor({"d": "p", "v": "not a date", "k": 1}),
+    _cursor({"d": "n", "v": "2024-01-01T00:00:00", "k": 1}),  # a date without a zone
+    _cursor({"d": "n", "v": "x\x00y", "k": 1}),
+    _cursor({"d": "n", "v": "\ud800", "k": 1}),
+    _cursor({"d": "n", "v": 10**40, "k": 1}),
+    _cursor({"d": "n", "v": "a", "k": 10**40}),
+    _cursor({"d": "n", "v": "a", "k": True}),
+    _cursor({"d": "n", "v": float("nan"), "k": 1}),
+    _cursor({"d": "n", "v": 1e308, "k": 1}),
+    _cursor([]),
+    "[" * 10_000,
+    base64.urlsafe_b64encode(b"[" * 100_000).decode(),
+    "%00",
+    "",
+]
+
+
+@pytest.mark.parametrize("cursor", CRAFTED)
+def test_crafted_cursor_shows_the_first_page(client, listed, cursor):
+    client.force_login(listed)
+    for url in _page_urls():
+        sorts = ("name", "created_at", "-updated_at", "code") if "/contacts/" in url else ("",)
+        for sort in sorts:
+            response = client.get(url, {"cursor": cursor, "sort": sort})
+            assert response.status_code == 200, (url, sort)
+
+
+@pytest.mark.parametrize("cursor", CRAFTED)
+def test_crafted_cursor_answers_400_in_the_api(client, listed, cursor):
+    client.force_login(listed)
+    for url, sorts in _api_lists():
+        for sort in ["", *sorts]:
+            response = client.get(url, {"cursor": cursor, "ordering": sort})
+            assert response.status_code in (200, 400), (url, sort, response.status_code)
+            if response.status_code == 400:
+                assert "cursor" in response.json(), (url, sort)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_cursor_data = st.fixed_dictionaries(
+    {
+        "d": st.sampled_from(["n", "p"]) | _json,
+        "k": st.integers() | _json,
+        "v": _json
+        | st.sampled_from(["", "2024-01-01", "2024-01-01T10:00:00+03:00", "Bravo", "-1", "1.5"]),
+    }
+)
+_cursors = st.text(max_size=60) | _json.map(_cursor) | _cursor_data.map(_cursor)
+
+
+def _keyset_lists(user):
+    """Every queryset and sort a list page or API list pages through."""
+    from tawasul.access.models import AccessChange, AccessDenial
+    from tawasul.contacts.masterdata_views import KINDS
+    from tawasul.org.models import Branch, Company, Department, Employee
+
+    lists = [(Contact.objects.all(), s) for s in ("name", "code", "created_at", "-updated_at")]
+    lists += [(Contact.objects.all(), s) for s in ("-pk", "id")]
+    lists += [
+        (m.objects.all(), s)
+        for m in (Company, Branch, Department, Employee)
+        for s in ("name", "-pk")
+    ]
+    lists += [(kind.queryset(user), kind.sort) for kind in KINDS.values()]
+    lists += [(AccessDenial.objects.all(), "-at"), (AccessChange.objects.all(), "-at")]
+    return lists
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(cursor=_cursors)
+def test_any_cursor_pages_or_is_invalid(listed, cursor):
+    from tawasul.core.pagination import InvalidCursor, keyset_paginate
+
+    for queryset, sort in _keyset_lists(listed):
+        for keys_first in (False, True):
+            try:
+                keyset_paginate(queryset, sort=sort, cursor=cursor, size=2, keys_first=keys_first)
+            except InvalidCursor:
+                pass
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(cursor=_cursors)
+def test_any_cursor_gives_a_page_or_a_400(client, listed, cursor):
+    client.force_login(listed)
+    for url in _page_urls():
+        assert client.get(url, {"cursor": cursor, "sort": "-created_at"}).status_code == 200
+    for url, sorts in _api_lists():
+        response = client.get(url, {"cursor": cursor, "ordering": sorts[0] if sorts else ""})
+        assert response.status_code in (200, 400), url
+
+
+@pytest.mark.parametrize("value", ["abc", "²", "١", "-1", "1.5", "9" * 30, ""])
+def test_saved_view_delete_with_a_bad_id_is_404(staff_client, staff_user, value):
+    from tawasul.core.models import SavedFilter
+
+    kept = SavedFilter.objects.create(user=staff_user, view="contacts", name="Mine", query="q=a")
+    response = staff_client.post(reverse("contacts:saved_filter"), {"delete": value})
+    assert response.status_code == 404
+    assert SavedFilter.objects.filter(pk=kept.pk).exists()
+    response = staff_client.post(reverse("contacts:saved_filter"), {"delete": str(kept.pk)})
+    assert response.status_code == 302 and not SavedFilter.objects.exists()
+
+
+def test_saved_view_of_an_unknown_list_is_404(staff_client):
+    response = staff_client.post(
+        reverse("contacts:saved_filter"), {"view": "x" * 300, "name": "Mine", "query": ""}
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "-3", "abc"])
+def test_ids_that_are_not_keys_are_skipped_not_a_server_error(
+    staff_client, company, customer_type, value
+):
+    make_contact(company=company, contact_type=customer_type, name="Kept")
+    export = staff_client.get(reverse("contacts:contact_export"), {"pk": value})
+    assert export.status_code == 200
+    bulk = staff_client.post(
+        reverse("contacts:contact_bulk"), {"pk": value, "action": "category", "bulk-category": ""}
+    )
+    assert bulk.status_code == 302
