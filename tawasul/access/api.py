@@ -3,6 +3,8 @@
 from django.http import Http404
 from rest_framework.permissions import BasePermission
 
+from tawasul.core.timezones import UserTimeZoneMixin
+
 from .querysets import action_permission, portal_account
 
 METHOD_ACTIONS = {
@@ -41,8 +43,10 @@ class ModelActionPermission(BasePermission):
         return user.is_superuser or user.has_perm(perm)
 
 
-class RestrictedViewSetMixin:
+class RestrictedViewSetMixin(UserTimeZoneMixin):
     """Every viewset of a governed or company-scoped model reads through `restrict`.
+
+    Dates are read and written in the requesting user's time zone (`zone_for`), token or not.
 
     Reads use the "view" action, updates "change", deletes "delete": a record the user may see
     but not change answers 404 to a PATCH. Forbidden-but-existing records are logged.

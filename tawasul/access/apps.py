@@ -38,6 +38,24 @@ class AccessConfig(AppConfig):
 
         post_migrate.connect(_default_roles, sender=self, dispatch_uid="access-default-roles")
 
+        from tawasul.core.timezones import register_company_zone
+
+        register_company_zone(_company_zone)
+
+
+def _company_zone(user) -> str | None:
+    """The time zone of the company a user works for or is a customer of (`zone_for`)."""
+    from tawasul.org.models import Company
+
+    from .querysets import user_company_id
+
+    company_id = user_company_id(user)
+    if company_id is None:
+        return None
+    return (
+        Company._default_manager.filter(pk=company_id).values_list("timezone", flat=True).first()
+    )
+
 
 def _default_roles(sender, using="default", **kwargs):
     """Every installation has the default roles from its first migrate on."""

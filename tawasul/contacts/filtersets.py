@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tawasul.core.filters import LocalDateFilter
 from tawasul.core.search import text_filter
 from tawasul.core.text import search_terms
 from tawasul.core.widgets import RemoteSelect, RemoteSelectMultiple, SearchableSelectMultiple
@@ -132,15 +133,16 @@ class ContactFilterSet(filters.FilterSet):
     )
     code = filters.CharFilter(label=_("Code"))
     tax_number = filters.CharFilter(label=_("Tax number"))
-    created_after = filters.DateFilter(
+    # Days in the user's time zone (tawasul.core.timezones.zone_for), as index-friendly ranges.
+    created_after = LocalDateFilter(
         field_name="created_at",
-        lookup_expr="date__gte",
+        lookup_expr="gte",
         label=_("Created from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    created_before = filters.DateFilter(
+    created_before = LocalDateFilter(
         field_name="created_at",
-        lookup_expr="date__lte",
+        lookup_expr="lte",
         label=_("Created until"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )

@@ -9,8 +9,10 @@ from .models import UserPreference
 
 @receiver(user_logged_in)
 def load_preferences(sender, request, user, **kwargs):
+    if request is None:
+        return
     pref = UserPreference.objects.filter(user=user).first()
-    if pref is not None and request is not None:
+    # "" says "no zone of one's own" (the company's applies), so no page has to ask again.
+    request.session[SESSION_TIMEZONE] = pref.timezone if pref is not None else ""
+    if pref is not None:
         request.session[SESSION_LANGUAGE] = pref.language
-        if pref.timezone:
-            request.session[SESSION_TIMEZONE] = pref.timezone
