@@ -172,7 +172,10 @@ class MasterDataFilterSet(filters.FilterSet):
     is_active = filters.BooleanFilter()
 
     def filter_search(self, queryset, name, value):
-        for word in search_terms(value).split():
+        words = search_terms(value).split()
+        if not words:
+            return queryset.none()  # only symbols: nothing matches (as in text_filter)
+        for word in words:
             queryset = queryset.filter(Q(name__icontains=word) | Q(name_ar__icontains=word))
         return queryset
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.models import QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.signals import post_migrate
 
-from .text import search_terms
+from .text import is_blank, search_terms
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,63 @@ def register_text_index(model, field: str, table: str) -> None:
     _SQLITE_TEXT_INDEXES[(model, field)] = table
 
 
+def _sqlite_text_index_sql(table: str, content: str, field: str, key: str) -> list[str]:
+    """The FTS5 table over `content.field` and the triggers that keep it in step."""
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({field}, "
+        f"content='{content}', content_rowid='{key}', tokenize='trigram')",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_insert AFTER INSERT ON {content} BEGIN "
+        f"INSERT INTO {table}(rowid, {field}) VALUES (new.{key}, new.{field}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_delete AFTER DELETE ON {content} BEGIN "
+        f"INSERT INTO {table}({table}, rowid, {field}) "
+        f"VALUES ('delete', old.{key}, old.{field}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_update AFTER UPDATE OF {field} "
+        f"ON {content} BEGIN "
+        f"INSERT INTO {table}({table}, rowid, {field}) "
+        f"VALUES ('delete', old.{key}, old.{field}); "
+        f"INSERT INTO {table}(rowid, {field}) VALUES (new.{key}, new.{field}); END",
+        f"INSERT INTO {table}({table}) VALUES ('rebuild')",
+    ]
+
+
+def sqlite_text_indexes_ensure(using: str = "default") -> list[str]:
+    """Re-create any missing SQLite FTS5 table or trigger and rebuild that index.
+
+    SQLite cannot add a NOT NULL column in place: Django copies the table into a new one and
+    drops the old, and the old table's triggers go with it, after which the index silently stops
+    following edits. This runs after every `migrate` (and from migrations that remake an indexed
+    table); it does nothing when everything is in place. Returns the tables it rebuilt.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        existing = {name for (name,) in cursor.fetchall()}
+    rebuilt = []
+    for (model, field), table in _SQLITE_TEXT_INDEXES.items():
+        wanted = {table, f"{table}_insert", f"{table}_delete", f"{table}_update"}
+        content = model._meta.db_table
+        if wanted <= existing or content not in existing:
+            continue
+        column = model._meta.get_field(field).column
+        with connection.cursor() as cursor:
+            for statement in _sqlite_text_index_sql(table, content, column, model._meta.pk.column):
+                cursor.execute(statement)
+        rebuilt.append(table)
+    return rebuilt
+
+
+post_migrate.connect(
+    lambda sender, using="default", **kw: sqlite_text_indexes_ensure(using),
+    dispatch_uid="tawasul.core.search.sqlite_text_indexes_ensure",
+    weak=False,
+)
+
+
 def _fts_phrase(word: str) -> str:
-    """One word as an FTS5 string: matched as a substring by the trigram tokenizer."""
+    """One word as an FTS5 string: matched as a substring by the trigram tokenizer. Inside a
+    string FTS5 operators and `*` are plain text; only the quote needs doubling."""
     return '"' + word.replace('"', '""') + '"'
 
 
@@ -66,6 +122,11 @@ SORT_MATCHES_UP_TO = 50_000
 def text_filter(queryset: QuerySet, query: str, field: str = "search_text") -> QuerySet:
     """Narrow `queryset` to rows whose normalised text contains every word of `query`.
 
+    `query` is normalised as the text was (`tawasul.core.text.search_terms`): Arabic spelling
+    variants folded, a phone number reduced to its digits, words of only symbols dropped; a
+    query of only symbols matches nothing. On the scanning path Django escapes `%` and `_` in
+    `contains`, so a word never acts as a pattern.
+
     A word sorted by name tempts PostgreSQL into walking the name index and testing every row
     until a page is full: hundreds of thousands of rows when the matches' names sort late (the
     text contains the name, so the planner's guess of where matches lie is wrong). On PostgreSQL:
@@ -79,6 +140,10 @@ def text_filter(queryset: QuerySet, query: str, field: str = "search_text") -> Q
     from .pagination import UNINDEXED_SORT, with_keys
 
     words = search_terms(query).split()
+    if not words:
+        # Nothing typed: no narrowing. Only symbols (`*`, `"`, `%`, `_`, an emoji, a dash):
+        # nothing is indexed as such, so nothing matches ("No contacts match").
+        return queryset if is_blank(query) else queryset.none()
     vendor = connections[queryset.db].vendor
     fts = _SQLITE_TEXT_INDEXES.get((queryset.model, field)) if vendor == "sqlite" else None
     for word in words:

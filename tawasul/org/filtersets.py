@@ -24,7 +24,10 @@ class NameSearchMixin(filters.FilterSet):
     search_fields: tuple[str, ...] = ("name", "name_ar", "code")
 
     def filter_search(self, queryset, name, value):
-        for word in search_terms(value).split():
+        words = search_terms(value).split()
+        if not words:
+            return queryset.none()  # only symbols: nothing matches (as in text_filter)
+        for word in words:
             condition = Q()
             for field in self.search_fields:
                 condition |= Q(**{f"{field}__icontains": word})

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from tawasul.access.querysets import verify_within
 from tawasul.core import events
+from tawasul.core.phones import phone_region, phone_to_e164
 
 from .models import Branch, Company, Department, Employee
 
@@ -91,15 +92,10 @@ def employee_save(
     _apply(employee, fields)
     _check_employee(employee)
     if employee.phone:
-        import phonenumbers
-
         try:
-            number = phonenumbers.parse(employee.phone, employee.company.default_country)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
+            employee.phone = phone_to_e164(employee.phone, phone_region(employee.company))
+        except ValidationError:
             raise ValidationError({"phone": _("Enter a valid phone number.")})
-        employee.phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     employee.full_clean(exclude=["path", "depth"])
     employee.save()
     parent_path = employee.reports_to.path if employee.reports_to_id else "/"
