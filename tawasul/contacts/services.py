@@ -335,6 +335,12 @@ def _record_lifecycle(contact: Contact, actor, old: str, reason: str) -> None:
     )
 
 
+def code_refused_message() -> str:
+    """The answer for a code already taken, by any contact, visible to the user or not: it
+    neither says that a contact holds it nor hints which (docs/user/contacts.md)."""
+    return _("This code cannot be used; leave it empty to number automatically.")
+
+
 def _save_contact(contact: Contact, actor, reason: str | None = None) -> None:
     contact.name_normalized = _name_key(contact)
     _check_links(contact)
@@ -344,7 +350,7 @@ def _save_contact(contact: Contact, actor, reason: str | None = None) -> None:
         if "__all__" in exc.message_dict and any(
             "code" in m.lower() for m in exc.message_dict["__all__"]
         ):
-            raise ValidationError({"code": _("A contact with this code already exists.")})
+            raise ValidationError({"code": code_refused_message()})
         raise
     contact._history_user = actor if getattr(actor, "pk", None) else None
     if reason:
@@ -353,7 +359,7 @@ def _save_contact(contact: Contact, actor, reason: str | None = None) -> None:
         with transaction.atomic():
             contact.save()
     except IntegrityError:
-        raise ValidationError({"code": _("A contact with this code already exists.")})
+        raise ValidationError({"code": code_refused_message()})
 
 
 # --- services ------------------------------------------------------------------------------
