@@ -1,6 +1,7 @@
 """REST API for contacts and their link-field master data."""
 
 from django.db import transaction
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -117,6 +118,41 @@ ContactCategoryViewSet = masterdata_viewset(
 # --- contacts ------------------------------------------------------------------------------
 
 
+class KeptLinkField(ScopedPrimaryKeyRelatedField):
+    """A contact's link: what the user may view, plus, on an update, what the contact links to
+    today (`current(contact)` gives those keys) even if the user may not view it.
+
+    The representation is the key alone, never a name, so a hidden linked record's key may be
+    read back and sent again: a PUT of what a GET returned neither fails nor drops the link.
+    Services refuse changes to links the user may not view.
+    """
+
+    def __init__(self, current=None, **kwargs):
+        self.current = current
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        contact = getattr(self.root, "instance", None)
+        if self.current is None or not isinstance(contact, Contact):
+            return queryset
+        keep = {pk for pk in self.current(contact) if pk is not None}
+        if not keep:
+            return queryset
+        return queryset.model._default_manager.filter(
+            Q(pk__in=queryset.values("pk")) | Q(pk__in=keep)
+        )
+
+
+def _link(model, **kw):
+    return KeptLinkField(model=model, required=False, allow_null=True, **kw)
+
+
+def _today(name):
+    """The key a contact links to today through the foreign key `name`."""
+    return lambda contact: [getattr(contact, f"{name}_id")]
+
+
 class PhoneField(CleanCharField):
     """A phone number, read in the company's default country and returned in E.164."""
 
@@ -166,7 +202,12 @@ class PersonSerializer(ModelSerializer):
 
 class AddressSerializer(ModelSerializer):
     id = serializers.IntegerField(required=False)
-    area = ScopedPrimaryKeyRelatedField(model=Area, required=False, allow_null=True)
+    area = KeptLinkField(
+        model=Area,
+        required=False,
+        allow_null=True,
+        current=lambda contact: [a.area_id for a in contact.addresses.all()],
+    )
 
     class Meta:
         model = Address
@@ -184,35 +225,46 @@ class AddressSerializer(ModelSerializer):
         ]
 
 
+def _territories(contact: Contact) -> list[int]:
+    try:
+        profile = contact.dealer_profile
+    except DealerProfile.DoesNotExist:
+        return []
+    return [area.pk for area in profile.territories.all()]
+
+
 class DealerProfileSerializer(ModelSerializer):
-    territories = ScopedPrimaryKeyRelatedField(model=Area, many=True, required=False)
+    territories = KeptLinkField(
+        model=Area, many=True, required=False, current=lambda contact: _territories(contact)
+    )
 
     class Meta:
         model = DealerProfile
         fields = ["territories", "commission_rate", "agreement_start", "agreement_end"]
 
 
-def _link(model, **kw):
-    return ScopedPrimaryKeyRelatedField(model=model, required=False, allow_null=True, **kw)
-
-
 class ContactSerializer(ModelSerializer):
     code = CleanCharField(required=False, allow_blank=True, max_length=30)
-    contact_type = ScopedPrimaryKeyRelatedField(model=ContactType)
-    category = _link(ContactCategory)
-    area = _link(Area)
-    industry = _link(Industry)
-    segment = _link(Segment)
-    size = _link(Size)
-    referral_source = _link(ReferralSource)
-    referred_by_contact = _link(Contact)
-    referred_by_employee = _link(Employee)
-    branch = _link(Branch)
-    representative = _link(Employee)
-    coordinator = _link(Employee)
-    manager = _link(Employee)
-    dealer = _link(Contact)
-    product_groups = ScopedPrimaryKeyRelatedField(model=ProductGroup, many=True, required=False)
+    contact_type = KeptLinkField(model=ContactType, current=_today("contact_type"))
+    category = _link(ContactCategory, current=_today("category"))
+    area = _link(Area, current=_today("area"))
+    industry = _link(Industry, current=_today("industry"))
+    segment = _link(Segment, current=_today("segment"))
+    size = _link(Size, current=_today("size"))
+    referral_source = _link(ReferralSource, current=_today("referral_source"))
+    referred_by_contact = _link(Contact, current=_today("referred_by_contact"))
+    referred_by_employee = _link(Employee, current=_today("referred_by_employee"))
+    branch = _link(Branch, current=_today("branch"))
+    representative = _link(Employee, current=_today("representative"))
+    coordinator = _link(Employee, current=_today("coordinator"))
+    manager = _link(Employee, current=_today("manager"))
+    dealer = _link(Contact, current=_today("dealer"))
+    product_groups = KeptLinkField(
+        model=ProductGroup,
+        many=True,
+        required=False,
+        current=lambda contact: [g.pk for g in contact.product_groups.all()],
+    )
     persons = PersonSerializer(many=True, required=False)
     addresses = AddressSerializer(many=True, required=False)
     phones = PhoneSerializer(many=True, required=False)

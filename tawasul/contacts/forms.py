@@ -1,12 +1,11 @@
 """Forms of the contact pages: the contact, its inline children, bulk actions, lifecycle."""
 
 from django import forms
-from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.cleaning import CleanTextFormMixin
-from tawasul.core.widgets import RemoteSelect, SearchableSelectMultiple
+from tawasul.core.widgets import RemoteSelect, SearchableSelectMultiple, offer_links
 from tawasul.org.models import Branch, Employee
 
 from .choices import AddressKind, EmailKind, Lifecycle, PhoneKind
@@ -94,7 +93,8 @@ class ContactForm(CleanTextFormMixin, forms.ModelForm):
             "dealer": Contact,
         }
         for name, model in scoped.items():
-            queryset = model.objects.restrict(user, "view")
+            visible = model.objects.restrict(user, "view")
+            offered = visible
             if model in (
                 ContactType,
                 ContactCategory,
@@ -104,19 +104,18 @@ class ContactForm(CleanTextFormMixin, forms.ModelForm):
                 ProductGroup,
                 ReferralSource,
             ):
-                queryset = queryset.filter(is_active=True)
+                offered = offered.filter(is_active=True)
             if name == "category":
-                queryset = queryset.select_related("contact_type")
-            current = (
-                getattr(self.instance, f"{name}_id", None) if name != "product_groups" else None
-            )
-            if current is not None and self.instance.pk:
-                # Keep today's value valid even when the user may not see it, so an unrelated
-                # edit does not fail; the service refuses only changes to unseen links.
-                queryset = model.objects.filter(
-                    Q(pk__in=queryset.values("pk")) | Q(pk=current)
-                ).select_related(*(["contact_type"] if name == "category" else []))
-            self.fields[name].queryset = queryset
+                offered = offered.select_related("contact_type")
+            # Today's values stay valid even when the user may not see them, so an unrelated
+            # edit neither fails nor drops them; they are shown as "(not visible to you)".
+            keep = []
+            if self.instance.pk:
+                if name == "product_groups":
+                    keep = [g.pk for g in self.instance.product_groups.all()]
+                else:
+                    keep = [getattr(self.instance, f"{name}_id")]
+            offer_links(self.fields[name], visible, keep=keep, offered=offered)
         self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
 
     def service_data(self) -> dict:

@@ -14,10 +14,12 @@ from tawasul.core.search import (
 
 
 def _search(user, query: str, limit: int) -> list[SearchHit]:
-    from .selectors import contact_search
+    from .selectors import contact_mask_links, contact_search
 
     hits = []
-    for contact in contact_search(user=user, query=query)[:limit]:
+    found = contact_search(user=user, query=query)[:limit]
+    # A hit's type is shown as "(not visible to you)" if the user may not view it.
+    for contact in contact_mask_links(user=user, contacts=found, fields=["contact_type"]):
         hits.append(
             SearchHit(
                 title=f"{contact.display_name}",

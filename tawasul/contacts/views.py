@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from tawasul.access.fields import can_see
+from tawasul.access.links import is_hidden, masked
 from tawasul.access.querysets import get_restricted_or_404, user_company, user_company_id
 from tawasul.core.cleaning import bad_characters, parse_id, parse_ids
 from tawasul.core.export import csv_response, xlsx_response
@@ -147,7 +148,8 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             title=self.title,
             filterset=filterset,
             page=page,
-            contacts=page.rows,
+            # Linked records the user may not view are shown as "(not visible to you)".
+            contacts=selectors.contact_mask_links(user=request.user, contacts=page.rows),
             total=known_count,  # None: the page asks for the count once it is shown
             total_more=False,
             sort=sort,
@@ -189,7 +191,7 @@ class DealerListView(ContactListView):
         return ctx
 
 
-def _export_rows(queryset):
+def _export_rows(queryset, user):
     queryset = queryset.select_related(
         "contact_type",
         "category",
@@ -203,7 +205,8 @@ def _export_rows(queryset):
         "manager",
         "referral_source",
     ).prefetch_related("phones", "emails")
-    for c in queryset.order_by("name", "pk").iterator(chunk_size=2000):
+    # Linked records the user may not view are exported as "(not visible to you)".
+    for c in masked(user, queryset.order_by("name", "pk").iterator(chunk_size=2000)):
         phones = [p.number for p in c.phones.all()]
         emails = [e.address for e in c.emails.all()]
         yield [
@@ -272,8 +275,10 @@ class ContactExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
             queryset = queryset.filter(pk__in=pks)
         fmt = request.GET.get("format", "csv")
         if fmt == "xlsx":
-            return xlsx_response("contacts.xlsx", EXPORT_HEADER, _export_rows(queryset))
-        return csv_response("contacts.csv", EXPORT_HEADER, _export_rows(queryset))
+            return xlsx_response(
+                "contacts.xlsx", EXPORT_HEADER, _export_rows(queryset, request.user)
+            )
+        return csv_response("contacts.csv", EXPORT_HEADER, _export_rows(queryset, request.user))
 
 
 class ContactBulkView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -379,20 +384,13 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
         ctx = super().get_context_data(**kwargs)
         contact = selectors.contact_detail(user=self.request.user, pk=self.kwargs["pk"])
         if self.history_only:
-            ctx.update(contact=contact, history=selectors.contact_history(contact=contact))
+            ctx.update(
+                contact=contact,
+                history=selectors.contact_history(user=self.request.user, contact=contact),
+            )
             return ctx
         user = self.request.user
         can_change = Contact.objects.restrict(user, "change").filter(pk=contact.pk).exists()
-        linked = [pk for pk in (contact.dealer_id, contact.referred_by_contact_id) if pk]
-        visible_links = (
-            set(
-                Contact.objects.restrict(user, "view")
-                .filter(pk__in=linked)
-                .values_list("pk", flat=True)
-            )
-            if linked
-            else set()
-        )
         ctx.update(
             contact=contact,
             lifecycle_changes=contact.lifecycle_changes.select_related("changed_by")[:20],
@@ -406,8 +404,10 @@ class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
             contact_phones=[p for p in contact.phones.all() if p.person_id is None],
             contact_emails=[e for e in contact.emails.all() if e.person_id is None],
             can_see_commission=can_see(user, COMMISSION),
-            dealer_visible=contact.dealer_id in visible_links,
-            referrer_visible=contact.referred_by_contact_id in visible_links,
+            # The selector masked links the user may not view (see tawasul.access.links).
+            dealer_visible=contact.dealer_id is not None and not is_hidden(contact.dealer),
+            referrer_visible=contact.referred_by_contact_id is not None
+            and not is_hidden(contact.referred_by_contact),
             served=selectors.contact_served_customers(user=user, contact=contact)
             if contact.contact_type.code in DEALER_TYPE_CODES
             else None,

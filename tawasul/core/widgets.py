@@ -1,13 +1,77 @@
-"""Form widgets shared by every module."""
+"""Form widgets shared by every module, and the one way a link field offers its values."""
 
 from django import forms
+from django.db.models import Q, QuerySet
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.utils.translation import gettext_lazy as _
+
+# What a page, form, history entry or export shows in place of a linked record's name when the
+# user may not view that record (the record's key may stay, its name never).
+HIDDEN_LABEL = _("(not visible to you)")
+
+
+def hidden_values(field) -> frozenset:
+    """Keys a link field keeps valid but must not name (see `offer_links`)."""
+    return getattr(field, "hidden_values", frozenset())
+
+
+class LinkChoiceIterator(ModelChoiceIterator):
+    """Choices of a link field: a value the user may not view is offered by key, not by name."""
+
+    def choice(self, obj):
+        if obj.pk in hidden_values(self.field):
+            value = ModelChoiceIteratorValue(self.field.prepare_value(obj), obj)
+            return value, HIDDEN_LABEL
+        return super().choice(obj)
+
+
+def offer_links(field, visible: QuerySet, *, keep=(), offered: QuerySet | None = None) -> None:
+    """Offer in a link field the records the user may view, keeping today's values valid.
+
+    `visible` is what the user may view (read through `restrict`); `offered` narrows what is
+    offered for new choices (active values only, say; by default `visible`). `keep` holds the
+    keys the record links to today: they stay valid choices even when the user may not view
+    them, so an unrelated edit neither fails nor drops the link (services refuse changes to
+    unseen links). Whatever of `keep` is outside `visible` is shown, in every widget, as
+    "(not visible to you)", never by its name. Works for single and multiple choice fields and
+    for any widget (plain, searchable, or one that asks the server as one types).
+    """
+    offered = visible if offered is None else offered
+    keep = {pk for pk in keep if pk not in (None, "")}
+    field.iterator = LinkChoiceIterator
+    hidden: set = set()
+    queryset = offered
+    if keep:
+        hidden = keep - set(visible.filter(pk__in=keep).values_list("pk", flat=True))
+        queryset = offered.model._default_manager.filter(
+            Q(pk__in=offered.values("pk")) | Q(pk__in=keep)
+        )
+        related = offered.query.select_related
+        if isinstance(related, dict):
+            queryset = queryset.select_related(*_paths(related))
+        elif related:
+            queryset = queryset.select_related()
+        if offered.query.order_by:
+            queryset = queryset.order_by(*offered.query.order_by)
+    field.hidden_values = frozenset(hidden)
+    field.queryset = queryset  # also gives the widget its choices, through LinkChoiceIterator
+
+
+def _paths(tree: dict, prefix: str = "") -> list[str]:
+    paths = []
+    for name, children in tree.items():
+        path = f"{prefix}{name}"
+        paths.append(path)
+        paths.extend(_paths(children, path + "__"))
+    return paths
 
 
 class RemoteSelectMixin:
     """A select whose options come from the server as the user types (Tom Select).
 
     Only the selected values are rendered, so a link to a table of a million rows costs one
-    small query, and the autocomplete endpoint reads through the access entry point.
+    small query, and the autocomplete endpoint reads through the access entry point. A selected
+    value the user may not view (see `offer_links`) is rendered as "(not visible to you)".
     """
 
     remote = True
@@ -22,13 +86,15 @@ class RemoteSelectMixin:
         if not self.allow_multiple_selected:
             groups.append((None, [self.create_option(name, "", "", not selected, 0)], 0))
         queryset = getattr(self.choices, "queryset", None)
+        hidden = hidden_values(getattr(self.choices, "field", None))
         if selected and queryset is not None:
             try:
                 objects = list(queryset.filter(pk__in=selected))
             except (ValueError, TypeError):
                 objects = []
             for index, obj in enumerate(objects, start=1):
-                option = self.create_option(name, str(obj.pk), self.option_label(obj), True, index)
+                label = HIDDEN_LABEL if obj.pk in hidden else self.option_label(obj)
+                option = self.create_option(name, str(obj.pk), label, True, index)
                 groups.append((None, [option], index))
         return groups
 
