@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "django_countries",  # country names in Arabic (its translations)
     "django_tables2",
     "django_htmx",
     "simple_history",

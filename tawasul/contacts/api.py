@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from tawasul.access.api import RestrictedViewSetMixin
 from tawasul.access.fields import can_see
 from tawasul.access.querysets import user_company, user_company_id
-from tawasul.core.api import CleanCharField, CleanTextField, ModelSerializer
+from tawasul.core.api import CleanCharField, CleanTextField, CountryCodeField, ModelSerializer
 from tawasul.org.api import ScopedPrimaryKeyRelatedField, ServiceWriteMixin
 from tawasul.org.models import Branch, Company, Employee
 
@@ -202,6 +202,7 @@ class PersonSerializer(ModelSerializer):
 
 class AddressSerializer(ModelSerializer):
     id = serializers.IntegerField(required=False)
+    country = CountryCodeField(required=False, allow_blank=True)
     area = KeptLinkField(
         model=Area,
         required=False,

@@ -5,6 +5,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.cleaning import CleanTextFormMixin
+from tawasul.core.countries import country_choices
 from tawasul.core.widgets import RemoteSelect, SearchableSelectMultiple, offer_links
 from tawasul.org.models import Branch, Employee
 
@@ -141,6 +142,11 @@ class AddressForm(CleanTextFormMixin, forms.Form):
     line2 = forms.CharField(label=_("Address (continued)"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    country = forms.ChoiceField(
+        label=_("Country"),
+        required=False,
+        choices=lambda: [("", "—"), *country_choices()],
+    )
     latitude = forms.DecimalField(
         label=_("Latitude"),
         max_digits=9,

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from tawasul.core.pagination import capped_count
 from tawasul.core.search import text_filter
 
-from .models import Contact
+from .models import Contact, DealerProfile
 
 LIST_RELATED = ("contact_type", "category", "area", "representative", "branch")
 
@@ -157,26 +157,89 @@ def contact_history(*, user, contact: Contact) -> list[dict]:
                 "changes": rows,
             }
         )
-    for model, _label in (
-        (ContactPerson, "person"),
-        (Address, "address"),
-        (Phone, "phone"),
-        (Email, "email"),
-    ):
-        for record in (
-            model.history.filter(contact_id=contact.pk)
-            .select_related("history_user")
-            .order_by("-history_date")[:HISTORY_LIMIT]
-        ):
-            entries.append(
-                {
-                    "when": record.history_date,
-                    "who": record.history_user,
-                    "kind": {"+": "added", "~": "changed", "-": "removed"}[record.history_type],
-                    "subject": f"{model._meta.verbose_name}: {record.instance}",
-                    "reason": record.history_change_reason,
-                    "changes": [],
-                }
-            )
+    for model in (DealerProfile, ContactPerson, Address, Phone, Email):
+        entries.extend(_child_history(user, model, contact))
+    # A save that changed nothing (before saves were skipped) is no event worth showing.
+    entries = [e for e in entries if e["kind"] != "changed" or e["changes"] or e["reason"]]
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries[:HISTORY_LIMIT]
+
+
+def _child_history(user, model, contact: Contact) -> list[dict]:
+    """History entries of one kind of a contact's child records (dealer terms, persons,
+    addresses, phones, e-mails), each change with its field, before and after."""
+    from tawasul.access.links import history_labels
+
+    records = list(
+        model.history.filter(contact_id=contact.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
+    )
+    # Each change is compared with the same record's version before it: found among the rows
+    # read, else read with one more query for all the records whose earlier version is older.
+    previous: dict[int, object] = {}
+    latest_older: dict[int, object] = {}
+    for record in reversed(records):
+        previous[record.history_id] = latest_older.get(record.id)
+        latest_older[record.id] = record
+    missing = {
+        r.id for r in records if r.history_type == "~" and previous[r.history_id] is None
+    }
+    if missing:
+        read = {r.history_id for r in records}
+        older: dict[int, list] = {}
+        for row in (
+            model.history.filter(id__in=missing)
+            .exclude(history_id__in=read)
+            .order_by("-history_date", "-history_id")
+        ):
+            older.setdefault(row.id, []).append(row)
+        for record in records:
+            if record.history_type == "~" and previous[record.history_id] is None:
+                previous[record.history_id] = next(
+                    (
+                        row
+                        for row in older.get(record.id, [])
+                        if (row.history_date, row.history_id)
+                        < (record.history_date, record.history_id)
+                    ),
+                    None,
+                )
+    deltas = {}
+    for record in records:
+        before = previous[record.history_id]
+        if record.history_type == "~" and before is not None:
+            deltas[record.history_id] = record.diff_against(
+                before, excluded_fields=["contact"], foreign_keys_are_objs=False
+            ).changes
+    labels = history_labels(user, model, [c for changes in deltas.values() for c in changes])
+    entries = []
+    for record in records:
+        rows = []
+        for change in deltas.get(record.history_id, []):
+            field = model._meta.get_field(change.field)
+            old, new = change.old, change.new
+            if field.is_relation and field.many_to_one:
+                old = labels.get((field.related_model, old), old)
+                new = labels.get((field.related_model, new), new)
+            elif field.choices:
+                display = dict(field.choices)
+                old, new = display.get(old, old), display.get(new, new)
+            rows.append({"field": field.verbose_name, "old": old, "new": new})
+        # Dealer terms are named by their contact; the others by their own text.
+        subject = (
+            model._meta.verbose_name
+            if model is DealerProfile
+            else f"{model._meta.verbose_name}: {record.instance}"
+        )
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "kind": {"+": "added", "~": "changed", "-": "removed"}[record.history_type],
+                "subject": subject,
+                "reason": record.history_change_reason,
+                "changes": rows,
+            }
+        )
+    return entries

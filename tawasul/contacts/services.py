@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from tawasul.access.querysets import verify_within
 from tawasul.core import events
+from tawasul.core.countries import country_code
 from tawasul.core.services import sequence_next
 from tawasul.core.text import normalize_name
 from tawasul.org.models import Company, Employee
@@ -166,11 +167,29 @@ def _clean_email(raw: str, where: str) -> str:
     return value
 
 
-def _sync(model, contact: Contact, rows: list[dict[str, Any]] | None, build) -> list:
+def _values(obj) -> dict[str, Any]:
+    """A record's column values, to tell whether saving it would change anything."""
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _delete_child(obj, actor) -> None:
+    obj._history_user = actor
+    obj.delete()
+
+
+def _sync(
+    model,
+    contact: Contact,
+    rows: list[dict[str, Any]] | None,
+    build,
+    actor=None,
+    existing: dict[int, Any] | None = None,
+) -> list:
     """Make `contact`'s children of `model` equal to `rows` (id: update, none: create)."""
     if rows is None:
         return list(model.objects.filter(contact=contact))
-    existing = {obj.pk: obj for obj in model.objects.filter(contact=contact)}
+    if existing is None:
+        existing = {obj.pk: obj for obj in model.objects.filter(contact=contact)}
     kept, seen = [], set()
     for index, row in enumerate(rows):
         row = dict(row)
@@ -187,11 +206,14 @@ def _sync(model, contact: Contact, rows: list[dict[str, Any]] | None, build) -> 
         kept.append(build(obj, row, index))
     for pk, obj in existing.items():
         if pk not in seen:
-            obj.delete()
+            _delete_child(obj, actor)
     return kept
 
 
 def _save_child(obj, actor, fields: dict[str, Any], where: str):
+    """Validate and save one child row, only when a value really changed: simple-history writes
+    a "Changed" row on every save, so an untouched phone or address must not be saved."""
+    before = _values(obj) if obj.pk else None
     for name, value in fields.items():
         setattr(obj, name, value)
     obj._history_user = actor
@@ -199,8 +221,24 @@ def _save_child(obj, actor, fields: dict[str, Any], where: str):
         obj.full_clean(exclude=["contact", "person"])
     except ValidationError as exc:
         raise ValidationError({where: [f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()]})
-    obj.save()
+    if before is None or _values(obj) != before:
+        obj.save()
     return obj
+
+
+def _sync_person_values(model, field: str, *, actor, contact, person, values: list[str]) -> None:
+    """Make a person's phones (or e-mails) equal to `values`, touching only what differs."""
+    wanted = list(dict.fromkeys(values))
+    for obj in model.objects.filter(person=person).order_by("pk"):
+        value = getattr(obj, field)
+        if value in wanted:
+            wanted.remove(value)
+        else:
+            _delete_child(obj, actor)
+    for value in wanted:
+        obj = model(contact=contact, person=person, **{field: value})
+        obj._history_user = actor
+        obj.save()
 
 
 def _sync_children(
@@ -215,45 +253,44 @@ def _sync_children(
     region = contact.company.default_country
 
     if persons is not None:
-        # Primary flags move first so the one-primary constraint never sees two.
-        ContactPerson.objects.filter(contact=contact).update(is_primary=False)
-        primary_seen = False
+        persons = [dict(row) for row in persons]
+        live = [row for row in persons if not row.get("_delete")]
+        # One primary person: the first one marked, else the first one.
+        first = next((i for i, row in enumerate(live) if row.get("is_primary")), 0)
+        for i, row in enumerate(live):
+            row["is_primary"] = i == first
+        existing = {p.pk: p for p in ContactPerson.objects.filter(contact=contact)}
+        primary_id = live[first].get("id") if live else None
+        # The primary flag moves before any row is saved, so that the one-primary constraint
+        # never sees two; the rows keep their old flag in memory, so the change is recorded.
+        demoted = [pk for pk, p in existing.items() if p.is_primary and pk != primary_id]
+        if demoted:
+            ContactPerson.objects.filter(pk__in=demoted).update(is_primary=False)
 
         def build_person(obj, row, index):
-            nonlocal primary_seen
             where = f"persons[{index}]"
             person_phones = row.pop("phones", None)
             person_emails = row.pop("emails", None)
             if not (row.get("name") or "").strip():
                 raise ValidationError({where: _("A contact person needs a name.")})
-            if row.get("is_primary"):
-                if primary_seen:
-                    row["is_primary"] = False
-                primary_seen = True
             person = _save_child(obj, actor, row, where)
             if person_phones is not None:
-                Phone.objects.filter(person=person).delete()
-                for raw in person_phones:
-                    if raw:
-                        Phone.objects.create(
-                            contact=contact,
-                            person=person,
-                            number=_clean_phone(raw, region, f"{where}.phones"),
-                        )
+                numbers = [
+                    _clean_phone(raw, region, f"{where}.phones") for raw in person_phones if raw
+                ]
+                _sync_person_values(
+                    Phone, "number", actor=actor, contact=contact, person=person, values=numbers
+                )
             if person_emails is not None:
-                Email.objects.filter(person=person).delete()
-                for raw in person_emails:
-                    if raw:
-                        Email.objects.create(
-                            contact=contact,
-                            person=person,
-                            address=_clean_email(raw, f"{where}.emails"),
-                        )
+                addresses_ = [
+                    _clean_email(raw, f"{where}.emails") for raw in person_emails if raw
+                ]
+                _sync_person_values(
+                    Email, "address", actor=actor, contact=contact, person=person, values=addresses_
+                )
             return person
 
-        kept = _sync(ContactPerson, contact, persons, build_person)
-        if kept and not primary_seen:
-            ContactPerson.objects.filter(pk=kept[0].pk).update(is_primary=True)
+        _sync(ContactPerson, contact, persons, build_person, actor, existing)
 
     if addresses is not None:
 
@@ -262,9 +299,14 @@ def _sync_children(
             area = row.get("area")
             if area is not None and area.company_id != contact.company_id:
                 raise ValidationError({where: _("This area belongs to another company.")})
+            if "country" in row:
+                try:
+                    row["country"] = country_code(row["country"])
+                except ValidationError as exc:
+                    raise ValidationError({where: exc.messages})
             return _save_child(obj, actor, row, where)
 
-        _sync(Address, contact, addresses, build_address)
+        _sync(Address, contact, addresses, build_address, actor)
 
     if phones is not None:
 
@@ -275,7 +317,7 @@ def _sync_children(
 
         # Contact-level phones only; persons' phones are synced with their person.
         existing_contact_level = Phone.objects.filter(contact=contact, person__isnull=True)
-        _sync_subset(Phone, contact, existing_contact_level, phones, build_phone)
+        _sync_subset(Phone, contact, existing_contact_level, phones, build_phone, actor)
 
     if emails is not None:
 
@@ -285,10 +327,10 @@ def _sync_children(
             return _save_child(obj, actor, row, where)
 
         existing_contact_level = Email.objects.filter(contact=contact, person__isnull=True)
-        _sync_subset(Email, contact, existing_contact_level, emails, build_email)
+        _sync_subset(Email, contact, existing_contact_level, emails, build_email, actor)
 
 
-def _sync_subset(model, contact, existing_qs, rows, build) -> None:
+def _sync_subset(model, contact, existing_qs, rows, build, actor=None) -> None:
     existing = {obj.pk: obj for obj in existing_qs}
     seen = set()
     for index, row in enumerate(rows):
@@ -303,7 +345,7 @@ def _sync_subset(model, contact, existing_qs, rows, build) -> None:
         build(existing.get(pk) if pk is not None else model(contact=contact), row, index)
     for pk, obj in existing.items():
         if pk not in seen:
-            obj.delete()
+            _delete_child(obj, actor)
 
 
 def _save_dealer_profile(*, actor, contact: Contact, dealer: dict[str, Any] | None) -> None:
@@ -313,12 +355,16 @@ def _save_dealer_profile(*, actor, contact: Contact, dealer: dict[str, Any] | No
         raise ValidationError({"dealer_profile": _("Only dealers and agents have dealer terms.")})
     dealer = dict(dealer)
     territories = dealer.pop("territories", None)
-    profile, _created = DealerProfile.objects.get_or_create(contact=contact)
+    profile = DealerProfile.objects.filter(contact=contact).first()
+    before = _values(profile) if profile is not None else None
+    if profile is None:
+        profile = DealerProfile(contact=contact)
     for name, value in dealer.items():
         setattr(profile, name, value)
     profile._history_user = actor
     profile.full_clean(exclude=["contact"])
-    profile.save()
+    if before is None or _values(profile) != before:
+        profile.save()
     if territories is not None:
         if any(area.company_id != contact.company_id for area in territories):
             raise ValidationError({"territories": _("This area belongs to another company.")})
@@ -341,7 +387,15 @@ def code_refused_message() -> str:
     return _("This code cannot be used; leave it empty to number automatically.")
 
 
-def _save_contact(contact: Contact, actor, reason: str | None = None) -> None:
+# Columns whose change alone is no change of the contact (derived, or kept by the save itself).
+_UNTRACKED = {"updated_at", "name_normalized", "search_text"}
+
+
+def _save_contact(
+    contact: Contact, actor, reason: str | None = None, before: dict[str, Any] | None = None
+) -> None:
+    """Validate and save the contact; with `before` (its values as read), only if one changed,
+    since simple-history writes a "Changed" row on every save."""
     contact.name_normalized = _name_key(contact)
     _check_links(contact)
     try:
@@ -352,6 +406,10 @@ def _save_contact(contact: Contact, actor, reason: str | None = None) -> None:
         ):
             raise ValidationError({"code": code_refused_message()})
         raise
+    if before is not None:
+        after = _values(contact)
+        if all(after[k] == v for k, v in before.items() if k not in _UNTRACKED):
+            return
     contact._history_user = actor if getattr(actor, "pk", None) else None
     if reason:
         contact._change_reason = reason
@@ -432,6 +490,7 @@ def contact_update(
         raise ValidationError({name: _("Unknown field.") for name in unknown})
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     _verify_access(actor, contact, "change")
+    before = _values(contact)
     new_stage = data.pop("lifecycle", contact.lifecycle)
     changed = {name for name, value in data.items() if getattr(contact, name) != value}
     for name, value in data.items():
@@ -439,7 +498,7 @@ def contact_update(
     _check_visible_links(actor, contact, changed)
     if not contact.code:
         raise ValidationError({"code": _("This field cannot be blank.")})
-    _save_contact(contact, actor, reason or None)
+    _save_contact(contact, actor, reason or None, before=before)
     if product_groups is not None:
         groups = list(product_groups)
         if any(g.company_id != contact.company_id for g in groups):

@@ -478,7 +478,16 @@ def _children_initial(contact: Contact) -> dict[str, list[dict]]:
     addresses = [
         {
             k: getattr(a, k)
-            for k in ("kind", "line1", "line2", "city", "postal_code", "latitude", "longitude")
+            for k in (
+                "kind",
+                "line1",
+                "line2",
+                "city",
+                "postal_code",
+                "country",
+                "latitude",
+                "longitude",
+            )
         }
         | {"id": a.pk}
         for a in contact.addresses.all()

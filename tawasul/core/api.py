@@ -15,6 +15,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .cleaning import ControlCharacterValidator
+from .countries import country_code
 from .pagination import InvalidCursor, keyset_paginate, narrow_to_keys
 
 
@@ -32,6 +33,21 @@ class CleanTextField(CleanCharField):
     """Multi-line text: tab, line feed and carriage return are allowed."""
 
     multiline = True
+
+
+class CountryCodeField(CleanCharField):
+    """An ISO 3166-1 alpha-2 country code; lower case is accepted and stored upper case."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return country_code(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages)
 
 
 class ModelSerializer(serializers.ModelSerializer):

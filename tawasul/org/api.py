@@ -7,7 +7,7 @@ from rest_framework import serializers, viewsets
 
 from tawasul.access.api import RestrictedViewSetMixin
 from tawasul.access.querysets import user_company_id
-from tawasul.core.api import ModelSerializer
+from tawasul.core.api import CountryCodeField, ModelSerializer
 
 from . import services
 from .filtersets import BranchFilterSet, CompanyFilterSet, DepartmentFilterSet, EmployeeFilterSet
@@ -31,6 +31,8 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class CompanySerializer(ModelSerializer):
+    default_country = CountryCodeField(required=False)
+
     class Meta:
         model = Company
         fields = ["id", "code", "name", "name_ar", "default_country", "currency", "timezone"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tawasul.access.querysets import user_company_id
 from tawasul.core.cleaning import CleanTextFormMixin
+from tawasul.core.countries import country_code
 from tawasul.core.forms import COMMON_TIMEZONES
 from tawasul.core.widgets import RemoteSelect, RemoteSelectMultiple
 
@@ -127,11 +128,10 @@ class CompanyForm(CleanTextFormMixin, forms.ModelForm):
             )
 
     def clean_default_country(self):
-        return _upper_code(
-            self.cleaned_data["default_country"],
-            2,
-            gettext("Enter a two-letter country code, such as SA."),
-        )
+        code = country_code(self.cleaned_data["default_country"])
+        if not code:
+            raise ValidationError(gettext("Enter a two-letter country code, such as SA."))
+        return code
 
     def clean_currency(self):
         return _upper_code(

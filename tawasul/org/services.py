@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from tawasul.access.querysets import verify_within
 from tawasul.core import events
+from tawasul.core.countries import country_code
 from tawasul.core.phones import phone_region, phone_to_e164
 
 from .models import Branch, Company, Department, Employee
@@ -27,6 +28,11 @@ def company_save(*, actor, instance: Company | None = None, **fields) -> Company
     """Create or update a company."""
     company = instance or Company()
     created = company.pk is None
+    if "default_country" in fields:
+        try:
+            fields["default_country"] = country_code(fields["default_country"])
+        except ValidationError as exc:
+            raise ValidationError({"default_country": exc.messages})
     _apply(company, fields)
     company.full_clean()
     company.save()

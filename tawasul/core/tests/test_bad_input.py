@@ -387,3 +387,116 @@ def test_ids_that_are_not_keys_are_skipped_not_a_server_error(
         reverse("contacts:contact_bulk"), {"pk": value, "action": "category", "bulk-category": ""}
     )
     assert bulk.status_code == 302
+
+
+# --- countries ----------------------------------------------------------------------------------
+
+
+def test_address_country_is_iso_3166_in_the_api(api_client, customer_type):
+    def post(country):
+        return api_client.post(
+            "/api/contacts/",
+            {
+                "name": f"Country {country}",
+                "contact_type": customer_type.pk,
+                "addresses": [{"kind": "office", "line1": "Olaya St", "country": country}],
+            },
+            format="json",
+        )
+
+    refused = post("ZZ")
+    assert refused.status_code == 400
+    errors = refused.json()["addresses"]
+    assert "country" in (errors[0] if isinstance(errors, list) else errors["0"])
+    assert post("sa").status_code == 201
+    from tawasul.contacts.models import Address
+
+    assert list(Address.objects.values_list("country", flat=True)) == ["SA"]
+
+
+def test_address_country_is_iso_3166_in_the_service_and_the_form(
+    staff_client, staff_user, company, customer_type
+):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        make_contact(
+            company=company,
+            contact_type=customer_type,
+            actor=staff_user,
+            addresses=[{"kind": "office", "line1": "x", "country": "zz"}],
+        )
+    assert "addresses[0]" in exc.value.message_dict
+    contact = make_contact(
+        company=company,
+        contact_type=customer_type,
+        actor=staff_user,
+        addresses=[{"kind": "office", "line1": "x", "country": " ae "}],
+    )
+    assert contact.addresses.get().country == "AE"
+    data = {
+        "kind": "organisation",
+        "contact_type": customer_type.pk,
+        "name": "Form country",
+        "addresses-TOTAL_FORMS": "1",
+        "addresses-INITIAL_FORMS": "0",
+        "addresses-0-kind": "office",
+        "addresses-0-line1": "Olaya",
+        "addresses-0-country": "ZZ",
+        **{
+            f"{p}-{k}": "0"
+            for p in ("persons", "phones", "emails")
+            for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+    response = staff_client.post(reverse("contacts:contact_create"), data)
+    assert response.status_code == 200
+    assert "country" in response.context["addresses"].forms[0].errors
+    data["addresses-0-country"] = "SA"
+    assert staff_client.post(reverse("contacts:contact_create"), data).status_code == 302
+
+
+def test_company_default_country_is_iso_3166(admin_user):
+    from rest_framework.test import APIClient
+
+    from tawasul.org.services import company_save
+
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    response = api.post(
+        "/api/companies/",
+        {"code": "ZZC", "name": "Zed", "default_country": "ZZ", "currency": "SAR"},
+        format="json",
+    )
+    assert response.status_code == 400 and "default_country" in response.json()
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        company_save(actor=None, code="ZZD", name="Zed", default_country="zz")
+    assert "default_country" in exc.value.message_dict
+    assert (
+        company_save(actor=None, code="KWT", name="K", default_country="kw").default_country == "KW"
+    )
+
+
+def test_import_refuses_an_unknown_country_on_its_row(
+    _import_storage, staff_user, company, customer_type, django_capture_on_commit_callbacks
+):
+    from tawasul.contacts.imports import (
+        guess_mapping,
+        import_job_create,
+        import_job_set_mapping,
+        import_job_start,
+    )
+
+    content = b"Name,Type,Address,Country\nGood,customer,Olaya,sa\nBad,customer,Olaya,ZZ\n"
+    job = import_job_create(
+        actor=staff_user, company=company, uploaded_file=SimpleUploadedFile("c.csv", content)
+    )
+    columns = {int(k): v for k, v in guess_mapping(job.headers).items()}
+    import_job_set_mapping(actor=staff_user, job=job, columns=columns)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_job_start(actor=staff_user, job=job, dry_run=True)
+    job.refresh_from_db()
+    assert [e["row"] for e in job.errors] == [3], job.errors
+    assert "ZZ" in job.errors[0]["message"]
