@@ -110,11 +110,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Room for a machine under load (the suite runs beside other work): actions, navigations and
+# `expect` assertions wait up to this long for the element they name. Tests wait for elements,
+# never for a fixed time.
+BROWSER_TIMEOUT_MS = 30_000
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Debian Chromium per test worker, shared by every browser test."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
@@ -124,7 +131,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
     tab = context.new_page()
     # Anything the Content Security Policy blocks is a defect of the page: collect and fail.
     blocked = []

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tawasul.access.models import RecordRule
-from tawasul.conftest import ORG_VIEW_PERMS
+from tawasul.conftest import BROWSER_TIMEOUT_MS, ORG_VIEW_PERMS
 from tawasul.contacts.tests.factories import AreaFactory, IndustryFactory, make_contact
 from tawasul.org.tests.factories import EmployeeFactory, UserFactory
 
@@ -104,7 +104,7 @@ def test_admin_writes_a_rule_previews_it_and_the_representative_sees_exactly_it(
 
     # The representative signs in elsewhere and sees exactly those contacts.
     context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         rep_page = context.new_page()
         _sign_in(rep_page, "ahmed")
