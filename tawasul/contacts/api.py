@@ -30,7 +30,7 @@ from .models import (
     Segment,
     Size,
 )
-from .phones import phone_to_e164
+from .phones import phone_region, phone_to_e164
 
 COMMISSION = "contacts.dealerprofile.commission_rate"
 
@@ -160,7 +160,7 @@ class PhoneField(CleanCharField):
         from django.core.exceptions import ValidationError
 
         value = super().to_internal_value(data)
-        region = self.context.get("phone_region", "SA")
+        region = self.context.get("phone_region") or phone_region(None)
         try:
             return phone_to_e164(value, region)
         except ValidationError as exc:
@@ -347,7 +347,7 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
         ctx = super().get_serializer_context()
         company = user_company(self.request.user) if self.request else None
         if company is not None:
-            ctx["phone_region"] = company.default_country or "SA"
+            ctx["phone_region"] = phone_region(company)
         return ctx
 
     def _split(self, validated: dict):
@@ -371,17 +371,18 @@ class ContactViewSet(RestrictedViewSetMixin, viewsets.ModelViewSet):
             raise APIValidationError({"company": ["Your account is not linked to a company."]})
         with transaction.atomic():
             contact = services.contact_create(actor=user, company=company, data=data, **nested)
-        contact._possible_duplicates = list(
-            services.contact_find_duplicates(
-                company_id=company.pk,
-                name=contact.name,
-                phones=[p["number"] for p in nested["phones"] or []],
-                emails=[e["address"] for e in nested["emails"] or []],
-                exclude_pk=contact.pk,
-            )
-            .restrict(user, "view")
-            .values_list("pk", flat=True)[:10]
+        duplicates = services.contact_find_duplicates(
+            user=user,
+            company=company,
+            exclude_pk=contact.pk,
+            **services.contact_duplicate_values(
+                data=data,
+                persons=nested["persons"],
+                phones=nested["phones"],
+                emails=nested["emails"],
+            ),
         )
+        contact._possible_duplicates = [match.pk for match in duplicates]
         serializer.instance = self.queryset.get(pk=contact.pk)
         serializer.instance._possible_duplicates = contact._possible_duplicates
 

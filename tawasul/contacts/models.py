@@ -300,12 +300,16 @@ class Contact(TimeStampedModel):
         related_name="+",
     )
 
-    # Derived, kept by services: comparison form of the names and the text search matches.
+    # Derived, kept by services (contact_search_columns): comparison forms of the names, which
+    # duplicate detection looks up, and the text search matches.
     name_normalized = models.CharField(max_length=400, editable=False, default="")
+    name_ar_normalized = models.CharField(max_length=400, editable=False, default="")
     search_text = models.TextField(editable=False, default="")
 
     objects = RestrictedQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["name_normalized", "search_text", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["name_normalized", "name_ar_normalized", "search_text", "updated_at"]
+    )
 
     class Meta:
         ordering = ["name"]
@@ -332,6 +336,9 @@ class Contact(TimeStampedModel):
             models.Index(fields=["company", "created_at", "id"], name="contact_company_created"),
             models.Index(fields=["company", "updated_at", "id"], name="contact_company_updated"),
             models.Index(fields=["company", "name_normalized"], name="contact_company_nname"),
+            models.Index(
+                fields=["company", "name_ar_normalized"], name="contact_company_nname_ar"
+            ),
             models.Index(fields=["company", "lifecycle", "name", "id"], name="contact_lifecycle"),
         ]
 

@@ -1,19 +1,22 @@
 """Every write to contacts and their master data goes through these functions."""
 
+import re
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from tawasul.access.querysets import verify_within
 from tawasul.core import events
 from tawasul.core.countries import country_code
 from tawasul.core.services import sequence_next
-from tawasul.core.text import normalize_name
+from tawasul.core.text import fold_digits, normalize_name
 from tawasul.org.models import Company, Employee
 
 from .choices import DEALER_TYPE_CODES, LIFECYCLE_MOVES, Lifecycle
@@ -27,7 +30,7 @@ from .models import (
     LifecycleChange,
     Phone,
 )
-from .phones import phone_search_forms, phone_to_e164
+from .phones import phone_region, phone_search_forms, phone_to_e164
 
 # Link fields of a contact and of an address, checked to belong to the contact's company.
 COMPANY_LINKS = [
@@ -112,6 +115,21 @@ def _verify_access(actor, contact: Contact, action: str) -> None:
     verify_within(actor, contact, action, _("You may not save this contact with these values."))
 
 
+class SearchColumns(NamedTuple):
+    """A contact's derived columns, in the model's order (the demo loader inserts them so)."""
+
+    name_normalized: str
+    name_ar_normalized: str
+    search_text: str
+
+
+def _joined_digits(value: str) -> str:
+    """`2024-0015` as `20240015`: a code or tax number with separators is also found by the
+    digits typed together (a search of digits and separators is read as one number)."""
+    groups = re.findall(r"[0-9]+", fold_digits(value or ""))
+    return "".join(groups) if len(groups) > 1 else ""
+
+
 def contact_search_columns(
     *,
     code: str,
@@ -121,20 +139,25 @@ def contact_search_columns(
     phones=(),
     emails=(),
     persons=(),
-) -> tuple[str, str]:
-    """`(name_normalized, search_text)` from a contact's values; phones in E.164, persons as
-    `(name, name_ar)` pairs. The one definition of what a contact search matches."""
-    parts = [code, name, name_ar, tax_number]
+) -> SearchColumns:
+    """The derived columns from a contact's values; phones in E.164, persons as `(name,
+    name_ar)` pairs. The one definition of what a contact search and a duplicate check match;
+    the service, the demo loader and the re-normalising migration all use it."""
+    parts = [code, _joined_digits(code), name, name_ar, tax_number, _joined_digits(tax_number)]
     for number in phones:
         parts.extend(phone_search_forms(number))
     parts.extend(emails)
     parts.extend(n for pair in persons for n in pair)
-    return normalize_name(name), normalize_name(" ".join(p for p in parts if p))
+    return SearchColumns(
+        normalize_name(name),
+        normalize_name(name_ar),
+        normalize_name(" ".join(p for p in parts if p)),
+    )
 
 
 def contact_refresh_search(*, contact: Contact) -> None:
     """Rebuild the derived name and search columns from the contact and its children."""
-    name_key, text = contact_search_columns(
+    columns = contact_search_columns(
         code=contact.code,
         name=contact.name,
         name_ar=contact.name_ar,
@@ -143,12 +166,9 @@ def contact_refresh_search(*, contact: Contact) -> None:
         emails=Email.objects.filter(contact=contact).values_list("address", flat=True),
         persons=ContactPerson.objects.filter(contact=contact).values_list("name", "name_ar"),
     )
-    Contact.objects.filter(pk=contact.pk).update(name_normalized=name_key, search_text=text)
-    contact.search_text = text
-
-
-def _name_key(contact: Contact) -> str:
-    return normalize_name(contact.name)
+    Contact.objects.filter(pk=contact.pk).update(**columns._asdict())
+    for field, value in columns._asdict().items():
+        setattr(contact, field, value)
 
 
 def _clean_phone(raw: str, region: str, where: str) -> str:
@@ -250,7 +270,7 @@ def _sync_children(
     phones: list[dict] | None,
     emails: list[dict] | None,
 ) -> None:
-    region = contact.company.default_country
+    region = phone_region(contact.company)
 
     if persons is not None:
         persons = [dict(row) for row in persons]
@@ -388,7 +408,7 @@ def code_refused_message() -> str:
 
 
 # Columns whose change alone is no change of the contact (derived, or kept by the save itself).
-_UNTRACKED = {"updated_at", "name_normalized", "search_text"}
+_UNTRACKED = {"updated_at", *SearchColumns._fields}
 
 
 def _save_contact(
@@ -396,10 +416,11 @@ def _save_contact(
 ) -> None:
     """Validate and save the contact; with `before` (its values as read), only if one changed,
     since simple-history writes a "Changed" row on every save."""
-    contact.name_normalized = _name_key(contact)
+    contact.name_normalized = normalize_name(contact.name)
+    contact.name_ar_normalized = normalize_name(contact.name_ar)
     _check_links(contact)
     try:
-        contact.full_clean(exclude=["company", "created_by", "name_normalized", "search_text"])
+        contact.full_clean(exclude=["company", "created_by", *SearchColumns._fields])
     except ValidationError as exc:
         if "__all__" in exc.message_dict and any(
             "code" in m.lower() for m in exc.message_dict["__all__"]
@@ -636,31 +657,121 @@ def contact_delete(*, actor, contact: Contact) -> None:
     contact.delete()
 
 
+# What a duplicate shares with the values checked, strongest first.
+DUPLICATE_REASONS = {
+    "code": _lazy("same code"),
+    "name": _lazy("same name"),
+    "phone": _lazy("same phone"),
+    "email": _lazy("same e-mail"),
+}
+# Candidates looked up per kind of match before the access check narrows them.
+DUPLICATE_CANDIDATES = 500
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """A contact the user may see that shares a code, name, phone or e-mail with new values."""
+
+    contact: Contact
+    reasons: tuple[str, ...]  # keys of DUPLICATE_REASONS, strongest first
+
+    @property
+    def pk(self) -> int:
+        return self.contact.pk
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(DUPLICATE_REASONS[r]) for r in self.reasons]
+
+
+def contact_duplicate_values(
+    *,
+    data: dict[str, Any],
+    persons: Iterable[dict] | None = None,
+    phones: Iterable[dict] | None = None,
+    emails: Iterable[dict] | None = None,
+) -> dict[str, Any]:
+    """The keyword arguments of `contact_find_duplicates` for values shaped as `contact_create`
+    takes them: the contact's phones and e-mails and those of its persons."""
+    numbers = [row.get("number", "") for row in phones or ()]
+    addresses = [row.get("address", "") for row in emails or ()]
+    for person in persons or ():
+        numbers.extend(person.get("phones") or ())
+        addresses.extend(person.get("emails") or ())
+    return {
+        "code": data.get("code") or "",
+        "name": data.get("name") or "",
+        "name_ar": data.get("name_ar") or "",
+        "phones": numbers,
+        "emails": addresses,
+    }
+
+
 def contact_find_duplicates(
     *,
-    company_id: int,
-    name: str = "",
+    user,
+    company: Company,
+    code: str | None = None,
+    name: str | None = None,
+    name_ar: str | None = None,
     phones: Iterable[str] = (),
     emails: Iterable[str] = (),
     exclude_pk: int | None = None,
-) -> QuerySet[Contact]:
-    """Contacts sharing a normalised name, a phone (E.164) or an e-mail with the given values."""
-    condition = Q()
-    key = normalize_name(name)
-    if key:
-        condition |= Q(name_normalized=key)
-    phones = [p for p in phones if p]
-    emails = [e.strip().lower() for e in emails if e]
-    if phones:
-        condition |= Q(pk__in=Phone.objects.filter(number__in=phones).values("contact_id"))
-    if emails:
-        condition |= Q(pk__in=Email.objects.filter(address__in=emails).values("contact_id"))
-    if not condition:
-        return Contact.objects.none()
-    queryset = Contact.objects.filter(condition, company_id=company_id)
-    if exclude_pk:
-        queryset = queryset.exclude(pk=exclude_pk)
-    return queryset
+    limit: int = 10,
+) -> list[DuplicateMatch]:
+    """Contacts of `company` that `user` may see and that may be the same as the given values.
+
+    The one duplicate check of the contact page, the API and the import. A contact matches on
+    its code; on its name or Arabic name, compared in the normalised form (`normalize_name`) and
+    either way round (a new contact's Arabic name against an existing English name too); on a
+    phone of the contact or of one of its persons (`phones` as typed or in E.164, read in the
+    company's region; unreadable ones are skipped); or on an e-mail. Contacts the user may not
+    see are never returned, so a warning cannot reveal them. Most reasons first, then by name.
+    """
+    region = phone_region(company)
+    names = {normalize_name(n) for n in (name, name_ar)} - {""}
+    numbers = set()
+    for raw in phones:
+        if raw:
+            try:
+                numbers.add(phone_to_e164(raw, region))
+            except ValidationError:
+                pass
+    addresses = {(e or "").strip().lower() for e in emails} - {""}
+    code = (code or "").strip()
+
+    # One small lookup per kind, each on its own index and unordered (ordering by name would
+    # tempt the planner into walking the company's name index), then one access check.
+    found: dict[int, set[str]] = {}
+    contacts = Contact.objects.filter(company=company).order_by()
+    lookups = []
+    if code:
+        lookups.append(("code", contacts.filter(code=code).values_list("pk", flat=True)))
+    if names:
+        for column in ("name_normalized", "name_ar_normalized"):
+            matching = contacts.filter(**{f"{column}__in": names})
+            lookups.append(("name", matching.values_list("pk", flat=True)))
+    if numbers:
+        phone_rows = Phone.objects.filter(number__in=numbers, contact__company=company)
+        lookups.append(("phone", phone_rows.order_by().values_list("contact_id", flat=True)))
+    if addresses:
+        email_rows = Email.objects.filter(address__in=addresses, contact__company=company)
+        lookups.append(("email", email_rows.order_by().values_list("contact_id", flat=True)))
+    for reason, keys in lookups:
+        for pk in keys[:DUPLICATE_CANDIDATES]:
+            found.setdefault(pk, set()).add(reason)
+    found.pop(exclude_pk, None)
+    if not found:
+        return []
+    visible = Contact.objects.restrict(user, "view").filter(pk__in=list(found)).order_by()
+    matches = [
+        DuplicateMatch(
+            contact=contact, reasons=tuple(r for r in DUPLICATE_REASONS if r in found[contact.pk])
+        )
+        for contact in visible.select_related("contact_type")
+    ]
+    matches.sort(key=lambda m: (-len(m.reasons), m.contact.name, m.contact.pk))
+    return matches[:limit]
 
 
 # --- master data ---------------------------------------------------------------------------

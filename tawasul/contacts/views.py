@@ -618,32 +618,22 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         return self.render_to_response(self.get_context_data(**parts), status=200)
 
     def find_duplicates(self, form, nested):
-        from .phones import phone_to_e164
-
-        company_id = user_company_id(self.request.user)
-        region = getattr(user_company(self.request.user), "default_country", None) or "SA"
-        phones = []
-        raw_phones = [r["number"] for r in nested["phones"]] + [
-            p for r in nested["persons"] for p in r["phones"]
-        ]
-        for raw in raw_phones:
-            try:
-                phones.append(phone_to_e164(raw, region))
-            except ValidationError:
-                pass
-        emails = [r["address"] for r in nested["emails"]] + [
-            e for r in nested["persons"] for e in r["emails"]
-        ]
-        if company_id is None:
+        """Visible contacts sharing the code, a name, a phone or an e-mail (persons' too)."""
+        company = user_company(self.request.user)
+        if company is None:
             return []
-        found = services.contact_find_duplicates(
-            company_id=company_id,
-            name=form.cleaned_data.get("name", ""),
-            phones=phones,
-            emails=emails,
-            exclude_pk=self.object.pk if self.object else None,
+        values = services.contact_duplicate_values(
+            data=form.cleaned_data,
+            persons=nested["persons"],
+            phones=nested["phones"],
+            emails=nested["emails"],
         )
-        return list(found.restrict(self.request.user, "view")[:10])
+        return services.contact_find_duplicates(
+            user=self.request.user,
+            company=company,
+            exclude_pk=self.object.pk if self.object else None,
+            **values,
+        )
 
     def save(self, form, nested):
         user = self.request.user

@@ -58,8 +58,9 @@ from tawasul.contacts.models import (
     Segment,
     Size,
 )
-from tawasul.contacts.phones import phone_to_e164
+from tawasul.contacts.phones import phone_region, phone_to_e164
 from tawasul.contacts.services import (
+    SearchColumns,
     contact_create,
     contact_search_columns,
     contact_set_lifecycle,
@@ -865,7 +866,7 @@ class DemoBuilder:
         phones and e-mails in the order the service reads them back (primary person first,
         then by name; children in the order they were created).
         """
-        region = self.company.default_country
+        region = phone_region(self.company)
         rows = []
         for spec, actor in pending:
             contact = Contact(company=self.company, created_by=actor, **spec["data"])
@@ -897,7 +898,7 @@ class DemoBuilder:
             )
             emails.extend((None, e["kind"], e["address"].lower()) for e in spec.get("emails", []))
             ordered = sorted(persons, key=lambda p: (not p["is_primary"], p["name"]))
-            contact.name_normalized, contact.search_text = contact_search_columns(
+            columns = contact_search_columns(
                 code=contact.code,
                 name=contact.name,
                 name_ar=contact.name_ar,
@@ -906,6 +907,8 @@ class DemoBuilder:
                 emails=[a for _i, _k, a in emails],
                 persons=[(p["name"], p["name_ar"]) for p in ordered],
             )
+            for column, value in columns._asdict().items():
+                setattr(contact, column, value)
             rows.append((contact, actor, spec, persons, phones, emails, stages))
 
         bulk_create_with_history([r[0] for r in rows], Contact, batch_size=500)
@@ -1183,8 +1186,7 @@ CONTACT_COLUMNS = [
     "lifecycle",
     "rejection_reason",
     "created_by_id",
-    "name_normalized",
-    "search_text",
+    *SearchColumns._fields,  # name_normalized, name_ar_normalized, search_text
     "created_at",
     "updated_at",
 ]
@@ -1274,7 +1276,7 @@ class _BulkPlan:
                 else []
             )
             emails = [f"{contact_code.lower()}@mail.example"] if random_() < 0.25 else []
-            name_normalized, search_text = contact_search_columns(
+            columns = contact_search_columns(
                 code=contact_code,
                 name=name,
                 name_ar=name_ar,
@@ -1307,8 +1309,7 @@ class _BulkPlan:
                 str(lifecycle),
                 reason,
                 creator,
-                name_normalized,
-                search_text,
+                *columns,
                 now,
                 now,
             )

@@ -59,7 +59,7 @@ def test_duplicate_code_is_a_field_error(company, customer_type, staff_user):
     assert "code" in exc.value.message_dict
 
 
-def test_duplicates_by_normalised_arabic_name_phone_and_email(company, customer_type):
+def test_duplicates_by_normalised_arabic_name_phone_and_email(company, customer_type, staff_user):
     existing = make_contact(
         company=company,
         contact_type=customer_type,
@@ -67,14 +67,16 @@ def test_duplicates_by_normalised_arabic_name_phone_and_email(company, customer_
         phones=[{"number": "+966501112222"}],
         emails=[{"address": "a@x.example"}],
     )
-    assert list(contact_find_duplicates(company_id=company.pk, name="مؤسسه الامل")) == [existing]
-    assert list(contact_find_duplicates(company_id=company.pk, phones=["+966501112222"])) == [
-        existing
-    ]
-    assert list(contact_find_duplicates(company_id=company.pk, emails=["A@X.example"])) == [
-        existing
-    ]
-    assert not contact_find_duplicates(company_id=company.pk, name="Other").exists()
+
+    def found(**values):
+        return [
+            m.contact for m in contact_find_duplicates(user=staff_user, company=company, **values)
+        ]
+
+    assert found(name="مؤسسه الامل") == [existing]
+    assert found(phones=["+966501112222"]) == [existing]
+    assert found(emails=["A@X.example"]) == [existing]
+    assert found(name="Other") == []
 
 
 def test_lifecycle_moves_are_recorded_and_guarded(company, customer_type, staff_user):
