@@ -1,96 +1,107 @@
-"""The record rules that come with the default roles, per company (idempotent)."""
+"""The record rules that come with the default roles, per company (idempotent).
+
+The rules themselves are part of the default roles' table (`roles.DEFAULT_ROLES`); this module
+turns them into `RecordRule` rows of one company, through `rule_save` (validated and audited).
+"""
+
+import logging
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from . import roles
 from .models import RecordRule
+from .registry import governed
 from .services import rule_save
 
-CONTACT = "contacts.contact"
-ALL_ACTIONS = ["view", "change", "delete", "export", "assign"]
+logger = logging.getLogger("tawasul.access")
 
-# (role, rule name, actions, all_records, conditions)
-DEFAULT_RULES = [
-    (roles.ADMINISTRATOR, "All contacts", ALL_ACTIONS, True, []),
-    (
-        roles.SALES_MANAGER,
-        "All contacts of the company",
-        ["view", "change", "export", "assign"],
-        True,
-        [],
-    ),
-    (
-        roles.SUPERVISOR,
-        "My team's contacts",
-        ["view", "change", "export", "assign"],
-        False,
-        [{"field": "representative", "operator": "is_me_or_team", "values": []}],
-    ),
-    (
-        roles.SUPERVISOR,
-        "Contacts my team coordinates",
-        ["view", "change"],
-        False,
-        [{"field": "coordinator", "operator": "is_me_or_team", "values": []}],
-    ),
-    (
-        roles.REPRESENTATIVE,
-        "My contacts",
-        ["view", "change"],
-        False,
-        [{"field": "representative", "operator": "is_me", "values": []}],
-    ),
-    (
-        roles.COORDINATOR,
-        "Contacts I coordinate",
-        ["view", "change"],
-        False,
-        [{"field": "coordinator", "operator": "is_me", "values": []}],
-    ),
-    (
-        roles.COORDINATOR,
-        "Contacts of the representatives I serve",
-        ["view", "change"],
-        False,
-        [{"field": "representative", "operator": "coordinated_by_me", "values": []}],
-    ),
-]
-BRANCH_VIEW_ROLES = [roles.CUSTODIAN, roles.WAREHOUSE_KEEPER, roles.CASHIER, roles.TECHNICIAN]
+CONTACT = "contacts.contact"
+
+
+def resolve_conditions(company, spec: roles.RuleSpec) -> list[dict] | None:
+    """The rule's conditions with codes turned into the company's record ids.
+
+    None when a condition names codes none of which the company holds (the rule cannot be
+    stated yet; leaving it out grants nothing, where a rule without the condition would widen).
+    """
+    entry = governed(CONTACT)
+    conditions = []
+    for condition in spec.conditions:
+        values = list(condition.get("values", ()))
+        codes = condition.get("codes")
+        if codes:
+            decl = entry.fields[condition["field"]]
+            values = sorted(
+                decl.model._base_manager.filter(company=company, code__in=codes).values_list(
+                    "pk", flat=True
+                )
+            )
+            if not values:
+                return None
+        conditions.append(
+            {"field": condition["field"], "operator": condition["operator"], "values": values}
+        )
+    return conditions
+
+
+def _same(rule: RecordRule, spec: roles.RuleSpec, conditions: list[dict]) -> bool:
+    held = [
+        {"field": c.field, "operator": c.operator, "values": sorted(c.values or [])}
+        for c in rule.conditions.all()
+    ]
+    wanted = [{**c, "values": sorted(c["values"])} for c in conditions]
+    return (
+        sorted(rule.actions or []) == sorted(spec.actions)
+        and rule.all_records == spec.all_records
+        and rule.is_active
+        and sorted(held, key=repr) == sorted(wanted, key=repr)
+    )
 
 
 @transaction.atomic
-def ensure_default_rules(company, actor=None) -> list[RecordRule]:
-    """Create the default rules of `company` that are missing (by role and name)."""
+def ensure_default_rules(company, actor=None, *, reset: bool = False) -> list[RecordRule]:
+    """Create the default rules of `company` that are missing (by role and name).
+
+    With `reset`, default rules an administrator changed are brought back to the definition.
+    Returns the rules created or changed.
+    """
     made = []
-    plan = list(DEFAULT_RULES) + [
-        (
-            role,
-            "Customers of my branch",
-            ["view"],
-            False,
-            [{"field": "branch", "operator": "is_my_branch", "values": []}],
-        )
-        for role in BRANCH_VIEW_ROLES
-    ]
-    for role_name, name, actions, all_records, conditions in plan:
-        group = Group.objects.filter(name=role_name).first()
+    groups = {g.name: g for g in Group.objects.filter(name__in=roles.DEFAULT_ROLE_BY_NAME)}
+    for role in roles.DEFAULT_ROLES:
+        group = groups.get(role.name)
         if group is None:
             continue
-        if RecordRule.objects.filter(
-            company=company, role=group, name=name, model=CONTACT
-        ).exists():
-            continue
-        made.append(
-            rule_save(
-                actor=actor,
-                company=company,
-                name=name,
-                model=CONTACT,
-                actions=actions,
-                role=group,
-                all_records=all_records,
-                conditions=conditions,
+        for spec in role.rules:
+            conditions = resolve_conditions(company, spec)
+            if conditions is None:
+                logger.warning(
+                    "Default rule %r of %r left out for company %s: its values are missing",
+                    spec.name,
+                    role.name,
+                    company.pk,
+                )
+                continue
+            existing = (
+                RecordRule.objects.filter(
+                    company=company, role=group, name=spec.name, model=CONTACT
+                )
+                .prefetch_related("conditions")
+                .first()
             )
-        )
+            if existing is not None and (not reset or _same(existing, spec, conditions)):
+                continue
+            made.append(
+                rule_save(
+                    actor=actor,
+                    company=company,
+                    instance=existing,
+                    name=spec.name,
+                    model=CONTACT,
+                    actions=list(spec.actions),
+                    role=group,
+                    all_records=spec.all_records,
+                    conditions=conditions,
+                )
+            )
     return made

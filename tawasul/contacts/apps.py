@@ -6,6 +6,6 @@ class ContactsConfig(AppConfig):
     label = "contacts"
 
     def ready(self) -> None:
-        from . import registry
+        from . import handlers, registry  # noqa: F401  (handlers: domain-event handlers)
 
         registry.register()

@@ -514,12 +514,15 @@ def contact_update(
     before = _values(contact)
     new_stage = data.pop("lifecycle", contact.lifecycle)
     changed = {name for name, value in data.items() if getattr(contact, name) != value}
+    reassigned = {name: data[name] for name in ASSIGNABLE if name in changed}
+    _check_assign(actor, [contact.pk], reassigned, after=False)
     for name, value in data.items():
         setattr(contact, name, value)
     _check_visible_links(actor, contact, changed)
     if not contact.code:
         raise ValidationError({"code": _("This field cannot be blank.")})
     _save_contact(contact, actor, reason or None, before=before)
+    _check_assign(actor, [contact.pk], reassigned, after=True)
     if product_groups is not None:
         groups = list(product_groups)
         if any(g.company_id != contact.company_id for g in groups):
@@ -587,6 +590,28 @@ def contact_set_lifecycle(*, actor, contact: Contact, stage: str, reason: str = 
 ASSIGNABLE = ("representative", "coordinator", "manager")
 
 
+def _check_assign(actor, ids: list[int], assignees: dict[str, Any], *, after: bool) -> None:
+    """Re-assigning needs the assign right over the contacts as they were (`after=False`) and
+    as they end up (`after=True`): the receiving representative, coordinator or manager must
+    keep each contact within the actor's assign rules. With the default rules a supervisor
+    re-assigns within their team and a sales manager to anyone in the company."""
+    if actor is None or not assignees or not ids:
+        return
+    if Contact.objects.restrict(actor, "assign").filter(pk__in=ids).count() == len(set(ids)):
+        return
+    if not after:
+        message = _("You may not re-assign this contact.")
+        raise ValidationError({name: message for name in assignees})
+    raise ValidationError(
+        {
+            name: _("You may not assign contacts to this employee.")
+            if value is not None
+            else _("You may not clear this assignment.")
+            for name, value in assignees.items()
+        }
+    )
+
+
 def _locked(contacts: QuerySet[Contact]):
     """Lock the chosen contacts in key order. The choice (often with access conditions that
     join other tables) stays in a subquery, so the lock touches the contacts table alone."""
@@ -601,9 +626,10 @@ def contact_bulk_assign(
     unknown = set(assignees) - set(ASSIGNABLE)
     if unknown or not assignees:
         raise ValidationError({"field": _("Choose what to assign.")})
-    count, ids = 0, []
-    for contact in _locked(contacts):
-        ids.append(contact.pk)
+    locked = list(_locked(contacts))
+    ids = [contact.pk for contact in locked]
+    _check_assign(actor, ids, assignees, after=False)
+    for contact in locked:
         for name, employee in assignees.items():
             if employee is not None and employee.company_id != contact.company_id:
                 raise ValidationError({name: _("This employee belongs to another company.")})
@@ -611,8 +637,10 @@ def contact_bulk_assign(
         contact._history_user = actor if getattr(actor, "pk", None) else None
         contact._change_reason = reason or _("Bulk re-assignment")
         contact.save()
+    _check_assign(actor, ids, assignees, after=True)
+    for contact in locked:
         _verify_access(actor, contact, "change")
-        count += 1
+    count = len(locked)
     events.emit(
         "contact.assigned",
         contact_ids=ids,

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from tawasul.access.default_rules import ensure_default_rules
-from tawasul.access.roles import JOB_ROLE_GROUPS, ensure_default_roles
+from tawasul.access.roles import default_roles_for, ensure_default_roles
 from tawasul.contacts.choices import (
     DEALER_TYPE_CODES,
     SYSTEM_CONTACT_TYPES,
@@ -99,7 +99,8 @@ DEPARTMENTS: dict[str, tuple[str, str, str | None]] = {
     Dept.RND: ("Research and Development", "البحث والتطوير", "RUH"),
     Dept.ACCOUNTS: ("Accounts", "الحسابات", "RUH"),
     Dept.WAREHOUSE: ("Warehouse", "المستودعات", "RUH"),
-    Dept.OTHER: ("Human Resources", "الموارد البشرية", "RUH"),
+    Dept.HR: ("Human Resources", "الموارد البشرية", "RUH"),
+    Dept.OTHER: ("Administrative Services", "الخدمات الإدارية", "RUH"),
 }
 
 
@@ -188,7 +189,7 @@ STAFF: list[StaffMember] = [
        "general.manager", "RUH"),
     _S("rnd.manager", "Tariq Al-Saadi", "طارق السعدي", Dept.RND, (Job.MANAGER,),
        "general.manager", "RUH"),
-    _S("hr.manager", "Mona Al-Fahad", "منى الفهد", Dept.OTHER, (Job.MANAGER,),
+    _S("hr.manager", "Mona Al-Fahad", "منى الفهد", Dept.HR, (Job.MANAGER,),
        "general.manager", "RUH", (), "ar"),
 ]
 # fmt: on
@@ -620,6 +621,8 @@ class DemoBuilder:
             )
             step = time.perf_counter()
             self.build_master_data()
+            # The default rules name the company's contact types (customers of my branch...).
+            ensure_default_rules(self.company)
             self.say(_("Master data: %(seconds)s") % {"seconds": self._since(step)})
             step = time.perf_counter()
             self.build_contacts()
@@ -700,7 +703,6 @@ class DemoBuilder:
                 branch=self.branches[branch] if branch else None,
             )
         groups = ensure_default_roles()
-        ensure_default_rules(self.company)
         job_roles = {role.code: role for role in JobRole.objects.all()}
         # Hashed once: every demo account shares the password, and hashing is slow on purpose.
         password = make_password(PASSWORD)
@@ -717,7 +719,9 @@ class DemoBuilder:
                 is_staff=is_admin,
                 is_superuser=is_admin,
             )
-            user.groups.set([groups[JOB_ROLE_GROUPS[role]] for role in member.roles])
+            user.groups.set(
+                [groups[name] for name in default_roles_for(member.department, member.roles)]
+            )
             if member.language != "en":
                 UserPreference.objects.create(user=user, language=member.language)
             self.users[member.username] = user

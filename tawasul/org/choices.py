@@ -12,6 +12,7 @@ class DepartmentKind(models.TextChoices):
     ACCOUNTS = "accounts", _("Accounts")
     WAREHOUSE = "warehouse", _("Warehouse")
     MANAGEMENT = "management", _("Management")
+    HR = "hr", _("Human resources")
     OTHER = "other", _("Other")
 
 

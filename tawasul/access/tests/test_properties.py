@@ -58,6 +58,13 @@ ROW_LINK = re.compile(r'href="/contacts/(\d+)/"')
 NEXT_PAGE = re.compile(r'id="next-page" href="([^"]+)"')
 WIDGET_COUNT = re.compile(r'My contacts</h2>\s*<div class="display-6">([\d,]+)')
 REFUSED = "You may not save this contact with these values."
+# A re-assignment outside the assign rules is refused at the field (contact_update).
+ASSIGNABLE = ("representative", "coordinator", "manager")
+ASSIGN_REFUSED = (
+    "You may not re-assign this contact.",
+    "You may not assign contacts to this employee.",
+    "You may not clear this assignment.",
+)
 
 CONTACT_PERMS = [
     f"contacts.{a}_contact" for a in ("view", "add", "change", "delete", "export", "assign")
@@ -632,7 +639,7 @@ def check_export(ctx: Context):
         return
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    names = {row["name"] for row in csv.DictReader(io.StringIO(text))}
+    names = {row["Name"] for row in csv.DictReader(io.StringIO(text))}
     assert {ctx.world.names[n] for n in names} == ctx.allowed["export"], ctx.why("CSV export")
 
 
@@ -999,12 +1006,25 @@ def test_writes_that_leave_the_change_set_are_refused(world, data):
         field_name = data.draw(st.sampled_from(sorted(MOVABLE)), label="moves")
         new_value = data.draw(st.sampled_from(world.values[field_name] + [None]), label="to")
         facts = oracle.snapshot.contacts[pk]
-        stays = oracle.allows(ctx.user, "change", facts.but(**{MOVABLE[field_name]: new_value}))
+        moved = facts.but(**{MOVABLE[field_name]: new_value})
+        stays = oracle.allows(ctx.user, "change", moved)
+        # Re-assigning also needs the assign rules over the contact before and after the move
+        # (refused at the field, 400); the change rules are checked after that (403).
+        assigning = field_name in ASSIGNABLE and moved != facts
+        unassignable = assigning and not (
+            oracle.allows(ctx.user, "assign", facts) and oracle.allows(ctx.user, "assign", moved)
+        )
         before = rows_of(world.all_contacts)
-        where = f"moving {field_name} of {pk} to {new_value} (stays inside: {stays})"
+        where = (
+            f"moving {field_name} of {pk} to {new_value} "
+            f"(stays inside: {stays}, assignable: {not unassignable})"
+        )
 
         response = ctx.api.patch(f"/api/contacts/{pk}/", {field_name: new_value}, format="json")
-        if stays:
+        if unassignable:
+            assert response.status_code == 400, ctx.why(f"API {where}: {response.content[:300]}")
+            assert field_name in response.json(), ctx.why(f"API {where}")
+        elif stays:
             assert response.status_code == 200, ctx.why(f"API {where}: {response.content[:300]}")
             assert getattr(Contact.objects.get(pk=pk), MOVABLE[field_name]) == new_value
             _restore(pk, before[pk])
@@ -1019,7 +1039,11 @@ def test_writes_that_leave_the_change_set_are_refused(world, data):
         response = ctx.client.post(
             f"/contacts/{pk}/edit/", _edit_form(contact, **{field_name: new_value})
         )
-        if stays:
+        if unassignable:
+            assert response.status_code == 200, ctx.why(f"edit page {where}")
+            page = response.content.decode()
+            assert any(m in page for m in ASSIGN_REFUSED), ctx.why(f"edit page {where}")
+        elif stays:
             assert response.status_code == 302, ctx.why(f"edit page {where}")
             assert getattr(Contact.objects.get(pk=pk), MOVABLE[field_name]) == new_value
             _restore(pk, before[pk])

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from tawasul.access.roles import JOB_ROLE_GROUPS
+from tawasul.access import roles
+from tawasul.access.roles import employee_default_roles
 from tawasul.contacts.choices import DEALER_TYPE_CODES, SYSTEM_CONTACT_TYPES, Lifecycle
 from tawasul.contacts.models import Contact, ContactType, LifecycleChange, Phone
 from tawasul.contacts.services import contact_refresh_search
@@ -85,8 +86,10 @@ def test_reports_to_hierarchy_and_coordinators(demo):
 def test_users_sign_in_with_demo_and_sit_in_their_role_groups(demo, client):
     users = get_user_model().objects.filter(employee__company=demo)
     assert users.count() == len(builder.STAFF)
-    for user in users.prefetch_related("groups", "employee__roles"):
-        expected = {JOB_ROLE_GROUPS[role.code] for role in user.employee.roles.all()}
+    for user in users.select_related("employee__department").prefetch_related(
+        "groups", "employee__roles"
+    ):
+        expected = set(employee_default_roles(user.employee))
         assert set(user.groups.values_list("name", flat=True)) == expected, user.username
     admin = users.get(username="admin")
     assert admin.is_superuser and admin.is_staff
@@ -249,3 +252,36 @@ def test_portal_users_see_their_own_contact(demo):
         assert Contact.objects.restrict(user, "view").filter(pk=account.contact_id).exists()
     dealer = get_user_model().objects.get(username="portal.dealer")
     assert Contact.objects.restrict(dealer, "view").count() > 1  # its customers too
+
+
+def test_department_managers_hold_their_department_roles(demo):
+    """Only sales, the general manager and administrators reach every contact; other managers
+    see what their department's work needs (docs/user/access.md, "Default roles")."""
+    users = {u.username: u for u in get_user_model().objects.filter(employee__company=demo)}
+
+    def held(username):
+        return set(users[username].groups.values_list("name", flat=True))
+
+    assert held("sales.manager") == {roles.SALES_MANAGER}
+    assert held("general.manager") == {roles.GENERAL_MANAGER}
+    assert held("hr.manager") == {roles.HR_MANAGER}
+    assert held("cs.manager") == {roles.CUSTOMER_SERVICE_MANAGER}
+    assert held("accounts.manager") == {roles.ACCOUNTS_MANAGER}
+    everything = Contact.objects.filter(company=demo)
+    for username in ("general.manager", "sales.manager"):
+        assert Contact.objects.restrict(users[username], "view").count() == everything.count()
+    for username in ("hr.manager", "qc.manager", "rnd.manager", "warehouse", "technician"):
+        assert not Contact.objects.restrict(users[username], "view").exists(), username
+    cs = users["cs.manager"]
+    seen = Contact.objects.restrict(cs, "view")
+    assert seen.exists()
+    assert set(seen.values_list("contact_type__code", flat=True)) == {"customer"}
+    assert set(seen.values_list("branch", flat=True)) == {cs.employee.branch_id}
+    assert not cs.has_perm("contacts.export_contact")
+    accounts = users["accounts.manager"]
+    kinds = set(
+        Contact.objects.restrict(accounts, "view").values_list("contact_type__code", flat=True)
+    )
+    assert kinds == {"customer", "dealer", "agent"}
+    assert accounts.has_perm("contacts.view_commission")
+    assert not accounts.has_perm("contacts.change_contact")
