@@ -54,6 +54,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    # allauth's MFA (TOTP, recovery codes) behind our own sign-in page: allauth.mfa needs the
+    # allauth and allauth.account apps installed; their pages and URLs are not used
+    # (docs/development/two-factor.md).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "huey.contrib.djhuey",
     "tawasul.core",
     "tawasul.org",
@@ -74,6 +80,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tawasul.core.middleware.UserPreferencesMiddleware",
     "tawasul.access.middleware.AccessMiddleware",
+    # allauth.account requires its middleware (it gives allauth the current request).
+    "allauth.account.middleware.AccountMiddleware",
+    # Administrators without two-factor sign-in reach only its set-up (MFA_REQUIRED_FOR_ADMINS).
+    "tawasul.access.mfa.MfaEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -183,6 +193,18 @@ CLIENT_IP_PROXY_COUNT = int(os.environ.get("CLIENT_IP_PROXY_COUNT", "1"))
 # limit); a password change ends them all (tawasul/access/tokens.py).
 API_TOKEN_IDLE_DAYS = int(os.environ.get("API_TOKEN_IDLE_DAYS", "30"))
 API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "180"))
+# Two-factor sign-in (allauth.mfa's TOTP and recovery codes; tawasul/access/mfa.py). When true,
+# superusers and users who may change roles (auth.change_group) must set it up before they can
+# use anything else. Default: on, except under tests and in demo mode (one-step demo sign-ins).
+MFA_REQUIRED_FOR_ADMINS = env_bool("MFA_REQUIRED_FOR_ADMINS", not (TESTING or DEMO_MODE))
+MFA_ADAPTER = "tawasul.access.mfa.TawasulMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Tawasul")
+# Codes of the previous and next 30-second step are accepted too (phones' clocks drift).
+MFA_TOTP_TOLERANCE = 1
+MFA_RECOVERY_CODE_COUNT = 10
+# How long the code step of a sign-in waits after the password was accepted.
+MFA_SIGN_IN_TIMEOUT = timedelta(minutes=5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

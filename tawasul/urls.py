@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 from tawasul.core import views as core_views
+from tawasul.core.http import safe_next
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
@@ -18,9 +20,22 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         return super().handle_exception(exc)
 
 
+def admin_sign_in(request, extra_context=None):
+    """The Django admin's own sign-in form would skip the two-factor step: sign in through ours.
+
+    A signed-in user sent here is not staff: refused rather than sent round in a loop.
+    """
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(safe_next(request, "admin:index"))
+
+
+admin.site.login = admin_sign_in  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
     path("search/", core_views.GlobalSearchView.as_view(), name="global_search"),
+    path("accounts/", include("tawasul.access.mfa_urls")),  # sign-in and two-factor pages
     path("accounts/", include("tawasul.core.auth_urls")),
     path("preferences/", core_views.PreferencesView.as_view(), name="preferences"),
     path("org/", include("tawasul.org.urls")),

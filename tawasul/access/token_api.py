@@ -1,6 +1,6 @@
 """The API's token endpoints: sign in for a new token, list one's tokens, revoke them.
 
-POST   /api/auth/token/            username + password (+ name) -> a NEW token, shown once
+POST   /api/auth/token/            username + password (+ otp, + name) -> a NEW token, shown once
 GET    /api/auth/tokens/           one's own tokens (never their keys)
 DELETE /api/auth/tokens/<id>/      revoke one of one's tokens
 DELETE /api/auth/tokens/current/   revoke the token this request was made with (sign out)
@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from tawasul.core.auth_views import lockout_response
 
 from .accounts import IsStaffUser, is_portal_user
+from .mfa import count_failure, mfa_enabled, mfa_enrolment_missing, verify_code
 from .models import ApiToken
 from .tokens import (
     NAME_MAX_LENGTH,
@@ -51,6 +52,16 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 class SignInSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "For accounts with two-factor authentication: the code the authenticator app shows, "
+            "or one of the recovery codes. Without it such an account gets a 400 answer with an "
+            "error on this field."
+        ),
+    )
     name = serializers.CharField(
         max_length=NAME_MAX_LENGTH,
         required=False,
@@ -100,6 +111,9 @@ class ObtainTokenView(APIView):
             )
         if is_portal_user(user):
             raise Http404
+        refused = self._second_factor(django_request, user, username, data.validated_data)
+        if refused is not None:
+            return refused
         address = getattr(django_request, "axes_ip_address", None)
         if address:  # as a sign-in on the page does: this user name from this address only
             axes_reset(ip=address, username=username)
@@ -109,6 +123,33 @@ class ObtainTokenView(APIView):
             return Response({"non_field_errors": exc.messages}, status=400)
         token.key = key  # in this answer only; never stored
         return Response(NewTokenSerializer(token).data)
+
+    @staticmethod
+    def _second_factor(django_request, user, username: str, data: dict):
+        """None when `user` may have a token; else the answer: the code is missing or wrong
+        (wrong codes count towards the lockout, as on the sign-in page), or an administrator
+        must set up two-factor authentication first."""
+        if not mfa_enabled(user):
+            if mfa_enrolment_missing(user):
+                return Response(
+                    {"detail": _("Set up two-factor authentication before using the API.")},
+                    status=status.HTTP_403_FORBIDDEN,
+                )
+            return None
+        otp = data.get("otp", "")
+        if not otp.strip():
+            return Response(
+                {"otp": [_("This account uses two-factor authentication: send its code.")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if verify_code(user, otp) is None:
+            count_failure(django_request, username)
+            if getattr(django_request, "axes_locked_out", False):
+                return lockout_response(django_request)
+            return Response(
+                {"otp": [_("That code is not right.")]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        return None
 
 
 class TokenListView(APIView):

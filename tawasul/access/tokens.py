@@ -24,6 +24,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from .accounts import account_state, is_portal_user, may_sign_in
 from .audit import log_change
+from .mfa import mfa_enrolment_missing
 from .models import ApiToken
 from .querysets import user_company_id
 
@@ -230,6 +231,10 @@ class ApiTokenAuthentication(BaseAuthentication):
             or token.account_portal  # the portal offers no API
         ):
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        if mfa_enrolment_missing(token.user):  # MFA_REQUIRED_FOR_ADMINS and not set up yet
+            raise exceptions.AuthenticationFailed(
+                _("Set up two-factor authentication before using the API.")
+            )
         self._note_use(token, now)
         return token.user, token
 

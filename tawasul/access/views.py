@@ -696,6 +696,10 @@ CHANGE_KINDS = {
     "portal_account.created": _("Portal account created"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
+    "mfa.enabled": _("Two-factor authentication turned on"),
+    "mfa.disabled": _("Two-factor authentication turned off"),
+    "mfa.recovery_codes_renewed": _("New recovery codes made"),
+    "mfa.reset": _("Two-factor authentication removed by an operator"),
 }
 CHANGE_KEYS = {
     "name": _("Name"),

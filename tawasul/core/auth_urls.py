@@ -3,8 +3,9 @@ from django.urls import path
 
 from . import auth_views as views
 
+# The sign-in page itself, with its two-factor step, is tawasul.access.mfa_urls (included before
+# these under the same prefix): access decides who may sign in, and the core layer stays below it.
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
