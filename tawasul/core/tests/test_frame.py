@@ -168,6 +168,16 @@ def test_server_error_page_needs_no_context():
     assert 'href="/"' in body
 
 
+def test_expired_form_page_says_what_to_do():
+    from django.views.csrf import csrf_failure
+
+    response = csrf_failure(RequestFactory().post("/contacts/bulk/"), reason="CSRF token missing.")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert 'data-status="403"' in body and "The form has expired" in body
+    assert "CSRF" not in body  # not Django's technical page
+
+
 # --- names by language -----------------------------------------------------------------------
 
 
