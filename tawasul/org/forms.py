@@ -110,7 +110,9 @@ def _upper_code(value: str, length: int, message: str) -> str:
 
 class CompanyForm(CleanTextFormMixin, forms.ModelForm):
     timezone = forms.ChoiceField(
-        label=_("Time zone"), choices=[(tz, tz) for tz in COMMON_TIMEZONES]
+        label=_("Time zone"),
+        choices=[(tz, tz) for tz in COMMON_TIMEZONES],
+        help_text=_("Dates are shown in this zone to employees who have not chosen their own."),
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from tawasul.access.querysets import RestrictedQuerySet
 from tawasul.core.models import TimeStampedModel
+from tawasul.core.timezones import validate_time_zone
 
 from .choices import DepartmentKind, JobRoleCode
 
@@ -31,6 +32,11 @@ class BilingualName(models.Model):
         return self.name
 
 
+def default_time_zone() -> str:
+    """A new company's time zone: the server's (settings.TIME_ZONE)."""
+    return settings.TIME_ZONE
+
+
 class Company(BilingualName, TimeStampedModel):
     """A legal company using Tawasul; every business record belongs to one."""
 
@@ -42,7 +48,13 @@ class Company(BilingualName, TimeStampedModel):
         help_text=_("ISO 3166 two-letter code used to read local phone numbers."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="SAR")
-    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Riyadh")
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("Dates are shown in this zone to employees who have not chosen their own."),
+    )
 
     access_company_path = "pk"
     objects = RestrictedQuerySet.as_manager()

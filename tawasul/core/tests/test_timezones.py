@@ -98,6 +98,18 @@ def test_zone_is_the_users_then_the_companys_then_the_servers(company, settings)
     assert zone_for(type(orphan).objects.get(pk=orphan.pk)).key == settings.TIME_ZONE
 
 
+def test_a_new_company_takes_the_servers_zone_and_refuses_unknown_ones(db, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.TIME_ZONE = "Africa/Cairo"
+    company = CompanyFactory(code="NEW")
+    assert company.timezone == "Africa/Cairo"
+    company.timezone = "Nowhere/Special"
+    with pytest.raises(ValidationError) as caught:
+        company.full_clean()
+    assert "timezone" in caught.value.message_dict
+
+
 # --- pages, API, export: the user's preference --------------------------------------------------
 
 
