@@ -11,6 +11,7 @@ name and client address).
 
 import base64
 import os
+import re
 from io import BytesIO
 
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -59,7 +60,9 @@ class TawasulMFAAdapter(DefaultMFAAdapter):
         buffer = BytesIO()
         qrcode.make(url, image_factory=SvgPathImage).save(buffer)
         svg = buffer.getvalue().decode()
-        return svg[svg.index("<svg") :]
+        svg = svg[svg.index("<svg") :]
+        # Its own size is in millimetres; let it fill the box the page gives it instead.
+        return re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg width="100%" height="100%"', svg)
 
     def encrypt(self, text: str) -> str:
         """AES-256-GCM under the current file master key (FILE_ENCRYPTION_KEYS), as files are."""

@@ -61,6 +61,13 @@ class CodeForm(forms.Form):
     )
 
 
+def confirm_form(prefix: str, data=None) -> CodeForm:
+    """A code field confirming an action on the two-factor page (not focused on arrival)."""
+    form = CodeForm(data, auto_id=f"{prefix}_%s")
+    form.fields["code"].widget.attrs.pop("autofocus", None)
+    return form
+
+
 def _locked(request, username: str) -> bool:
     return settings.AXES_ENABLED and AxesProxyHandler.is_locked(request, {"username": username})
 
@@ -174,8 +181,8 @@ class TwoFactorView(TwoFactorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["status"] = mfa_status(self.request.user)
-        ctx.setdefault("renew_form", CodeForm(auto_id="renew_%s"))
-        ctx.setdefault("disable_form", CodeForm(auto_id="disable_%s"))
+        ctx.setdefault("renew_form", confirm_form("renew"))
+        ctx.setdefault("disable_form", confirm_form("disable"))
         return ctx
 
 
@@ -247,7 +254,7 @@ class _CodeActionView(TwoFactorMixin, TemplateView):
     form_prefix = ""
 
     def post(self, request, *args, **kwargs):
-        form = CodeForm(request.POST, auto_id=f"{self.form_prefix}_%s")
+        form = confirm_form(self.form_prefix, request.POST)
         username = request.user.get_username()
         if form.is_valid():
             if _locked(request, username):
@@ -268,8 +275,8 @@ class _CodeActionView(TwoFactorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["status"] = mfa_status(self.request.user)
-        ctx.setdefault("renew_form", CodeForm(auto_id="renew_%s"))
-        ctx.setdefault("disable_form", CodeForm(auto_id="disable_%s"))
+        ctx.setdefault("renew_form", confirm_form("renew"))
+        ctx.setdefault("disable_form", confirm_form("disable"))
         return ctx
 
 
