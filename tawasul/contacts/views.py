@@ -148,8 +148,11 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             title=self.title,
             filterset=filterset,
             page=page,
-            # Linked records the user may not view are shown as "(not visible to you)".
-            contacts=selectors.contact_mask_links(user=request.user, contacts=page.rows),
+            # Linked records the user may not view are shown as "(not visible to you)"; rows
+            # show only the links they join in (LIST_RELATED), so only those are asked about.
+            contacts=selectors.contact_mask_links(
+                user=request.user, contacts=page.rows, fields=selectors.LIST_RELATED
+            ),
             total=known_count,  # None: the page asks for the count once it is shown
             total_more=False,
             sort=sort,
