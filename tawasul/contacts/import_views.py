@@ -86,7 +86,7 @@ class ImportMappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.job = job
         columns = job.mapping.get("columns") or {}
-        choices = target_choices()
+        choices = target_choices(columns)  # address and person groups the file uses
         for index, header in enumerate(job.headers):
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=header or _g("Column %(n)s") % {"n": index + 1},

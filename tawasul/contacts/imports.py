@@ -12,14 +12,17 @@ The flow is three services and a task:
 
 Column scheme (see `TARGETS`): one column per contact field; link fields (type, category, area,
 industry, segment, size, product groups, referral source, branch) are matched by code or by
-English or Arabic name, employees by employee code; "Phone" and "E-mail" may be chosen for
-several columns and a cell may hold several values separated by ";" or ","; addresses 1-2 and
-persons 1-3 are numbered groups of columns ("Address 1: line 1", "Person 2: phone").
+English or Arabic name, employees by employee code, linked contacts (dealer, referring
+contact) by contact code; phones and e-mails, of one kind each ("Phone (work)") or of none, may
+be chosen for several columns and a cell may hold several values separated by ";" or ",";
+addresses and persons are numbered groups of columns ("Address 1: line 1", "Person 2: phone").
+A file exported from Tawasul (`fileformat`) is recognised column by column and imports back.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import re
@@ -56,9 +59,11 @@ from tawasul.core.cleaning import clean_text
 from tawasul.core.text import normalize_name
 from tawasul.org.models import Branch, Company, Employee
 
-from .choices import ContactKind, Lifecycle
+from . import fileformat
+from .choices import AddressKind, ContactKind, EmailKind, Lifecycle, PhoneKind
 from .models import (
     Area,
+    Contact,
     ContactCategory,
     ContactType,
     ImportJob,
@@ -73,8 +78,12 @@ from .services import contact_create
 
 logger = logging.getLogger(__name__)
 
-PERSON_SLOTS = 3
-ADDRESS_SLOTS = 2
+# Numbered groups of columns a file may hold (shared with the export, see `fileformat`).
+PERSON_SLOTS = fileformat.PERSON_SLOTS
+ADDRESS_SLOTS = fileformat.ADDRESS_SLOTS
+# Groups offered in the mapping selects when the file's headers use fewer.
+PERSON_SLOTS_OFFERED = 3
+ADDRESS_SLOTS_OFFERED = 2
 MAX_COLUMNS = 200
 PROGRESS_EVERY = 50
 # Bytes an XLSX may unpack to, as a multiple of the upload limit (a guard against zip bombs).
@@ -171,16 +180,33 @@ def _build_targets() -> list[Target]:
         _t("email", _("E-mail"), _COMMUNICATION,
            "email|emails|e mail|email address|mail|البريد الالكتروني|البريد|الايميل",
            multiple=True),
+        # Of one kind (the export writes a column per kind); "Phone"/"E-mail" take the default.
+        *[_t(f"phone_{kind}", fileformat.phone_label(kind), _COMMUNICATION,
+             "fax|fax number|فاكس|رقم الفاكس" if kind == PhoneKind.FAX else "", multiple=True)
+          for kind in PhoneKind.values],
+        *[_t(f"email_{kind}", fileformat.email_label(kind), _COMMUNICATION, "", multiple=True)
+          for kind in EmailKind.values],
+        _t("referred_by_contact", _("Referred by contact (code)"), _CLASSIFICATION,
+           "referred by contact|referring contact|referrer code|كود المحيل|جهة الاحاله"),
+        _t("referred_by_employee", _("Referred by (employee code)"), _CLASSIFICATION,
+           "referred by employee|referred by representative|referred by"),
+        _t("dealer", _("Served by dealer or agent (code)"), _RESPONSIBLE,
+           "dealer|agent|dealer code|served by|الموزع|الوكيل|كود الموزع"),
     ]
     # (field, label, English words, Arabic words); "" is the group name alone ("Address 2").
+    # Labels from the file format, so that the export's headers and these targets agree.
+    address_labels = dict(fileformat.ADDRESS_FIELDS)
     address_fields = [
-        ("line1", _("line 1"), "|line 1|street", "|سطر 1"),
-        ("line2", _("line 2"), "line 2", "سطر 2"),
-        ("city", _("city"), "city", "المدينه"),
-        ("area", _("area"), "area", "المنطقه"),
-        ("postal_code", _("postal code"), "postal code|zip|zip code|postcode", "الرمز البريدي"),
-        ("latitude", _("latitude"), "latitude|lat", "خط العرض"),
-        ("longitude", _("longitude"), "longitude|long|lng|lon", "خط الطول"),
+        ("kind", address_labels["kind"], "kind|type", "نوع"),
+        ("line1", address_labels["line1"], "|line 1|street", "|سطر 1"),
+        ("line2", address_labels["line2"], "line 2", "سطر 2"),
+        ("city", address_labels["city"], "city", "المدينه"),
+        ("area", address_labels["area"], "area", "المنطقه"),
+        ("postal_code", address_labels["postal_code"], "postal code|zip|zip code|postcode",
+         "الرمز البريدي"),
+        ("country", address_labels["country"], "country|country code", "الدوله|رمز الدوله"),
+        ("latitude", address_labels["latitude"], "latitude|lat", "خط العرض"),
+        ("longitude", address_labels["longitude"], "longitude|long|lng|lon", "خط الطول"),
     ]
     for n in range(1, ADDRESS_SLOTS + 1):
         group = format_lazy(_("Address {n}"), n=n)
@@ -193,17 +219,19 @@ def _build_targets() -> list[Target]:
                 aliases += [f"address {w}" for w in english] + [f"العنوان {w}" for w in arabic]
                 if name == "line1":
                     aliases += ["street address", "عنوان الشارع"]
-                elif name in {"city", "postal_code", "latitude", "longitude"}:
+                elif name in {"city", "postal_code", "country", "latitude", "longitude"}:
                     aliases += english + arabic
-            label = format_lazy(_("Address {n}: {field}"), n=n, field=label)
+            label = fileformat.address_label(n, label)
             targets.append(_t(f"address{n}_{name}", label, group, "|".join(aliases)))
+    person_labels = dict(fileformat.PERSON_FIELDS)
     person_fields = [
-        ("name", _("name"), "|name", "|اسم"),
-        ("name_ar", _("Arabic name"), "arabic name|name ar", "الاسم العربي"),
-        ("title", _("title"), "title|job title|position", "المسمى|المسمى الوظيفي|الوظيفه"),
-        ("department", _("department"), "department", "القسم|الاداره"),
-        ("phone", _("phone"), "phone|mobile|tel", "الهاتف|الجوال"),
-        ("email", _("e-mail"), "email|e mail", "البريد|البريد الالكتروني|الايميل"),
+        ("name", person_labels["name"], "|name", "|اسم"),
+        ("name_ar", person_labels["name_ar"], "arabic name|name ar", "الاسم العربي"),
+        ("title", person_labels["title"], "title|job title|position",
+         "المسمى|المسمى الوظيفي|الوظيفه"),
+        ("department", person_labels["department"], "department", "القسم|الاداره"),
+        ("phone", person_labels["phone"], "phone|mobile|tel", "الهاتف|الجوال"),
+        ("email", person_labels["email"], "email|e mail", "البريد|البريد الالكتروني|الايميل"),
     ]
     for n in range(1, PERSON_SLOTS + 1):
         group = format_lazy(_("Person {n}"), n=n)
@@ -220,7 +248,7 @@ def _build_targets() -> list[Target]:
             ):
                 aliases += [f"{p} {w}" for p in prefixes for w in words]
                 aliases += [f"{w} {p}" for p in prefixes for w in words if w]
-            label = format_lazy(_("Person {n}: {field}"), n=n, field=label)
+            label = fileformat.person_label(n, label)
             targets.append(_t(f"person{n}_{name}", label, group, "|".join(aliases)))
     return targets
 # fmt: on
@@ -240,9 +268,12 @@ def _header_key(text: str) -> str:
     return " ".join(words)
 
 
-def _alias_index() -> dict[str, str]:
-    """Header comparison key -> target key: explicit aliases, keys, then labels in EN and AR."""
-    index: dict[str, str] = {}
+@functools.cache
+def _alias_index() -> dict[str, str | None]:
+    """Header comparison key -> target key, or None for a column the import skips: first every
+    header the export writes (`fileformat`, exactly as written), then explicit aliases, keys,
+    and labels in EN and AR."""
+    index: dict[str, str | None] = dict(fileformat.header_targets())
     for target in TARGETS:
         for alias in (*target.aliases, target.key):
             index.setdefault(_header_key(alias), target.key)
@@ -270,10 +301,30 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def target_choices() -> list[tuple[Any, Any]]:
-    """Choices for a mapping select: "skip", then the targets grouped as in `TARGETS`."""
+_SLOT = re.compile(r"^(address|person)(\d+)_")
+
+
+def _slot(key: str) -> tuple[str, int] | None:
+    match = _SLOT.match(key or "")
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def target_choices(columns: dict[str, str] | None = None) -> list[tuple[Any, Any]]:
+    """Choices for a mapping select: "skip", then the targets grouped as in `TARGETS`.
+
+    Address and person groups are offered up to the highest one the mapping `columns` uses
+    and one more (at least the first few), so a select does not list every possible group.
+    """
+    offered = {"address": ADDRESS_SLOTS_OFFERED, "person": PERSON_SLOTS_OFFERED}
+    for key in (columns or {}).values():
+        slot = _slot(key)
+        if slot is not None:
+            offered[slot[0]] = max(offered[slot[0]], slot[1] + 1)
     groups: dict[str, tuple[Any, list[tuple[str, Any]]]] = {}
     for target in TARGETS:
+        slot = _slot(target.key)
+        if slot is not None and slot[1] > offered[slot[0]]:
+            continue
         groups.setdefault(str(target.group), (target.group, []))[1].append(
             (target.key, target.label)
         )
@@ -868,8 +919,9 @@ LIFECYCLE_WORDS = {
 class _Resolver:
     """Everything a row needs from the database, loaded once per run."""
 
-    def __init__(self, company: Company) -> None:
+    def __init__(self, company: Company, actor=None) -> None:
         self.company = company
+        self.actor = actor
         by_company = {"company": company}
         self.types = _Lookup(ContactType.objects.filter(**by_company), codes=True)
         grouped: dict[int, list[ContactCategory]] = {}
@@ -893,7 +945,9 @@ class _Resolver:
             self.employees.setdefault(employee.code.strip().casefold(), []).append(employee)
         self.kinds = _choice_words(ContactKind.choices, KIND_WORDS)
         self.stages = _choice_words(Lifecycle.choices, LIFECYCLE_WORDS)
+        self.address_kinds = _choice_words(AddressKind.choices, {})
         self.region = company.default_country
+        self.contacts: dict[str, Contact] = {}
 
     def contact_type(self, value: str) -> ContactType:
         return self.types.find(value, _("contact type"))
@@ -911,6 +965,25 @@ class _Resolver:
                 _g("Employee “%(value)s” is no longer active.") % {"value": value}
             )
         return matches[0]
+
+    def contact(self, value: str) -> Contact:
+        """A contact of the company by its code, among those the importing user may view (a
+        hidden one answers as a missing one). Found ones are kept; a missing one is looked up
+        again, since an earlier row of the file may create it."""
+        code = value.strip()
+        if code not in self.contacts:
+            found = (
+                Contact.objects.restrict(self.actor, "view")
+                .filter(company=self.company, code=code)
+                .select_related("contact_type")
+                .first()
+            )
+            if found is None:
+                raise ValidationError(
+                    _g("No contact you can see has the code “%(value)s”.") % {"value": value}
+                )
+            self.contacts[code] = found
+        return self.contacts[code]
 
     def choice(self, words: dict[str, str], value: str) -> str:
         found = words.get(_key(value))
@@ -978,6 +1051,33 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in MULTI_VALUE_SPLIT.split(value) if v.strip()]
 
 
+def _kinded(row: _Row, base: str, kinds) -> Iterator[tuple[int, str, str]]:
+    """(column, cell, kind) of the columns feeding `base` ("phone": kind "") and its kinds
+    ("phone_work": kind "work"), in column order."""
+    found = [(c, v, "") for c, v in row.values.get(base, [])]
+    for kind in kinds:
+        found += [(c, v, kind) for c, v in row.values.get(f"{base}_{kind}", [])]
+    return iter(sorted(found, key=lambda item: item[0]))
+
+
+_NAME_LIST_SPLIT = re.compile(r"[;\u061b\n]+")
+_NAME_SPLIT = re.compile(r"[,\u060c]+")
+
+
+def _split_names(cell: str, lookup: _Lookup) -> list[str]:
+    """Names in a cell: separated by ";" (as exported) or by ","; a part that is a known name
+    as a whole stays whole, so "Paints, coatings" may be one product group."""
+    names = []
+    for part in (p.strip() for p in _NAME_LIST_SPLIT.split(cell)):
+        if not part or fileformat.hidden_value(part):
+            continue  # "(not visible to you)": a group the exporting user could not see
+        if _key(part) in lookup.by_key:
+            names.append(part)
+        else:
+            names += [p.strip() for p in _NAME_SPLIT.split(part) if p.strip()]
+    return names
+
+
 def _clean_email(value: str) -> str:
     address = value.strip().lower()
     validate_email(address)
@@ -996,7 +1096,8 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
 
     def resolve(key: str, finder) -> Any:
         value = row.get(key)
-        if not value:
+        if not value or fileformat.hidden_value(value):
+            # "(not visible to you)": a link the exporting user could not see stays empty.
             return None
         try:
             return finder(value)
@@ -1015,7 +1116,9 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
             data["lifecycle"] = stage
 
     contact_type = resolve("contact_type", resolver.contact_type)
-    if contact_type is None and not row.get("contact_type"):
+    if contact_type is None and (
+        not row.get("contact_type") or fileformat.hidden_value(row.get("contact_type"))
+    ):
         contact_type = default_type
         if contact_type is None:
             row.add("contact_type", _g("Give the contact type."))
@@ -1035,16 +1138,20 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
     branch = resolve("branch", lambda v: resolver.branches.find(v, _("branch")))
     if branch is not None:
         data["branch"] = branch
-    for key in ("representative", "coordinator", "manager"):
+    for key in ("representative", "coordinator", "manager", "referred_by_employee"):
         employee = resolve(key, resolver.employee)
         if employee is not None:
             data[key] = employee
+    for key in ("dealer", "referred_by_contact"):
+        linked = resolve(key, resolver.contact)
+        if linked is not None:
+            data[key] = linked
 
     kwargs: dict[str, Any] = {"data": data}
 
     groups = []
     for column, cell in row.values.get("product_groups", []):
-        for value in _split(cell):
+        for value in _split_names(cell, resolver.product_groups):
             try:
                 groups.append(resolver.product_groups.find(value, _("product group")))
             except ValidationError as exc:
@@ -1053,31 +1160,31 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
         kwargs["product_groups"] = list({g.pk: g for g in groups}.values())
 
     phones, phone_columns = [], []
-    for column, cell in row.values.get("phone", []):
+    for column, cell, kind in _kinded(row, "phone", PhoneKind.values):
         for value in _split(cell):
             try:
                 phone_to_e164(value, resolver.region)
             except ValidationError as exc:
-                row.add("phone", exc.messages[0], column, value)
+                row.add(f"phone_{kind}" if kind else "phone", exc.messages[0], column, value)
                 continue
-            phones.append({"number": value})
+            phones.append({"number": value, **({"kind": kind} if kind else {})})
             phone_columns.append(column)
     if phones:
         kwargs["phones"] = phones
     emails, email_columns = [], []
-    for column, cell in row.values.get("email", []):
+    for column, cell, kind in _kinded(row, "email", EmailKind.values):
         for value in _split(cell):
             try:
                 address = _clean_email(value)
             except ValidationError:
                 row.add(
-                    "email",
+                    f"email_{kind}" if kind else "email",
                     _g("“%(value)s” is not an e-mail address.") % {"value": value},
                     column,
                     value,
                 )
                 continue
-            emails.append({"address": address})
+            emails.append({"address": address, **({"kind": kind} if kind else {})})
             email_columns.append(column)
     if emails:
         kwargs["emails"] = emails
@@ -1093,6 +1200,14 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
         address: dict[str, Any] = {
             f: row.get(prefix + f) for f in ("line1", "line2", "city", "postal_code")
         }
+        if row.get(prefix + "country"):
+            address["country"] = row.get(prefix + "country").strip().upper()
+        if row.get(prefix + "kind"):
+            address_kind = resolve(
+                prefix + "kind", lambda v: resolver.choice(resolver.address_kinds, v)
+            )
+            if address_kind:
+                address["kind"] = address_kind
         valid = True
         if not address["line1"]:
             row.add(prefix + "line1", _g("An address needs its first line."))
@@ -1242,7 +1357,7 @@ def _import_rows(*, job: ImportJob, actor, dry_run: bool, progress: _ProgressRep
         default_type = ContactType.objects.filter(
             company=job.company, pk=job.mapping["contact_type"]
         ).first()
-    resolver = _Resolver(job.company)
+    resolver = _Resolver(job.company, actor=actor)
     stand_in_type = default_type or ContactType.objects.filter(company=job.company).first()
     limit = settings.IMPORT_MAX_ROWS
     errors: list[dict[str, Any]] = []

@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from tawasul.access.fields import can_see
-from tawasul.access.links import is_hidden, masked
+from tawasul.access.links import is_hidden
 from tawasul.access.querysets import get_restricted_or_404, user_company, user_company_id
 from tawasul.core.cleaning import bad_characters, parse_id, parse_ids
 from tawasul.core.export import csv_response, xlsx_response
@@ -23,7 +23,7 @@ from tawasul.core.models import SavedFilter
 from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate, narrow_to_keys
 from tawasul.org.models import Employee
 
-from . import selectors, services
+from . import fileformat, selectors, services
 from .choices import DEALER_TYPE_CODES, LIFECYCLE_MOVES, Lifecycle
 from .filtersets import ContactFilterSet
 from .forms import (
@@ -194,76 +194,12 @@ class DealerListView(ContactListView):
         return ctx
 
 
-def _export_rows(queryset, user):
-    queryset = queryset.select_related(
-        "contact_type",
-        "category",
-        "area",
-        "industry",
-        "segment",
-        "size",
-        "branch",
-        "representative",
-        "coordinator",
-        "manager",
-        "referral_source",
-    ).prefetch_related("phones", "emails")
-    # Linked records the user may not view are exported as "(not visible to you)".
-    for c in masked(user, queryset.order_by("name", "pk").iterator(chunk_size=2000)):
-        phones = [p.number for p in c.phones.all()]
-        emails = [e.address for e in c.emails.all()]
-        yield [
-            c.code,
-            c.name,
-            c.name_ar,
-            c.get_kind_display(),
-            c.contact_type,
-            c.category or "",
-            c.get_lifecycle_display(),
-            c.area or "",
-            c.industry or "",
-            c.segment or "",
-            c.size or "",
-            c.branch or "",
-            c.representative or "",
-            c.coordinator or "",
-            c.manager or "",
-            c.referral_source or "",
-            c.tax_number,
-            "; ".join(phones),
-            "; ".join(emails),
-            c.website,
-            c.created_at.date().isoformat(),
-        ]
-
-
-EXPORT_HEADER = [
-    "code",
-    "name",
-    "name_ar",
-    "kind",
-    "type",
-    "category",
-    "lifecycle",
-    "area",
-    "industry",
-    "segment",
-    "size",
-    "branch",
-    "representative",
-    "coordinator",
-    "manager",
-    "referral_source",
-    "tax_number",
-    "phones",
-    "emails",
-    "website",
-    "created",
-]
-
-
 class ContactExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The filtered (or selected) contacts as CSV or XLSX; reads through restrict(export)."""
+    """The filtered (or selected) contacts as CSV or XLSX; reads through restrict(export).
+
+    The file is the contacts file format (`fileformat`): it imports again as it is. Headers
+    are in the user's language, times in the user's zone (the middleware activates both).
+    """
 
     permission_required = "contacts.export_contact"
 
@@ -276,12 +212,21 @@ class ContactExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
         pks = parse_ids(request.GET.getlist("pk"))
         if pks:
             queryset = queryset.filter(pk__in=pks)
-        fmt = request.GET.get("format", "csv")
-        if fmt == "xlsx":
+        columns = fileformat.export_columns(queryset)
+        header = [str(c.label) for c in columns]
+        rows = fileformat.export_rows(
+            queryset, columns, user=request.user, company_id=user_company_id(request.user)
+        )
+        if request.GET.get("format", "csv") == "xlsx":
             return xlsx_response(
-                "contacts.xlsx", EXPORT_HEADER, _export_rows(queryset, request.user)
+                "contacts.xlsx",
+                header,
+                rows,
+                title=str(_("Contacts")),
+                widths=[c.width for c in columns],
+                text_columns=[c.text for c in columns],
             )
-        return csv_response("contacts.csv", EXPORT_HEADER, _export_rows(queryset, request.user))
+        return csv_response("contacts.csv", header, rows)
 
 
 class ContactBulkView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -135,6 +135,12 @@ def test_api_filter_with_a_token_reads_days_in_the_users_zone(
     assert timezone.get_current_timezone_name() == "UTC"
 
 
+def test_export_prints_times_in_the_users_zone(staff_client, staff_user, utc_company, late_contact):
+    riyadh_preference(staff_user)
+    staff_client.force_login(staff_user)
+    assert exported_created(staff_client) == "2025-03-02 02:30"
+
+
 # --- without a preference: the company's zone ---------------------------------------------------
 
 
@@ -150,6 +156,7 @@ def test_without_a_preference_pages_use_the_companys_zone(
 ):
     assert listed(staff_client, created_after="2025-03-02", created_before="2025-03-02")
     assert not listed(staff_client, created_before="2025-03-01")
+    assert exported_created(staff_client) == "2025-03-02 02:30"
 
 
 def test_without_a_preference_the_api_uses_the_companys_zone(
@@ -162,6 +169,7 @@ def test_without_a_preference_the_api_uses_the_companys_zone(
 
 def test_a_company_in_utc_keeps_the_utc_day(staff_client, utc_company, late_contact):
     assert listed(staff_client, created_after="2025-03-01", created_before="2025-03-01")
+    assert exported_created(staff_client) == "2025-03-01 23:30"
 
 
 def test_extreme_dates_filter_without_error(staff_client, late_contact, utc_company):
