@@ -23,6 +23,7 @@ from .models import (
     Segment,
     Size,
 )
+from .selectors import RANKED_NAMES
 
 
 def _scoped(model):
@@ -152,7 +153,7 @@ class ContactFilterSet(filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset, name, value):
-        return text_filter(queryset, value)
+        return text_filter(queryset, value, rank_by=RANKED_NAMES)
 
     def filter_area(self, queryset, name, value):
         return queryset.filter(area__path__startswith=value.path)

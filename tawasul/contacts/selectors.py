@@ -3,10 +3,12 @@
 from django.db.models import QuerySet
 
 from tawasul.core.pagination import capped_count
-from tawasul.core.search import text_filter
+from tawasul.core.search import ranked_sort, text_filter
 
 from .models import Contact, DealerProfile
 
+# The names a search ranks its matches by (an exact name first; see core.search.text_filter).
+RANKED_NAMES = ("name_normalized", "name_ar_normalized")
 LIST_RELATED = ("contact_type", "category", "area", "representative", "branch")
 
 
@@ -16,11 +18,9 @@ def contact_list(*, user, action: str = "view") -> QuerySet[Contact]:
 
 
 def contact_search(*, user, query: str) -> QuerySet[Contact]:
-    return (
-        text_filter(contact_list(user=user), query)
-        .select_related("contact_type")
-        .order_by("name", "pk")
-    )
+    """Contacts the user may see that match `query`, best matches first (see `text_filter`)."""
+    found = text_filter(contact_list(user=user), query, rank_by=RANKED_NAMES)
+    return found.select_related("contact_type").order_by(ranked_sort(found, "name"), "pk")
 
 
 def contact_dashboard_counts(*, user) -> dict:

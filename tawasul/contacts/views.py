@@ -21,6 +21,7 @@ from tawasul.core.export import csv_response, xlsx_response
 from tawasul.core.http import safe_next
 from tawasul.core.models import SavedFilter
 from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate, narrow_to_keys
+from tawasul.core.search import ranked_sort
 from tawasul.org.models import Employee
 
 from . import fileformat, selectors, services
@@ -125,8 +126,9 @@ class ContactListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             )
             ctx.update(total=total, total_more=more)
             return ctx
-        sort = request.GET.get("sort", "name")
-        if sort.lstrip("-") not in SORTS:
+        # A search that ranked its matches shows the best first unless a sort was chosen.
+        sort = request.GET.get("sort") or ranked_sort(queryset, "name")
+        if sort.lstrip("-") not in SORTS and sort != ranked_sort(queryset, "name"):
             sort = "name"
         error = None
         try:

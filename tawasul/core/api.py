@@ -17,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .cleaning import ControlCharacterValidator
 from .countries import country_code
 from .pagination import InvalidCursor, keyset_paginate, narrow_to_keys
+from .search import ranked_sort
 
 
 class CleanCharField(serializers.CharField):
@@ -151,6 +152,8 @@ class KeysetCursorPagination(BasePagination):
         try:
             self.page = keyset_paginate(
                 queryset,
+        if not request.query_params.get("ordering"):
+            sort = ranked_sort(queryset, sort)  # a ranked search: best matches first
                 sort=sort,
                 cursor=request.query_params.get(self.cursor_query_param),
                 size=size,

@@ -8,12 +8,13 @@ shorter words are matched by scanning.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import QuerySet, Value
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 from django.db.models.signals import post_migrate
 
 from .text import is_blank, search_terms
@@ -119,7 +120,47 @@ PREFETCH_CAP = 2000
 SORT_MATCHES_UP_TO = 50_000
 
 
-def text_filter(queryset: QuerySet, query: str, field: str = "search_text") -> QuerySet:
+# The annotation a ranked search adds: a sort key of the match's tier then the name, used as the
+# page's sort when the user has not chosen one (`ranked_sort`).
+RANK = "search_rank"
+
+
+def _rank_expression(words: list[str], names: Sequence[str], label: str) -> Concat:
+    """Tier of each match, as a one-character prefix of `label`: 0 a name equals the query,
+    1 a name starts with it, 2 a word of a name starts with it, 3 the rest (code, phone, e-mail,
+    persons...). Names are the normalised columns, compared with the normalised query."""
+    phrase = " ".join(words)
+
+    def any_name(lookup: str, value: str) -> Q:
+        condition = Q()
+        for name in names:
+            condition |= Q(**{f"{name}__{lookup}": value})
+        return condition
+
+    tier = Case(
+        When(any_name("exact", phrase), then=Value("0")),
+        When(any_name("startswith", phrase), then=Value("1")),
+        When(any_name("contains", " " + phrase), then=Value("2")),
+        default=Value("3"),
+        output_field=CharField(),
+    )
+    return Concat(tier, F(label), output_field=CharField())
+
+
+def ranked_sort(queryset: QuerySet, default: str) -> str:
+    """The sort a list should use when the user chose none: best matches first when the search
+    ranked its matches, else `default`."""
+    return RANK if RANK in queryset.query.annotations else default
+
+
+def text_filter(
+    queryset: QuerySet,
+    query: str,
+    field: str = "search_text",
+    *,
+    rank_by: Sequence[str] = (),
+    rank_label: str = "name",
+) -> QuerySet:
     """Narrow `queryset` to rows whose normalised text contains every word of `query`.
 
     `query` is normalised as the text was (`tawasul.core.text.search_terms`): Arabic spelling
@@ -136,6 +177,13 @@ def text_filter(queryset: QuerySet, query: str, field: str = "search_text") -> Q
       matches the trigram index finds instead of walking the name index
       (`core.pagination.UNINDEXED_SORT`);
     - more: the plain plan, which finds a page of a very common word within a few rows.
+    SQLite collects up to PREFETCH_CAP keys the same way (through its FTS5 trigram table).
+
+    With `rank_by` (the model's normalised name columns), a search that collected its keys also
+    ranks them: the queryset gains the `RANK` annotation (an exact name first, then names that
+    start with the query, then names with a word that does, then the rest, each by
+    `rank_label`), which `ranked_sort` offers as the default sort. Larger result sets are not
+    ranked (sorting every match would cost a scan of them all); they keep the name order.
     """
     from .pagination import UNINDEXED_SORT, with_keys
 
@@ -152,10 +200,13 @@ def text_filter(queryset: QuerySet, query: str, field: str = "search_text") -> Q
             queryset = queryset.filter(pk__in=keys)
         else:
             queryset = queryset.filter(**{f"{field}__contains": word})
-    if words and vendor == "postgresql":
-        keys = list(queryset.order_by().values_list("pk", flat=True)[: PREFETCH_CAP + 1])
-        if len(keys) <= PREFETCH_CAP:
-            return with_keys(queryset, keys)
+    keys = list(queryset.order_by().values_list("pk", flat=True)[: PREFETCH_CAP + 1])
+    if len(keys) <= PREFETCH_CAP:
+        narrowed = with_keys(queryset, keys)
+        if rank_by:
+            narrowed = narrowed.annotate(**{RANK: _rank_expression(words, rank_by, rank_label)})
+        return narrowed
+    if vendor == "postgresql":
         if estimated_rows(queryset) <= SORT_MATCHES_UP_TO:
             return queryset.alias(**{UNINDEXED_SORT: Value(True)})
     return queryset
