@@ -1,6 +1,7 @@
 """Forms of the contact pages: the contact, its inline children, bulk actions, lifecycle."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,7 @@ from tawasul.core.countries import country_choices
 from tawasul.core.widgets import RemoteSelect, SearchableSelectMultiple, offer_links
 from tawasul.org.models import Branch, Employee
 
-from .choices import AddressKind, EmailKind, Lifecycle, PhoneKind
+from .choices import DEALER_TYPE_CODES, AddressKind, EmailKind, Lifecycle, PhoneKind
 from .models import (
     Area,
     Contact,
@@ -21,12 +22,38 @@ from .models import (
     Segment,
     Size,
 )
+from .phones import phone_to_e164
 
 AUTOCOMPLETE = "contacts:autocomplete"
 
 
 def _ac(kind: str) -> str:
     return reverse_lazy(AUTOCOMPLETE, args=[kind])
+
+
+class CategorySelect(forms.Select):
+    """The category select: each option names its contact type, so that the page offers only
+    the categories of the chosen type (`static/tawasul/narrow_select.js`)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"data-narrow-by": "contact_type", **(attrs or {})})
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-narrow-value"] = str(instance.contact_type_id)
+        return option
+
+
+def _check_phone(value: str, region: str | None) -> str:
+    """A phone typed in a form, checked as the service will (so its error shows at once)."""
+    if value and region:
+        try:
+            phone_to_e164(value, region)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages)
+    return value
 
 
 class ContactForm(CleanTextFormMixin, forms.ModelForm):
@@ -68,6 +95,7 @@ class ContactForm(CleanTextFormMixin, forms.ModelForm):
             "coordinator": RemoteSelect(_ac("employee")),
             "manager": RemoteSelect(_ac("employee")),
             "dealer": RemoteSelect(_ac("dealer")),
+            "category": CategorySelect(),
             "product_groups": SearchableSelectMultiple(),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
@@ -119,6 +147,24 @@ class ContactForm(CleanTextFormMixin, forms.ModelForm):
             offer_links(self.fields[name], visible, keep=keep, offered=offered)
         self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
 
+    def clean(self):
+        # What the service would refuse is refused here too, so that every error shows on the
+        # first submit together with the children's, not only once the rest is valid.
+        cleaned = super().clean()
+        contact_type, category = cleaned.get("contact_type"), cleaned.get("category")
+        if contact_type and category and category.contact_type_id != contact_type.pk:
+            self.add_error("category", _("This category belongs to another contact type."))
+        dealer = cleaned.get("dealer")
+        if dealer is not None:
+            if self.instance.pk and dealer.pk == self.instance.pk:
+                self.add_error("dealer", _("A contact cannot serve itself."))
+            elif dealer.contact_type.code not in DEALER_TYPE_CODES:
+                self.add_error("dealer", _("Choose a dealer or an agent."))
+        referrer = cleaned.get("referred_by_contact")
+        if referrer is not None and self.instance.pk and referrer.pk == self.instance.pk:
+            self.add_error("referred_by_contact", _("A contact cannot refer itself."))
+        return cleaned
+
     def service_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "product_groups"}
         return data
@@ -133,6 +179,13 @@ class PersonForm(CleanTextFormMixin, forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     is_primary = forms.BooleanField(label=_("Primary"), required=False)
+
+    def __init__(self, *args, region: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+
+    def clean_phone(self):
+        return _check_phone(self.cleaned_data["phone"], self.region)
 
 
 class AddressForm(CleanTextFormMixin, forms.Form):
@@ -173,6 +226,13 @@ class PhoneForm(CleanTextFormMixin, forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
     )
+
+    def __init__(self, *args, region: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+
+    def clean_number(self):
+        return _check_phone(self.cleaned_data["number"], self.region)
 
 
 class EmailForm(CleanTextFormMixin, forms.Form):

@@ -39,6 +39,7 @@ from .forms import (
     SavedFilterForm,
 )
 from .models import Area, Contact
+from .phones import phone_region
 
 PAGE_SIZE = 25
 COMMISSION = "contacts.dealerprofile.commission_rate"
@@ -518,13 +519,20 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             # New contacts start assigned to whoever creates them; record rules often say
             # "my contacts", so this keeps a representative's new contact within reach.
             form_initial = {"representative": employee.pk, "branch": employee.branch_id}
+        # Phones are checked in the forms as the service will, so their errors show at once.
+        company = contact.company if contact else user_company(self.request.user)
+        region = {"region": phone_region(company)}
         return {
             "form": ContactForm(
                 data, instance=contact, user=self.request.user, initial=form_initial
             ),
-            "persons": PersonFormSet(data, prefix="persons", initial=initial.get("persons")),
+            "persons": PersonFormSet(
+                data, prefix="persons", initial=initial.get("persons"), form_kwargs=region
+            ),
             "addresses": AddressFormSet(data, prefix="addresses", initial=initial.get("addresses")),
-            "phones": PhoneFormSet(data, prefix="phones", initial=initial.get("phones")),
+            "phones": PhoneFormSet(
+                data, prefix="phones", initial=initial.get("phones"), form_kwargs=region
+            ),
             "emails": EmailFormSet(data, prefix="emails", initial=initial.get("emails")),
         }
 
