@@ -52,9 +52,7 @@ def _company_zone(user) -> str | None:
     company_id = user_company_id(user)
     if company_id is None:
         return None
-    return (
-        Company._default_manager.filter(pk=company_id).values_list("timezone", flat=True).first()
-    )
+    return Company._default_manager.filter(pk=company_id).values_list("timezone", flat=True).first()
 
 
 def _default_roles(sender, using="default", **kwargs):

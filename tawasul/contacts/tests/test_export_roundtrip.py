@@ -6,6 +6,7 @@ XLSX, with English and Arabic headers; plus what the XLSX file holds cell by cel
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -62,7 +63,9 @@ def world(company, customer_type, staff_user):
     riyadh = AreaFactory(company=company, name="Riyadh", name_ar="الرياض", parent=saudi)
     jeddah = AreaFactory(company=company, name="Jeddah", name_ar="جدة", parent=saudi)
     # Two areas called "Olaya": the file names them with their parents.
-    olaya = AreaFactory(company=company, name="Olaya", name_ar="العليا", parent=riyadh, level="zone")
+    olaya = AreaFactory(
+        company=company, name="Olaya", name_ar="العليا", parent=riyadh, level="zone"
+    )
     AreaFactory(company=company, name="Olaya", name_ar="العليا", parent=jeddah, level="zone")
     paints = ProductGroupFactory(company=company, name="Paints, coatings", name_ar="دهانات")
     tools = ProductGroupFactory(company=company, name="Tools", name_ar="عدد")
@@ -354,6 +357,19 @@ def test_xlsx_cells_are_typed_and_the_sheet_is_laid_out(staff_client, world):
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             assert not (isinstance(cell.value, str) and cell.value.startswith("'")), cell
+
+
+def test_xlsx_holds_no_formula_at_all(staff_client, world):
+    """What any spreadsheet program reads: a formula needs an <f> element; every text cell is
+    an inline string (t="inlineStr"), which Excel and LibreOffice show as written."""
+    import zipfile
+
+    content = export(staff_client, "xlsx")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet
+    assert re.search(r't="inlineStr"><is><t>=HYPERLINK\((&quot;|")http://evil', sheet)
+    assert "&apos;+966" not in sheet and "'+966" not in sheet
 
 
 def test_english_sheet_is_left_to_right(staff_client, world):

@@ -113,7 +113,9 @@ def test_a_new_company_takes_the_servers_zone_and_refuses_unknown_ones(db, setti
 # --- pages, API, export: the user's preference --------------------------------------------------
 
 
-def test_page_filter_reads_days_in_the_users_zone(staff_client, staff_user, utc_company, late_contact):
+def test_page_filter_reads_days_in_the_users_zone(
+    staff_client, staff_user, utc_company, late_contact
+):
     riyadh_preference(staff_user)
     staff_client.force_login(staff_user)  # the preference is read into the session at sign-in
     assert listed(staff_client, created_after="2025-03-02", created_before="2025-03-02")
