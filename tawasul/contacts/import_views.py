@@ -22,6 +22,7 @@ from .imports import (
     import_job_preview,
     import_job_progress,
     import_job_set_mapping,
+    import_job_set_policies,
     import_job_start,
     import_sample_rows,
     target_choices,
@@ -81,6 +82,22 @@ class ImportMappingForm(forms.Form):
         required=False,
         help_text=_("Used when the file has no type column or a row leaves it empty."),
     )
+    duplicate_policy = forms.ChoiceField(
+        label=_("Rows that match an existing contact or an earlier row"),
+        choices=ImportJob.DuplicatePolicy.choices,
+        required=False,  # left out: unchanged
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        help_text=_(
+            "A row matches when its code, a phone, an e-mail or its name (English or Arabic, "
+            "spelling variants folded) is the same. The check lists every match by row."
+        ),
+    )
+    error_policy = forms.ChoiceField(
+        label=_("When some rows have problems"),
+        choices=ImportJob.ErrorPolicy.choices,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args, job: ImportJob, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,8 +116,13 @@ class ImportMappingForm(forms.Form):
             company=job.company, is_active=True
         )
         field.initial = job.mapping.get("contact_type")
+        self.fields["duplicate_policy"].initial = job.duplicate_policy
+        self.fields["error_policy"].initial = job.error_policy
         # Shown last, under the columns.
-        self.order_fields([f"column_{i}" for i in range(len(job.headers))] + ["contact_type"])
+        self.order_fields(
+            [f"column_{i}" for i in range(len(job.headers))]
+            + ["contact_type", "duplicate_policy", "error_policy"]
+        )
 
     def column_fields(self):
         return [self[f"column_{i}"] for i in range(len(self.job.headers))]
@@ -176,6 +198,8 @@ class ImportMappingView(ImportPermissionMixin, TemplateView):
                         job=self.job,
                         columns=form.columns(),
                         contact_type=form.cleaned_data["contact_type"],
+                        duplicate_policy=form.cleaned_data["duplicate_policy"] or None,
+                        error_policy=form.cleaned_data["error_policy"] or None,
                     )
                     import_job_start(actor=request.user, job=job, dry_run=dry_run)
             except ValidationError as exc:
@@ -195,13 +219,67 @@ class ImportMappingView(ImportPermissionMixin, TemplateView):
             for index, field in enumerate(form.column_fields())
         ]
         ctx["has_errors"] = bool(form.errors)
+        ctx["policy_fields"] = [form["duplicate_policy"], form["error_policy"]]
         return ctx
+
+
+DUPLICATE_REASONS = {
+    "code": _("code"),
+    "name": _("name"),
+    "phone": _("phone"),
+    "email": _("e-mail"),
+}
+
+
+def _duplicates_shown(job: ImportJob) -> list[dict]:
+    """The job's duplicate rows with their reasons translated, for the report."""
+
+    def labels(reasons):
+        return ", ".join(str(DUPLICATE_REASONS.get(r, r)) for r in reasons)
+
+    shown = []
+    for entry in job.duplicates[:REPORT_SHOWN]:
+        matches = [{**m, "reason_text": labels(m.get("reasons", []))} for m in entry["matches"]]
+        shown.append(
+            {
+                **entry,
+                "matches": matches,
+                "earlier_text": labels(entry.get("earlier_reasons", [])),
+                "outcome": _duplicate_outcome(job, entry),
+            }
+        )
+    return shown
+
+
+def _duplicate_outcome(job: ImportJob, entry: dict) -> str:
+    """What happens (a check: will happen) to a duplicate row, in words."""
+    action, check = entry["action"], job.dry_run
+    if action == "skip":
+        return _g("Will be skipped") if check else _g("Skipped")
+    if action == "ambiguous":
+        return _g("Not imported: several contacts match")
+    if action == "failed":
+        return _g("Not imported: see the row's problems")
+    if action == "update":
+        code = next((m["code"] for m in entry["matches"] if m["id"] == entry["target"]), "")
+        if code:
+            text = _g("Will update %(code)s") if check else _g("Updated %(code)s")
+            return text % {"code": code}
+        text = (
+            _g("Will update the contact of row %(row)s")
+            if check
+            else _g("Updated the contact of row %(row)s")
+        )
+        return text % {"row": entry["earlier_row"]}
+    return _g("Will be imported as a new contact") if check else _g("Imported as a new contact")
 
 
 def _status_context(job: ImportJob) -> dict:
     processed = import_job_progress(job=job)
     percent = min(100, round(100 * processed / job.total_rows)) if job.total_rows else 0
     problems, rows = error_counts(job.errors)
+    valid_rows = job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS
+    writable = job.created_count + job.updated_count
     return {
         "job": job,
         "running": job.status in RUNNING,
@@ -211,7 +289,17 @@ def _status_context(job: ImportJob) -> dict:
         "problem_rows": rows,
         "errors_shown": job.errors[:REPORT_SHOWN],
         "errors_hidden": max(0, problems - REPORT_SHOWN),
-        "can_import": job.status == ImportJob.Status.VALIDATED and not job.errors,
+        "can_import": job.status == ImportJob.Status.VALIDATED
+        and (not job.errors or (valid_rows and writable > 0)),
+        "import_count": writable if job.errors or job.duplicates else job.total_rows,
+        # After a check with problems, all or nothing: offer to import the rows that passed.
+        "can_import_valid": job.status == ImportJob.Status.VALIDATED
+        and bool(job.errors)
+        and not valid_rows
+        and problems < job.total_rows,
+        "duplicates_shown": _duplicates_shown(job),
+        "duplicates_hidden": max(0, len(job.duplicates) - REPORT_SHOWN),
+        "duplicate_policies": ImportJob.DuplicatePolicy.choices,
         "can_change": job.status
         in {ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATED, ImportJob.Status.FAILED},
     }
@@ -229,9 +317,10 @@ class ImportDetailView(ImportPermissionMixin, TemplateView):
 
 
 class ImportProgressView(ImportDetailView):
-    """The status block alone, polled by htmx every second until the job has finished."""
+    """The status block alone, polled by htmx every second until the job has finished; the
+    heading's status badge comes along out of band, so it changes with the block."""
 
-    template_name = "contacts/import/_status.html"
+    template_name = "contacts/import/_progress.html"
 
 
 class ImportStartView(ImportPermissionMixin, View):
@@ -239,9 +328,24 @@ class ImportStartView(ImportPermissionMixin, View):
 
     def post(self, request, pk):
         job = _job_or_404(request.user, pk)
-        dry_run = request.POST.get("action") != "import"
+        action = request.POST.get("action")
+        dry_run = action not in {"import", "import_valid"}
         try:
-            import_job_start(actor=request.user, job=job, dry_run=dry_run)
+            with transaction.atomic():
+                # The report's buttons may change the policies first (duplicates; "import the
+                # valid rows" after a check found problems).
+                duplicate_policy = request.POST.get("duplicate_policy") or None
+                error_policy = (
+                    ImportJob.ErrorPolicy.VALID_ROWS if action == "import_valid" else None
+                )
+                if duplicate_policy or error_policy:
+                    job = import_job_set_policies(
+                        actor=request.user,
+                        job=job,
+                        duplicate_policy=duplicate_policy,
+                        error_policy=error_policy,
+                    )
+                import_job_start(actor=request.user, job=job, dry_run=dry_run)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("contacts:import_detail", pk=job.pk)

@@ -26,11 +26,13 @@ import functools
 import io
 import logging
 import re
+import time
 import unicodedata
 import uuid
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -62,19 +64,28 @@ from tawasul.org.models import Branch, Company, Employee
 from . import fileformat
 from .choices import AddressKind, ContactKind, EmailKind, Lifecycle, PhoneKind
 from .models import (
+    Address,
     Area,
     Contact,
     ContactCategory,
+    ContactPerson,
     ContactType,
+    Email,
     ImportJob,
     Industry,
+    Phone,
     ProductGroup,
     ReferralSource,
     Segment,
     Size,
 )
-from .phones import phone_to_e164
-from .services import contact_create
+from .phones import phone_parse, phone_to_e164
+from .services import (
+    DUPLICATE_REASONS,
+    contact_create,
+    contact_find_duplicates,
+    contact_update,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +97,6 @@ PERSON_SLOTS_OFFERED = 3
 ADDRESS_SLOTS_OFFERED = 2
 MAX_COLUMNS = 200
 PROGRESS_EVERY = 50
-# Bytes an XLSX may unpack to, as a multiple of the upload limit (a guard against zip bombs).
-XLSX_UNPACK_FACTOR = 20
 # Separators between several values in one cell (phones, e-mails, product groups).
 MULTI_VALUE_SPLIT = re.compile(r"[;,\u060c\u061b\n]+")
 # The exporter (core.export.safe_cell) prefixes formula-like cells with a quote; undo it.
@@ -333,15 +342,93 @@ def target_choices(columns: dict[str, str] | None = None) -> list[tuple[Any, Any
 
 # --- reading files --------------------------------------------------------------------------
 
+# A workbook may unpack to at most this many bytes, and to at most this many times its own size:
+# a zip bomb is small and unpacks to gigabytes. Checked on the archive's directory before any
+# part is unpacked; Python's zipfile stops each part at its declared size (a part that holds
+# more fails its checksum), so a directory that lies about sizes gains nothing.
+XLSX_MAX_UNPACKED = 50 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_MAX_PARTS = 10_000
+# A CSV with bytes that are not UTF-8 is still read as UTF-8 when at least this many characters
+# beyond ASCII decode properly per bad byte sequence: it is a UTF-8 file with a few stray bytes,
+# and a legacy code page would garble every Arabic letter in it.
+UTF8_GOOD_PER_BAD = 4
+_REPLACEMENT = "\ufffd"
+
+BAD_BYTES = _(
+    "This cell holds bytes that are not valid UTF-8, shown as “\ufffd”. Correct the cell, or "
+    "save the file again as CSV UTF-8."
+)
+FORMULA_WITHOUT_VALUE = _(
+    "This cell holds a formula without a saved value; open the file in Excel, save it, and "
+    "upload it again."
+)
+EXCEL_ERROR = _("This cell holds the Excel error %(value)s.")
+SHORT_ROW = _(
+    "This row has %(cells)s cells but the header row has %(columns)s: a separator is missing, so "
+    "its values may sit under the wrong columns. Complete the row in the file."
+)
+LONG_ROW = _(
+    "This row has %(cells)s cells but the header row has %(columns)s; check for a stray "
+    "separator or an unclosed quote."
+)
+UNCLOSED_QUOTE = _(
+    "A quote opened in this cell is never closed, so lines %(first)s to %(last)s of the file "
+    "were read into it. Close the quote or remove it, then upload the file again."
+)
+UNCLOSED_QUOTE_ONE_LINE = _(
+    "A quote opened in this cell is never closed. Close the quote or remove it, then upload the "
+    "file again."
+)
+SWALLOWED_ROWS = _(
+    "This cell runs over lines %(first)s to %(last)s of the file, which look like rows of their "
+    "own: a quote in it is probably not closed. Correct the quotes, then upload the file again."
+)
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """Something wrong with a row as read from the file, before its values are looked at."""
+
+    column: int | None  # None: the whole row
+    message: str
+    # The row's cells cannot be trusted (a missing separator, a quote that swallowed lines):
+    # the row is reported with this problem alone and never checked or imported.
+    whole_row: bool = False
+
+
+@dataclass
+class RawRow:
+    """One data row of the file: its number (the header row is 1), cells and reading problems."""
+
+    number: int
+    cells: list[str]
+    problems: list[ReadProblem] = field(default_factory=list)
+
+
+@dataclass
+class _Read:
+    """A record as a reader found it: cells (trailing empty cells included), problems, and the
+    position of its last non-empty cell when the reader cut the cells short (workbooks)."""
+
+    cells: list[str]
+    problems: list[ReadProblem] = field(default_factory=list)
+    extent: int | None = None
+
 
 @dataclass
 class Table:
-    """A file's header row and a way to walk its data rows as (row number, cells)."""
+    """A file's header row and a way to walk its data rows."""
 
     file_format: str
     encoding: str
     headers: list[str]
-    rows: Callable[[], Iterator[tuple[int, list[str]]]]
+    records: Callable[[], Iterator[RawRow]]
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells) of every data row; reading problems are in `records`."""
+        for record in self.records():
+            yield record.number, record.cells
 
 
 def _file_error(message: Any) -> ValidationError:
@@ -386,22 +473,35 @@ _NOT_TEXT = _(
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1256."""
+    """Text and encoding name: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1256.
+
+    A UTF-8 file with a few stray bytes stays UTF-8: each bad byte sequence becomes U+FFFD and
+    the rows report it by column (`BAD_BYTES`). Windows-1256 is chosen only when the file does
+    not look like UTF-8: fewer than `UTF8_GOOD_PER_BAD` good characters beyond ASCII per bad
+    sequence (an Arabic Windows-1256 file has almost none).
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        encodings = ["utf-8-sig"]
+        text, encoding = data[3:].decode("utf-8", errors="replace"), "utf-8-bom"
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ["utf-16"]
-    else:
-        encodings = ["utf-8", "cp1256"]
-    for encoding in encodings:
         try:
-            text = data.decode(encoding)
+            text, encoding = data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            continue
-        if _looks_binary(text):
-            break
-        return text, {"utf-8-sig": "utf-8-bom", "cp1256": "windows-1256"}.get(encoding, encoding)
-    raise _file_error(_NOT_TEXT)
+            raise _file_error(_NOT_TEXT)
+    else:
+        text, encoding = data.decode("utf-8", errors="replace"), "utf-8"
+        bad = text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode())
+        if bad:
+            beyond_ascii = (
+                len(text) - len(text.encode("ascii", "ignore")) - text.count(_REPLACEMENT)
+            )
+            if beyond_ascii < UTF8_GOOD_PER_BAD * bad:
+                try:
+                    text, encoding = data.decode("cp1256"), "windows-1256"
+                except UnicodeDecodeError:
+                    raise _file_error(_NOT_TEXT)
+    if _looks_binary(text):
+        raise _file_error(_NOT_TEXT)
+    return text, encoding
 
 
 def _looks_binary(text: str) -> bool:
@@ -426,15 +526,77 @@ def _sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _csv_records(text: str, delimiter: str) -> Iterator[_Read]:
+    """The records of a CSV text, each with the quoting problems found in it.
+
+    Python's reader (not strict) lets a quote that is never closed run to the end of the file,
+    and a quote closed rows later swallow the rows in between into one cell; both would make
+    rows vanish without a word, so both are reported on the record where the quote opened.
+    """
+    source = io.StringIO(text, newline="")
+    reader = csv.reader(source, delimiter=delimiter)
+    width = 0
+    line = offset = 0
+    pending: tuple[_Read, int, int] | None = None  # the record, its first line and offset
     try:
-        yield from reader
+        for cells in reader:
+            first_line, line = line + 1, reader.line_num
+            start, offset = offset, source.tell()
+            read = _Read(cells)
+            if not width:
+                width = len(_trimmed(cells))
+            elif line > first_line:
+                read.problems += _swallowed_rows(cells, delimiter, width, first_line)
+            if pending is not None:
+                yield pending[0]
+            pending = (read, first_line, start)
     except csv.Error as exc:
         raise _file_error(
             _("Row %(row)s of the file is malformed (%(error)s).")
             % {"row": reader.line_num, "error": exc}
         )
+    if pending is not None:
+        read, first_line, start = pending
+        if _ends_inside_quote(text[start:], delimiter):
+            message = (
+                UNCLOSED_QUOTE % {"first": first_line + 1, "last": line}
+                if line > first_line
+                else UNCLOSED_QUOTE_ONE_LINE
+            )
+            read.problems = [ReadProblem(len(read.cells) - 1, str(message), whole_row=True)]
+        yield read
+
+
+def _swallowed_rows(
+    cells: list[str], delimiter: str, width: int, first_line: int
+) -> list[ReadProblem]:
+    """A cell over several lines whose every further line looks like a row of the file."""
+    if width < 3:
+        return []  # two columns: a line with one comma proves nothing
+    for index, cell in enumerate(cells):
+        lines = [part for part in cell.splitlines()[1:] if part.strip()]
+        if lines and all(part.count(delimiter) >= width - 1 for part in lines):
+            last = first_line + cell.count("\n") + cell.count("\r") - cell.count("\r\n")
+            message = SWALLOWED_ROWS % {"first": first_line + 1, "last": last}
+            return [ReadProblem(index, str(message), whole_row=True)]
+    return []
+
+
+def _ends_inside_quote(tail: str, delimiter: str) -> bool:
+    """Whether the last record of a file (`tail`) ends inside a quoted cell."""
+    try:
+        for _cells in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    cells = list(cells)
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells
 
 
 def _cell_text(value: Any) -> str:
@@ -456,17 +618,142 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+def _xlsx_check_archive(data: bytes) -> None:
+    """Refuse a workbook that is no zip, lacks a workbook part, or unpacks to too much."""
+    invalid = _file_error(_("The file is not a valid Excel .xlsx workbook."))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise _file_error(_("The file is not a valid Excel .xlsx workbook."))
-    if "xl/workbook.xml" not in names:
-        raise _file_error(_("The file is not a valid Excel .xlsx workbook."))
-    if unpacked > XLSX_UNPACK_FACTOR * settings.IMPORT_MAX_BYTES:
-        raise _file_error(_("The workbook is too large once unpacked."))
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise invalid
+    if "xl/workbook.xml" not in {part.filename for part in parts}:
+        raise invalid
+    unpacked = sum(part.file_size for part in parts)
+    limit = min(XLSX_MAX_UNPACKED, XLSX_MAX_RATIO * len(data))
+    if unpacked > limit or len(parts) > XLSX_MAX_PARTS:
+        raise _file_error(
+            _(
+                "The workbook unpacks to %(size)s MB, more than the %(limit)s MB allowed for a "
+                "file of this size. Save the sheet as CSV, or remove what it does not need."
+            )
+            % {"size": f"{unpacked / (1024 * 1024):.1f}", "limit": f"{limit / (1024 * 1024):.1f}"}
+        )
+
+
+_MERGE_REF = re.compile(
+    rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+:[A-Za-z]+[0-9]+)"'
+)
+
+
+def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[tuple[int, int, int, int]]:
+    """(first column, first row, last column, last row) of every merged range of a sheet.
+
+    A read-only workbook does not read merges, and the sheet lists them after its rows, so they
+    are found by a scan of the sheet's XML ahead of reading the rows (text cannot hold a raw
+    `<mergeCell`, XML escapes it).
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    found: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with archive.open(path) as source:
+        while chunk := source.read(1 << 20):
+            buffer = tail + chunk
+            end = 0
+            for match in _MERGE_REF.finditer(buffer):
+                found.append(range_boundaries(match.group(1).decode().upper()))
+                end = match.end()
+            tail = buffer[max(end, len(buffer) - 1024) :]
+    return found
+
+
+def _sheet_parser_class():
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class SheetParser(WorkSheetParser):
+        """openpyxl's row parser, also telling a formula without a saved value from a blank."""
+
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if element.find(FORMULA_TAG) is not None:
+                # No value, or an empty one that is not a text result (`t="str"`): never
+                # calculated (written by a program, not by Excel).
+                value = element.find(VALUE_TAG)
+                if value is None or (not value.text and element.get("t") != "str"):
+                    cell["data_type"] = "formula-without-value"
+            return cell
+
+    return SheetParser
+
+
+def _sheet_records(workbook, sheet) -> Iterator[_Read]:
+    """Rows of a read-only sheet as text, numbered as in Excel (missing rows come out empty).
+
+    A range merged over several rows shows its value on every row of it, so the value is
+    filled into each row (in the range's first column); merged columns keep the value in the
+    first column only, as Excel shows it. Formulas without a saved value and error values are
+    reported by cell.
+    """
+    # openpyxl's read-only sheet keeps its part name and the shared strings privately; the
+    # version is pinned in requirements and the tests read workbooks through this path.
+    archive, path = workbook._archive, sheet._worksheet_path
+    down: dict[tuple[int, int], int] = {}
+    for first_col, first_row, _last_col, last_row in _merged_ranges(archive, path):
+        if last_row > first_row:
+            down[(first_row, first_col)] = last_row
+    carried: dict[int, tuple[str, int]] = {}  # column -> (merged value, last row of its range)
+    limit = MAX_COLUMNS + 1
+    with archive.open(path) as source:
+        parser = _sheet_parser_class()(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        expected = 1
+        for number, cells in parser.parse():
+            while expected < number:
+                yield _fill_merged(_Read([]), expected, carried)
+                expected += 1
+            expected = number + 1
+            texts: list[str] = []
+            problems: list[ReadProblem] = []
+            extent = 0
+            for cell in cells:
+                column, value = cell["column"], cell["value"]
+                text = _cell_text(value)
+                if cell["data_type"] == "formula-without-value":
+                    problems.append(ReadProblem(column - 1, str(FORMULA_WITHOUT_VALUE)))
+                elif cell["data_type"] == "e" and text:
+                    problems.append(ReadProblem(column - 1, str(EXCEL_ERROR % {"value": text})))
+                    text = ""
+                if (number, column) in down:
+                    carried[column] = (text, down[(number, column)])
+                if text.strip():
+                    extent = max(extent, column)
+                if column <= limit:
+                    texts += [""] * (column - len(texts))
+                    texts[column - 1] = text
+            yield _fill_merged(_Read(texts, problems, extent or None), number, carried)
+
+
+def _fill_merged(read: _Read, number: int, carried: dict[int, tuple[str, int]]) -> _Read:
+    for column, (value, last_row) in list(carried.items()):
+        if number > last_row:
+            del carried[column]
+            continue
+        if len(read.cells) < column:
+            read.cells += [""] * (column - len(read.cells))
+        if not read.cells[column - 1]:
+            read.cells[column - 1] = value
+            read.extent = max(read.extent or 0, column) if value.strip() else read.extent
+    return read
+
+
+def _xlsx_records(data: bytes) -> Iterator[_Read]:
+    """The first sheet's rows; `_xlsx_check_archive` has passed before (see `_open_table`)."""
     from openpyxl import load_workbook
 
     try:
@@ -476,14 +763,12 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
             try:
                 if not workbook.worksheets:
                     raise _file_error(_("The workbook has no sheet."))
-                sheet = workbook.worksheets[0]
-                for values in sheet.iter_rows(values_only=True):
-                    yield [_cell_text(v) for v in values]
+                yield from _sheet_records(workbook, workbook.worksheets[0])
             finally:
                 workbook.close()
     except ValidationError:
         raise
-    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
+    except Exception:  # openpyxl and zipfile raise many kinds of errors on a damaged workbook
         logger.info("Unreadable workbook", exc_info=True)
         raise _file_error(_("The file is not a valid Excel .xlsx workbook."))
 
@@ -501,18 +786,20 @@ def _open_table(data: bytes) -> Table:
     file_format = _detect_format(data)
     if file_format == "xlsx":
         encoding = ""
+        _xlsx_check_archive(data)
 
-        def raw_rows() -> Iterator[list[str]]:
-            return _xlsx_rows(data)
+        def raw_records() -> Iterator[_Read]:
+            return _xlsx_records(data)
     else:
         text, encoding = _decode(data)
         delimiter = _sniff_delimiter(text)
 
-        def raw_rows() -> Iterator[list[str]]:
-            return _csv_rows(text, delimiter)
+        def raw_records() -> Iterator[_Read]:
+            return _csv_records(text, delimiter)
 
-    first = next(iter(raw_rows()), None)
-    headers = [_clean_cell(h).lstrip("\ufeff") for h in (first or [])]
+    with closing(raw_records()) as iterator:
+        first = next(iterator, None)
+    headers = [_clean_cell(h).lstrip("\ufeff") for h in (first.cells if first else [])]
     while headers and not headers[-1]:
         headers.pop()
     if not any(headers):
@@ -522,18 +809,38 @@ def _open_table(data: bytes) -> Table:
             _("The file has %(count)s columns; at most %(max)s can be imported.")
             % {"count": len(headers), "max": MAX_COLUMNS}
         )
+    width = len(headers)
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        iterator = raw_rows()
-        next(iterator, None)  # the header row
-        for number, cells in enumerate(iterator, start=2):
-            cells = [_clean_cell(c) for c in cells]
-            while cells and not cells[-1]:
-                cells.pop()
-            if cells:
-                yield number, cells
+    def records() -> Iterator[RawRow]:
+        with closing(raw_records()) as iterator:
+            next(iterator, None)  # the header row
+            for number, read in enumerate(iterator, start=2):
+                yield from _record(number, read, width, file_format)
 
-    return Table(file_format=file_format, encoding=encoding, headers=headers, rows=rows)
+    return Table(file_format=file_format, encoding=encoding, headers=headers, records=records)
+
+
+def _record(number: int, read: _Read, width: int, file_format: str) -> Iterator[RawRow]:
+    """The data row `read` as a `RawRow` with every reading problem; nothing for a blank row."""
+    count = len(read.cells)
+    cells = _trimmed([_clean_cell(c) for c in read.cells])
+    problems = list(read.problems)
+    if not cells and not problems:
+        return
+    extent = max(read.extent or 0, len(cells))
+    if not any(p.whole_row for p in problems):
+        if extent > width:
+            message = LONG_ROW % {"cells": extent, "columns": width}
+            problems.append(ReadProblem(None, str(message), whole_row=True))
+        elif file_format == "csv" and count < width:
+            message = SHORT_ROW % {"cells": count, "columns": width}
+            problems.append(ReadProblem(None, str(message), whole_row=True))
+    problems += [
+        ReadProblem(index, str(BAD_BYTES))
+        for index, cell in enumerate(cells)
+        if _REPLACEMENT in cell
+    ]
+    yield RawRow(number=number, cells=cells, problems=problems)
 
 
 def _count_rows(table: Table) -> int:
@@ -618,14 +925,22 @@ def _can_change(job: ImportJob) -> bool:
 
 @transaction.atomic
 def import_job_set_mapping(
-    *, actor, job: ImportJob, columns: dict[int, str], contact_type: ContactType | None = None
+    *,
+    actor,
+    job: ImportJob,
+    columns: dict[int, str],
+    contact_type: ContactType | None = None,
+    duplicate_policy: str | None = None,
+    error_policy: str | None = None,
 ) -> ImportJob:
-    """Store which column feeds which field; errors are keyed `column_<index>` or `contact_type`."""
+    """Store which column feeds which field, and the policies for duplicates and for rows with
+    problems (None: unchanged); errors are keyed `column_<index>`, `contact_type` or the
+    policy's name."""
     _require_import_permission(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not _can_change(job):
         raise ValidationError(_g("This import is running or finished; its mapping is fixed."))
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = _policy_errors(duplicate_policy, error_policy)
     mapping: dict[str, str] = {}
     first_column: dict[str, int] = {}
     for column, key in sorted(columns.items()):
@@ -658,7 +973,36 @@ def import_job_set_mapping(
     if errors:
         raise ValidationError(errors)
     job.mapping = {"columns": mapping, "contact_type": contact_type.pk if contact_type else None}
-    job.save(update_fields=["mapping", "updated_at"])
+    job.duplicate_policy = duplicate_policy or job.duplicate_policy
+    job.error_policy = error_policy or job.error_policy
+    job.save(update_fields=["mapping", "duplicate_policy", "error_policy", "updated_at"])
+    return job
+
+
+def _policy_errors(duplicate_policy: str | None, error_policy: str | None) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    if duplicate_policy and duplicate_policy not in ImportJob.DuplicatePolicy.values:
+        errors["duplicate_policy"] = [_g("Choose what to do with duplicates.")]
+    if error_policy and error_policy not in ImportJob.ErrorPolicy.values:
+        errors["error_policy"] = [_g("Choose what to do with rows that have problems.")]
+    return errors
+
+
+@transaction.atomic
+def import_job_set_policies(
+    *, actor, job: ImportJob, duplicate_policy: str | None = None, error_policy: str | None = None
+) -> ImportJob:
+    """Change what a job does with duplicates and with rows that have problems (None: keep)."""
+    _require_import_permission(actor)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not _can_change(job):
+        raise ValidationError(_g("This import is running or finished; its mapping is fixed."))
+    errors = _policy_errors(duplicate_policy, error_policy)
+    if errors:
+        raise ValidationError(errors)
+    job.duplicate_policy = duplicate_policy or job.duplicate_policy
+    job.error_policy = error_policy or job.error_policy
+    job.save(update_fields=["duplicate_policy", "error_policy", "updated_at"])
     return job
 
 
@@ -676,8 +1020,9 @@ def import_job_start(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
     job.status = ImportJob.Status.QUEUED
     job.dry_run = dry_run
     job.processed_rows = 0
-    job.created_count = 0
+    job.created_count = job.updated_count = job.skipped_count = 0
     job.errors = []
+    job.duplicates = []
     job.message = ""
     job.save()
     _progress_cache().delete(_progress_key(job.pk))
@@ -1167,6 +1512,8 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
             except ValidationError as exc:
                 row.add(f"phone_{kind}" if kind else "phone", exc.messages[0], column, value)
                 continue
+            # A column that does not say which kind: the number does (a landline is no mobile).
+            kind = kind or _phone_kind(value, resolver.region)
             phones.append({"number": value, **({"kind": kind} if kind else {})})
             phone_columns.append(column)
     if phones:
@@ -1208,10 +1555,7 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
             )
             if address_kind:
                 address["kind"] = address_kind
-        valid = True
-        if not address["line1"]:
-            row.add(prefix + "line1", _g("An address needs its first line."))
-            valid = False
+        valid = True  # a city or an area alone is an address (`Address.clean`)
         for f, bound in (("latitude", 90), ("longitude", 180)):
             raw = row.get(prefix + f)
             if not raw:
@@ -1288,6 +1632,21 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
     return kwargs
 
 
+def _phone_kind(value: str, region: str) -> str:
+    """The kind of phone a number is, when the numbering plan says: mobile or landline (work)."""
+    import phonenumbers
+
+    try:
+        number_type = phonenumbers.number_type(phone_parse(value, region))
+    except ValidationError:
+        return ""
+    if number_type == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return PhoneKind.WORK
+    if number_type == phonenumbers.PhoneNumberType.MOBILE:
+        return PhoneKind.MOBILE
+    return ""  # fixed line or mobile (as in the US), toll-free, VoIP...: the default kind
+
+
 _INDEXED = re.compile(r"^(phones|emails|addresses|persons)\[(\d+)\](?:\.(phones|emails))?$")
 _PREFIXED = re.compile(r"^(\w+): (.*)$", re.S)
 
@@ -1338,101 +1697,494 @@ def _row_values(cells: list[str], columns: dict[int, str]) -> dict[str, list[tup
     return values
 
 
+# --- running a check or an import -------------------------------------------------------------
+
+# Rows per transaction when a run commits as it goes; a batch also ends after BATCH_SECONDS, so
+# that other writers never wait long for SQLite's single write lock.
+BATCH_ROWS = 200
+BATCH_SECONDS = 0.5
+# SQLite's busy handler lets a waiting writer retry at most every 100 ms; a pause a little longer
+# between two batches lets every waiting writer (pages, the API, sweeps) in before the next one.
+SQLITE_BATCH_PAUSE = 0.12
+MATCHES_SHOWN = 5
+DUPLICATES_KEPT = 2000
+# Fields an update from a file never changes: the code identifies the contact, and the lifecycle
+# moves only through its own service with its rules and reasons.
+_NOT_UPDATED = {"code", "lifecycle", "rejection_reason"}
+# How a run writes (see `_Pass`).
+CHECK = "check"  # nothing: every batch is rolled back
+ONE_TRANSACTION = "one"  # all rows in one transaction, rolled back if any row fails
+BATCHES = "batches"  # committed batch by batch; rows with problems are left out
+BATCHES_OR_UNDO = "undo"  # committed batch by batch; the first failing row undoes the run
+
+
+class _StopRun(Exception):
+    """A row failed while writing all or nothing batch by batch: undo what was written."""
+
+
+@dataclass
+class _Before:
+    """What an update changed on an existing contact, to put back if the run is undone."""
+
+    pk: int
+    data: dict[str, Any]
+    groups: list[int]
+    children: dict[Any, set[int]]
+
+
 @dataclass
 class _Outcome:
-    errors: list[dict[str, Any]]
-    created: int
-    rows: int
+    """What a pass over the rows found and did (in a check: would do)."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rows: int = 0
+    written: bool = False
 
 
-def _import_rows(*, job: ImportJob, actor, dry_run: bool, progress: _ProgressReporter) -> _Outcome:
-    table = _job_table(job)
-    headers = job.headers
-    columns = {int(c): k for c, k in (job.mapping.get("columns") or {}).items() if k}
-    mapped: dict[str, int] = {}
-    for column, key in sorted(columns.items()):
-        mapped.setdefault(key, column)
-    default_type = None
-    if job.mapping.get("contact_type"):
-        default_type = ContactType.objects.filter(
-            company=job.company, pk=job.mapping["contact_type"]
-        ).first()
-    resolver = _Resolver(job.company, actor=actor)
-    stand_in_type = default_type or ContactType.objects.filter(company=job.company).first()
-    limit = settings.IMPORT_MAX_ROWS
-    errors: list[dict[str, Any]] = []
-    codes: dict[str, int] = {}
-    created = 0
-    processed = 0
-    with transaction.atomic():
-        for number, cells in table.rows():
-            processed += 1
-            if processed > limit:
-                raise ValidationError(
-                    _g("The file has more than %(max)s rows; split it into smaller files.")
-                    % {"max": limit}
+class _FileKeys:
+    """The duplicate keys of the rows read so far, to find a row repeated within the file."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], int] = {}
+
+    def match(self, keys: set[tuple[str, str]]) -> tuple[int | None, list[str]]:
+        rows = [self.first[key] for key in keys if key in self.first]
+        if not rows:
+            return None, []
+        earliest = min(rows)
+        reasons = {key[0] for key in keys if self.first.get(key) == earliest}
+        return earliest, [r for r in DUPLICATE_REASONS if r in reasons]
+
+    def add(self, keys: set[tuple[str, str]], number: int) -> None:
+        for key in keys:
+            self.first.setdefault(key, number)
+
+
+class _Pass:
+    """One pass over a job's rows: check each, find its duplicates, write it as `mode` says."""
+
+    def __init__(
+        self, *, job: ImportJob, table: Table, actor, mode: str, progress, share=(0.0, 1.0)
+    ) -> None:
+        self.job, self.table, self.actor, self.mode = job, table, actor, mode
+        self.progress = progress
+        self.share = share  # (start, size) of this pass in the progress bar, as fractions
+        self.company = job.company
+        self.headers = job.headers
+        self.columns = {int(c): k for c, k in (job.mapping.get("columns") or {}).items() if k}
+        self.mapped: dict[str, int] = {}
+        for column, key in sorted(self.columns.items()):
+            self.mapped.setdefault(key, column)
+        self.default_type = None
+        if job.mapping.get("contact_type"):
+            self.default_type = ContactType.objects.filter(
+                company=job.company, pk=job.mapping["contact_type"]
+            ).first()
+        self.resolver = _Resolver(job.company, actor=actor)
+        self.stand_in_type = (
+            self.default_type or ContactType.objects.filter(company=job.company).first()
+        )
+        self.policy = job.duplicate_policy
+        self.keys = _FileKeys()
+        self.codes: dict[str, int] = {}
+        # Row number -> the contact it created, updated or was skipped for; 0 when the row
+        # created a contact in a check batch that has since been rolled back.
+        self.row_contact: dict[int, int] = {}
+        self.batch_created: list[tuple[int, Contact]] = []
+        self.rolled_back: list[Contact] = []  # created by check batches since rolled back
+        self.run_created: set[int] = set()
+        self.undo_updates: list[_Before] = []
+        self.outcome = _Outcome()
+
+    # -- the loop --
+
+    def run(self) -> _Outcome:
+        records = self.table.records()
+        limit = settings.IMPORT_MAX_ROWS
+        more = True
+        while more:
+            more, started, done = False, time.monotonic(), 0
+            with transaction.atomic():
+                for record in records:
+                    self.outcome.rows += 1
+                    if self.outcome.rows > limit:
+                        raise ValidationError(
+                            _g("The file has more than %(max)s rows; split it into smaller files.")
+                            % {"max": limit}
+                        )
+                    self.row(record)
+                    done += 1
+                    if self.outcome.rows % PROGRESS_EVERY == 0:
+                        start, size = self.share
+                        total = self.job.total_rows or self.outcome.rows
+                        self.progress.update(round(total * start + self.outcome.rows * size))
+                    if self.mode != ONE_TRANSACTION and (
+                        done >= BATCH_ROWS or time.monotonic() - started >= BATCH_SECONDS
+                    ):
+                        more = True
+                        break
+                if self.mode == CHECK:
+                    transaction.set_rollback(True)
+                    self._forget_batch()
+            if more and connection.vendor == "sqlite" and not connection.in_atomic_block:
+                time.sleep(SQLITE_BATCH_PAUSE)
+        return self.outcome
+
+    def _forget_batch(self) -> None:
+        """After a check batch is rolled back: its rows' contacts exist no more, but later rows
+        may still name them (as a dealer or referrer, by code), as they will when imported."""
+        known = getattr(self.resolver, "contacts", None)
+        for number, contact in self.batch_created:
+            self.row_contact[number] = 0
+            self.rolled_back.append(contact)
+            if known is not None:
+                known.setdefault(contact.code, contact)
+        self.batch_created = []
+        self.run_created = set()
+
+    # -- one row --
+
+    def row(self, record: RawRow) -> None:
+        row = _Row(
+            number=record.number,
+            values=_row_values(record.cells, self.columns),
+            headers=self.headers,
+            mapped=self.mapped,
+        )
+        whole_row = [p for p in record.problems if p.whole_row]
+        for problem in whole_row:
+            row.add("", problem.message, problem.column)
+        if whole_row:
+            self._fail(row)
+            return
+        for problem in record.problems:
+            if problem.column in self.columns:
+                value = record.cells[problem.column] if problem.column < len(record.cells) else ""
+                row.add(self.columns[problem.column], problem.message, problem.column, value)
+        kwargs = _build(row, self.resolver, self.default_type)
+        where = kwargs.pop("_where")
+        keys = self._keys(kwargs)
+        earlier, earlier_reasons = self.keys.match(keys)
+        self.keys.add(keys, row.number)
+        matches = [] if row.errors else self._matches(kwargs)
+        code = row.get("code")
+        if self.policy == ImportJob.DuplicatePolicy.CREATE and code:
+            if code in self.codes:
+                row.add(
+                    "code",
+                    _g("This code is already used in row %(row)s of this file.")
+                    % {"row": self.codes[code]},
                 )
-            row = _Row(
-                number=number, values=_row_values(cells, columns), headers=headers, mapped=mapped
+            self.codes.setdefault(code, row.number)
+        target: Contact | None = None
+        action = "create"
+        if (earlier or matches) and not row.errors:
+            if self.policy == ImportJob.DuplicatePolicy.SKIP:
+                action = "skip"
+            elif self.policy == ImportJob.DuplicatePolicy.UPDATE:
+                action, target = self._update_target(row, earlier, matches)
+            self._note_duplicate(row, action, earlier, earlier_reasons, matches, target)
+        if row.errors:
+            # Still through the service, rolled back, so that the report lists the row's other
+            # problems too.
+            self._write(row, kwargs, where, None, "create")
+            return
+        if action == "skip":
+            self.outcome.skipped += 1
+            contact_pk = self.row_contact.get(earlier) if earlier else None
+            if contact_pk is None and len(matches) == 1:
+                contact_pk = matches[0].contact.pk
+            if contact_pk is not None:
+                self.row_contact[row.number] = contact_pk
+            return
+        self._write(row, kwargs, where, target, action)
+
+    def _keys(self, kwargs: dict[str, Any]) -> set[tuple[str, str]]:
+        data = kwargs["data"]
+        keys = {("name", normalize_name(data.get(n))) for n in ("name", "name_ar")}
+        keys.add(("code", (data.get("code") or "").strip().casefold()))
+        for phone in _row_phones(kwargs):
+            try:
+                keys.add(("phone", phone_to_e164(phone, self.resolver.region)))
+            except ValidationError:
+                continue
+        keys |= {("email", address) for address in _row_emails(kwargs)}
+        return {(reason, value) for reason, value in keys if value}
+
+    def _matches(self, kwargs: dict[str, Any]) -> list[Any]:
+        data = kwargs["data"]
+        found = contact_find_duplicates(
+            user=self.actor,
+            company=self.company,
+            code=data.get("code") or None,
+            name=data.get("name"),
+            name_ar=data.get("name_ar"),
+            phones=_row_phones(kwargs),
+            emails=_row_emails(kwargs),
+            limit=MATCHES_SHOWN + min(len(self.run_created), 50),
+        )
+        # Contacts written by this run are rows of the same file: `_FileKeys` reports those.
+        return [m for m in found if m.contact.pk not in self.run_created][:MATCHES_SHOWN]
+
+    def _update_target(self, row: _Row, earlier: int | None, matches: list[Any]):
+        """("update", the contact to update), or ("update", None) when the contact an earlier
+        row creates does not exist (a check: checked as a new contact); ("ambiguous", None) and
+        a row error when several contacts match and none by code."""
+        if earlier is not None and self.row_contact.get(earlier) is not None:
+            pk = self.row_contact[earlier]
+            if pk == 0:
+                return "update", None  # created by a checked batch: checked as a new contact
+            return "update", Contact.objects.select_related("company").get(pk=pk)
+        by_code = [m for m in matches if "code" in m.reasons]
+        if by_code or len(matches) == 1:
+            return "update", (by_code or matches)[0].contact
+        if matches:
+            row.add(
+                "",
+                _g(
+                    "This row matches several contacts (%(codes)s), so it is not clear which to "
+                    "update. Give the code of the one to update, or choose to skip duplicates "
+                    "or to import them anyway."
+                )
+                % {"codes": ", ".join(m.contact.code for m in matches)},
             )
-            if len(cells) > len(headers):
+            return "ambiguous", None
+        return "create", None
+
+    def _note_duplicate(self, row, action, earlier, earlier_reasons, matches, target) -> None:
+        if len(self.outcome.duplicates) >= DUPLICATES_KEPT:
+            return
+        self.outcome.duplicates.append(
+            {
+                "row": row.number,
+                "name": row.get("name")[:200],
+                "action": action,
+                "earlier_row": earlier,
+                "earlier_reasons": earlier_reasons,
+                "target": target.pk if target is not None else None,
+                "matches": [
+                    {
+                        "id": m.contact.pk,
+                        "code": m.contact.code,
+                        "name": m.contact.name,
+                        "name_ar": m.contact.name_ar,
+                        "reasons": list(m.reasons),
+                    }
+                    for m in matches
+                ],
+            }
+        )
+
+    def _write(self, row: _Row, kwargs, where, target: Contact | None, action: str) -> None:
+        """Create or update the row's contact in a savepoint; keep it if the row has no problem."""
+        if target is None and "contact_type" not in kwargs["data"] and self.stand_in_type:
+            # The row already has its type error; a stand-in type lets the service report the
+            # row's other problems too (the row is rolled back anyway).
+            kwargs["data"]["contact_type"] = self.stand_in_type
+        if self.rolled_back:
+            # A link to a contact an earlier check batch created: it exists again only when the
+            # file is imported, where the link is checked; here the rest of the row is.
+            gone = {id(c) for c in self.rolled_back}
+            data = kwargs["data"]
+            for key in [k for k, v in data.items() if id(v) in gone]:
+                del data[key]
+        savepoint = transaction.savepoint()
+        contact = before = None
+        try:
+            if target is not None:
+                region = self.resolver.region
+                arguments, where = _update_arguments(target, kwargs, where, row, region)
+                before = self._before(target, arguments) if self.mode == BATCHES_OR_UNDO else None
+                contact = contact_update(
+                    actor=self.actor,
+                    contact=target,
+                    reason=_g("Imported from %(file)s") % {"file": self.job.original_name},
+                    **arguments,
+                )
+            else:
+                if "contact_type" not in kwargs["data"]:
+                    raise ValidationError({})  # no type in the company: nothing to check
+                contact = contact_create(actor=self.actor, company=self.company, **kwargs)
+        except (ValidationError, PermissionDenied, IntegrityError, DataError) as exc:
+            transaction.savepoint_rollback(savepoint)
+            if isinstance(exc, ValidationError):
+                _record_service_errors(row, exc, where)
+            elif isinstance(exc, PermissionDenied) and target is not None:
                 row.add(
                     "",
                     _g(
-                        "This row has %(cells)s cells but the header row has %(columns)s; check for a stray separator or an unclosed quote."
+                        "You may not change %(code)s, which this row matches; choose to skip "
+                        "duplicates or to import them anyway."
                     )
-                    % {"cells": len(cells), "columns": len(headers)},
+                    % {"code": target.code},
                 )
-                errors.extend(row.errors)
+            elif isinstance(exc, PermissionDenied):
+                row.add("", str(exc) or _g("You may not add this contact."))
             else:
-                code = row.get("code")
-                if code:
-                    if code in codes:
-                        row.add(
-                            "code",
-                            _g("This code is already used in row %(row)s of this file.")
-                            % {"row": codes[code]},
-                        )
-                    else:
-                        codes[code] = number
-                kwargs = _build(row, resolver, default_type)
-                where = kwargs.pop("_where")
-                if "contact_type" not in kwargs["data"] and stand_in_type is not None:
-                    # The row already has its type error; a stand-in type lets the service
-                    # report the row's other problems too (the row is rolled back anyway).
-                    kwargs["data"]["contact_type"] = stand_in_type
-                savepoint = transaction.savepoint()
-                try:
-                    if "contact_type" not in kwargs["data"]:
-                        raise ValidationError({})  # no type in the company: nothing to check
-                    contact_create(actor=actor, company=job.company, **kwargs)
-                except (ValidationError, PermissionDenied, IntegrityError, DataError) as exc:
-                    transaction.savepoint_rollback(savepoint)
-                    if isinstance(exc, ValidationError):
-                        _record_service_errors(row, exc, where)
-                    elif isinstance(exc, PermissionDenied):
-                        row.add("", str(exc) or _g("You may not add this contact."))
-                    else:
-                        row.add("", _g("The database refused this row: %(error)s") % {"error": exc})
-                except Exception:
-                    # A fault in the code, not in the file: report the row and keep going; the
-                    # row's problem alone makes the whole import roll back.
-                    transaction.savepoint_rollback(savepoint)
-                    logger.exception("Contact import %s: row %s failed", job.pk, number)
-                    row.add("", _g("This row could not be checked because of an unexpected error."))
-                else:
-                    if row.errors:
-                        transaction.savepoint_rollback(savepoint)
-                    else:
-                        transaction.savepoint_commit(savepoint)
-                        created += 1
-                errors.extend(row.errors)
-            if processed % PROGRESS_EVERY == 0:
-                progress.update(processed)
-        # All or nothing: any problem, or a dry run, undoes every row written above.
-        if errors or dry_run:
-            transaction.set_rollback(True)
-    return _Outcome(errors=errors, created=0 if (errors or dry_run) else created, rows=processed)
+                row.add("", _g("The database refused this row: %(error)s") % {"error": exc})
+        except Exception:
+            # A fault in the code, not in the file: report the row and keep going.
+            transaction.savepoint_rollback(savepoint)
+            logger.exception("Contact import %s: row %s failed", self.job.pk, row.number)
+            row.add("", _g("This row could not be checked because of an unexpected error."))
+        if row.errors:
+            if contact is not None:
+                transaction.savepoint_rollback(savepoint)
+            self._fail(row)
+            return
+        transaction.savepoint_commit(savepoint)
+        self.row_contact[row.number] = contact.pk
+        if target is None:
+            self.run_created.add(contact.pk)
+            self.batch_created.append((row.number, contact))
+        if action == "update":
+            self.outcome.updated += 1
+        else:
+            self.outcome.created += 1
+        if before is not None:
+            self.undo_updates.append(before)
+
+    def _fail(self, row: _Row) -> None:
+        self.outcome.errors.extend(row.errors)
+        duplicates = self.outcome.duplicates
+        if duplicates and duplicates[-1]["row"] == row.number:
+            duplicates[-1]["action"] = "failed"
+        if self.mode == BATCHES_OR_UNDO:
+            raise _StopRun
+
+    # -- undoing a run written batch by batch --
+
+    def _before(self, contact: Contact, arguments: dict[str, Any]) -> _Before:
+        return _Before(
+            pk=contact.pk,
+            data={name: getattr(contact, name) for name in arguments["data"]},
+            groups=list(contact.product_groups.values_list("pk", flat=True)),
+            children={
+                model: set(model.objects.filter(contact=contact).values_list("pk", flat=True))
+                for model in (Phone, Email, Address, ContactPerson)
+            },
+        )
+
+    def undo(self) -> None:
+        """Delete the contacts this run created and put back what it changed, batch by batch."""
+        created = sorted(self.run_created)
+        for start in range(0, len(created), BATCH_ROWS):
+            with transaction.atomic():
+                for contact in Contact.objects.filter(pk__in=created[start : start + BATCH_ROWS]):
+                    contact._history_user = self.actor
+                    contact.delete()
+        reason = _g("Import of %(file)s undone") % {"file": self.job.original_name}
+        for before in reversed(self.undo_updates):
+            with transaction.atomic():
+                contact = Contact.objects.get(pk=before.pk)
+                for model, kept in before.children.items():
+                    for child in model.objects.filter(contact=contact).exclude(pk__in=kept):
+                        child._history_user = self.actor
+                        child.delete()
+                contact_update(
+                    actor=self.actor,
+                    contact=contact,
+                    data=before.data,
+                    product_groups=ProductGroup.objects.filter(pk__in=before.groups),
+                    reason=reason,
+                )
+
+
+def _row_phones(kwargs: dict[str, Any]) -> list[str]:
+    phones = [p["number"] for p in kwargs.get("phones", [])]
+    return phones + [n for person in kwargs.get("persons", []) for n in person.get("phones", [])]
+
+
+def _row_emails(kwargs: dict[str, Any]) -> list[str]:
+    emails = [e["address"] for e in kwargs.get("emails", [])]
+    return emails + [a for person in kwargs.get("persons", []) for a in person.get("emails", [])]
+
+
+def _address_key(address: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(normalize_name(str(address.get(f) or "")) for f in ("line1", "line2", "city"))
+
+
+def _update_arguments(contact: Contact, kwargs: dict[str, Any], where, row: _Row, region: str):
+    """`contact_update`'s arguments that bring a file's row into an existing contact, losing
+    nothing: the row's filled-in fields are set (never the code or the lifecycle stage; the
+    type only from the row, not the default type for new rows); phones, e-mails, addresses,
+    persons and product groups the contact lacks are added to those it has."""
+    data = {k: v for k, v in kwargs["data"].items() if k not in _NOT_UPDATED}
+    if not row.get("contact_type"):
+        data.pop("contact_type", None)
+    arguments: dict[str, Any] = {"data": data}
+    new_where: dict[str, list[Any]] = {}
+    groups = kwargs.get("product_groups") or []
+    current_groups = list(contact.product_groups.all())
+    if any(g.pk not in {c.pk for c in current_groups} for g in groups):
+        arguments["product_groups"] = current_groups + [
+            g for g in groups if g.pk not in {c.pk for c in current_groups}
+        ]
+    numbers = set(Phone.objects.filter(contact=contact).values_list("number", flat=True))
+    new_phones, new_columns = [], []
+    for phone, column in zip(kwargs.get("phones", []), where.get("phones", []), strict=False):
+        number = phone_to_e164(phone["number"], region)
+        if number not in numbers:
+            numbers.add(number)
+            new_phones.append(phone)
+            new_columns.append(column)
+    if new_phones:
+        kept = Phone.objects.filter(contact=contact, person__isnull=True)
+        existing = [{"id": p.pk, "number": p.number, "kind": p.kind} for p in kept]
+        arguments["phones"] = existing + new_phones
+        new_where["phones"] = [None] * len(existing) + new_columns
+    addresses = set(Email.objects.filter(contact=contact).values_list("address", flat=True))
+    new_emails, new_columns = [], []
+    for email, column in zip(kwargs.get("emails", []), where.get("emails", []), strict=False):
+        if email["address"] not in addresses:
+            addresses.add(email["address"])
+            new_emails.append(email)
+            new_columns.append(column)
+    if new_emails:
+        kept = Email.objects.filter(contact=contact, person__isnull=True)
+        existing = [{"id": e.pk, "address": e.address, "kind": e.kind} for e in kept]
+        arguments["emails"] = existing + new_emails
+        new_where["emails"] = [None] * len(existing) + new_columns
+    current = list(Address.objects.filter(contact=contact))
+    seen = {_address_key(vars(a)) for a in current}
+    new_addresses, new_slots = [], []
+    for address, slot in zip(kwargs.get("addresses", []), where.get("addresses", []), strict=False):
+        if _address_key(address) not in seen:
+            seen.add(_address_key(address))
+            new_addresses.append(address)
+            new_slots.append(slot)
+    if new_addresses:
+        fields = ("kind", "line1", "line2", "city", "area", "postal_code", "country")
+        existing = [
+            {
+                "id": a.pk,
+                **{f: getattr(a, f) for f in fields},
+                "latitude": a.latitude,
+                "longitude": a.longitude,
+            }
+            for a in current
+        ]
+        arguments["addresses"] = existing + new_addresses
+        new_where["addresses"] = [None] * len(existing) + new_slots
+    people = list(ContactPerson.objects.filter(contact=contact))
+    names = {normalize_name(p.name) for p in people}
+    new_persons, new_slots = [], []
+    for person, slot in zip(kwargs.get("persons", []), where.get("persons", []), strict=False):
+        if normalize_name(person["name"]) not in names:
+            names.add(normalize_name(person["name"]))
+            person = {**person, "is_primary": not people and not new_persons}
+            new_persons.append(person)
+            new_slots.append(slot)
+    if new_persons:
+        fields = ("name", "name_ar", "title", "department", "is_primary")
+        existing = [{"id": p.pk, **{f: getattr(p, f) for f in fields}} for p in people]
+        arguments["persons"] = existing + new_persons
+        new_where["persons"] = [None] * len(existing) + new_slots
+    return arguments, new_where
 
 
 def error_counts(errors: list[dict[str, Any]]) -> tuple[int, int]:
@@ -1440,24 +2192,73 @@ def error_counts(errors: list[dict[str, Any]]) -> tuple[int, int]:
     return len(errors), len({e["row"] for e in errors})
 
 
-def _summary(outcome: _Outcome, dry_run: bool) -> tuple[str, str]:
-    if outcome.errors:
-        problems, rows = error_counts(outcome.errors)
-        status = ImportJob.Status.VALIDATED if dry_run else ImportJob.Status.FAILED
-        text = _g("Nothing was imported: %(problems)s in %(rows)s.") % {
-            "problems": ngettext("%(n)s problem", "%(n)s problems", problems) % {"n": problems},
-            "rows": ngettext("%(n)s row", "%(n)s rows", rows) % {"n": rows},
-        }
-        return status, text
+def _counted(singular: str, plural: str, count: int) -> str:
+    return ngettext(singular, plural, count) % {"count": f"{count:,}"}
+
+
+def _summary(outcome: _Outcome, job: ImportJob, dry_run: bool) -> tuple[str, str]:
+    """The job's status and the one-paragraph message of a finished check or import."""
+    problems, rows = error_counts(outcome.errors)
+    counted = {
+        "problems": ngettext("%(n)s problem", "%(n)s problems", problems) % {"n": problems},
+        "rows": ngettext("%(n)s row", "%(n)s rows", rows) % {"n": rows},
+    }
+    nothing = _g("Nothing was imported: %(problems)s in %(rows)s.") % counted
+    valid_rows = job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS
+    counts = []
+    if outcome.updated:
+        counts.append(
+            _counted(
+                "%(count)s existing contact updated.",
+                "%(count)s existing contacts updated.",
+                outcome.updated,
+            )
+        )
+    if outcome.skipped:
+        counts.append(
+            _counted(
+                "%(count)s duplicate row skipped.",
+                "%(count)s duplicate rows skipped.",
+                outcome.skipped,
+            )
+        )
     if dry_run:
-        return ImportJob.Status.VALIDATED, ngettext(
-            "Check passed: the %(count)s row can be imported. Nothing was written yet.",
-            "Check passed: all %(count)s rows can be imported. Nothing was written yet.",
-            outcome.rows,
-        ) % {"count": outcome.rows}
-    return ImportJob.Status.IMPORTED, ngettext(
-        "Imported %(count)s contact.", "Imported %(count)s contacts.", outcome.created
-    ) % {"count": outcome.created}
+        if outcome.errors and not valid_rows:
+            return ImportJob.Status.VALIDATED, nothing
+        if outcome.errors:
+            text = (
+                _g(
+                    "Check: %(rows)s with problems will be left out (%(problems)s); the other rows "
+                    "can be imported."
+                )
+                % counted
+            )
+        elif not counts:
+            text = ngettext(
+                "Check passed: the %(count)s row can be imported. Nothing was written yet.",
+                "Check passed: all %(count)s rows can be imported. Nothing was written yet.",
+                outcome.rows,
+            ) % {"count": outcome.rows}
+        else:
+            text = _g("Check passed. Nothing was written yet.")
+        new = _counted("%(count)s new contact.", "%(count)s new contacts.", outcome.created)
+        if counts or outcome.errors:
+            text = " ".join([text, new, *counts])
+        return ImportJob.Status.VALIDATED, text
+    if outcome.errors and not outcome.written:
+        return ImportJob.Status.FAILED, nothing
+    text = _counted("Imported %(count)s contact.", "Imported %(count)s contacts.", outcome.created)
+    parts = [text, *counts]
+    if outcome.errors:
+        parts.append(
+            ngettext(
+                "%(n)s row with problems was not imported (see the report).",
+                "%(n)s rows with problems were not imported (see the report).",
+                rows,
+            )
+            % {"n": rows}
+        )
+    return ImportJob.Status.IMPORTED, " ".join(parts)
 
 
 def _actor_language(actor) -> str:
@@ -1467,8 +2268,52 @@ def _actor_language(actor) -> str:
     return preferred.first() or translation.get_language() or settings.LANGUAGE_CODE
 
 
+def _import_rows(*, job: ImportJob, actor, dry_run: bool, progress) -> _Outcome:
+    """Run the check or the import of `job` as its error policy and the database allow.
+
+    - A check writes each batch and rolls it back, so that no write lock is held for long.
+    - "Import the valid rows" commits batch by batch and leaves the rows with problems out.
+    - "All or nothing" is one transaction where that blocks no one (PostgreSQL: row locks only;
+      or inside a caller's transaction). On SQLite, whose one write lock a long transaction
+      would hold while pages, the API and sweeps time out, it checks every row first (batches
+      rolled back), then writes batch by batch; should a row fail only then (a contact changed
+      in between), what this run wrote is undone: its new contacts deleted, updated contacts
+      given their previous values and children back.
+    """
+    table = _job_table(job)
+    one_pass = functools.partial(_Pass, job=job, table=table, actor=actor, progress=progress)
+    if dry_run:
+        return one_pass(mode=CHECK).run()
+    if job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS:
+        outcome = one_pass(mode=BATCHES).run()
+        outcome.written = bool(outcome.created or outcome.updated)
+        return outcome
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            outcome = one_pass(mode=ONE_TRANSACTION).run()
+            if outcome.errors:
+                transaction.set_rollback(True)
+                outcome.created = outcome.updated = outcome.skipped = 0
+        outcome.written = not outcome.errors
+        return outcome
+    check = one_pass(mode=CHECK, share=(0.0, 0.5)).run()
+    if check.errors:
+        check.created = check.updated = check.skipped = 0
+        return check
+    writer = one_pass(mode=BATCHES_OR_UNDO, share=(0.5, 0.5))
+    try:
+        outcome = writer.run()
+    except _StopRun:
+        writer.undo()
+        outcome = writer.outcome
+        outcome.created = outcome.updated = outcome.skipped = 0
+        return outcome
+    outcome.written = True
+    return outcome
+
+
 def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
-    """Check (dry run) or import every row of a queued job; all rows are written or none.
+    """Check (dry run) or import every row of a queued job, as the job's policies say.
 
     Safe to call twice: only a queued job is claimed, so a retried task does nothing.
     """
@@ -1482,6 +2327,8 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
         return None
     job = ImportJob.objects.select_related("company", "created_by").get(pk=job_id)
     actor = job.created_by
+    job.errors, job.duplicates = [], []
+    job.created_count = job.updated_count = job.skipped_count = 0
     with translation.override(_actor_language(actor)):
         progress = _ProgressReporter(job.pk)
         try:
@@ -1490,21 +2337,21 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
             outcome = _import_rows(job=job, actor=actor, dry_run=dry_run, progress=progress)
         except ValidationError as exc:
             job.status = ImportJob.Status.FAILED
-            job.errors = []
-            job.created_count = 0
             job.message = " ".join(_messages(exc))[:500]
         except Exception:
             logger.exception("Contact import %s stopped", job.pk)
             job.status = ImportJob.Status.FAILED
-            job.errors = []
-            job.created_count = 0
             job.message = _g(
                 "The import stopped because of an unexpected error. Nothing was imported."
             )
         else:
-            job.status, job.message = _summary(outcome, dry_run)
+            job.status, job.message = _summary(outcome, job, dry_run)
+            job.message = job.message[:500]
             job.errors = outcome.errors
+            job.duplicates = outcome.duplicates
             job.created_count = outcome.created
+            job.updated_count = outcome.updated
+            job.skipped_count = outcome.skipped
             job.processed_rows = outcome.rows
         finally:
             progress.close()
@@ -1515,7 +2362,10 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
             "status",
             "message",
             "errors",
+            "duplicates",
             "created_count",
+            "updated_count",
+            "skipped_count",
             "processed_rows",
             "updated_at",
         ]
@@ -1620,11 +2470,28 @@ STALE_AFTER = timedelta(hours=2)
 
 
 def import_job_fail_stale(*, now=None) -> int:
-    """Mark jobs left running by a worker that died as failed (their transaction rolled back)."""
+    """Mark jobs left running by a worker that died as failed.
+
+    A check, and an all-or-nothing import in one transaction, rolled back with the worker. An
+    import that commits batch by batch (valid rows; all or nothing on SQLite) kept the batches
+    written before: the message says so, and running the file again skips them as duplicates.
+    """
     now = now or timezone.now()
-    return ImportJob.objects.filter(
+    stale = ImportJob.objects.filter(
         status=ImportJob.Status.RUNNING, updated_at__lt=now - STALE_AFTER
-    ).update(
+    )
+    batched = stale.filter(dry_run=False)
+    if connection.vendor != "sqlite":
+        batched = batched.filter(error_policy=ImportJob.ErrorPolicy.VALID_ROWS)
+    partly = batched.update(
+        status=ImportJob.Status.FAILED,
+        message=_g(
+            "The import stopped before it finished. Rows written before it stopped are kept; "
+            "run the file again with duplicates skipped to import the rest."
+        ),
+        updated_at=now,
+    )
+    return partly + stale.update(
         status=ImportJob.Status.FAILED,
         message=_g("The import stopped before it finished. Nothing was imported; run it again."),
         updated_at=now,

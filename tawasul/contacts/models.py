@@ -1,6 +1,7 @@
 """Contacts and the link-field master data that classifies them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -387,6 +388,9 @@ class ContactPerson(models.Model):
         return self.name
 
 
+ADDRESS_EMPTY = _("Give at least a line of the address, a city or an area.")
+
+
 class Address(models.Model):
     """A typed postal address, optionally geo-located."""
 
@@ -394,7 +398,9 @@ class Address(models.Model):
     kind = models.CharField(
         _("kind"), max_length=10, choices=AddressKind.choices, default=AddressKind.OFFICE
     )
-    line1 = models.CharField(_("address"), max_length=200)
+    # Many customers are known by city (and area) alone: every part is optional, but an address
+    # must say something (`clean`).
+    line1 = models.CharField(_("address"), max_length=200, blank=True)
     line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     area = models.ForeignKey(
@@ -431,7 +437,15 @@ class Address(models.Model):
         verbose_name_plural = _("addresses")
 
     def __str__(self) -> str:
-        return ", ".join(p for p in [self.line1, self.line2, self.city] if p)
+        parts = [self.line1, self.line2, self.city]
+        return ", ".join(p for p in parts if p) or str(self.area or "")
+
+    def clean(self) -> None:
+        super().clean()
+        parts = (self.line1, self.line2, self.city, self.postal_code)
+        located = self.latitude is not None and self.longitude is not None
+        if not any((p or "").strip() for p in parts) and not self.area_id and not located:
+            raise ValidationError({"line1": ADDRESS_EMPTY})
 
     @property
     def map_url(self) -> str | None:
@@ -551,6 +565,19 @@ class ImportJob(TimeStampedModel):
         FAILED = "failed", _("Failed")
         IMPORTED = "imported", _("Imported")
 
+    class DuplicatePolicy(models.TextChoices):
+        """What a row that matches an existing contact (or an earlier row) does."""
+
+        SKIP = "skip", _("Skip the row")
+        UPDATE = "update", _("Update the existing contact")
+        CREATE = "create", _("Import it as a new contact anyway")
+
+    class ErrorPolicy(models.TextChoices):
+        """What an import does when some rows have problems."""
+
+        ALL_OR_NOTHING = "all", _("Import nothing until every row passes")
+        VALID_ROWS = "valid", _("Import the valid rows and report the rest")
+
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
@@ -568,6 +595,16 @@ class ImportJob(TimeStampedModel):
     created_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)
     message = models.CharField(max_length=500, blank=True)
+    duplicate_policy = models.CharField(
+        max_length=10, choices=DuplicatePolicy.choices, default=DuplicatePolicy.SKIP
+    )
+    error_policy = models.CharField(
+        max_length=10, choices=ErrorPolicy.choices, default=ErrorPolicy.ALL_OR_NOTHING
+    )
+    # Rows matching existing contacts or earlier rows: what was (or, in a check, would be) done.
+    duplicates = models.JSONField(default=list)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
 
     objects = RestrictedQuerySet.as_manager()
 
