@@ -12,6 +12,7 @@ from tawasul.org.models import Branch, Employee
 
 from .choices import DEALER_TYPE_CODES, AddressKind, EmailKind, Lifecycle, PhoneKind
 from .models import (
+    ADDRESS_EMPTY,
     Area,
     Contact,
     ContactCategory,
@@ -191,7 +192,7 @@ class PersonForm(CleanTextFormMixin, forms.Form):
 class AddressForm(CleanTextFormMixin, forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=AddressKind.choices)
-    line1 = forms.CharField(label=_("Address"), max_length=200)
+    line1 = forms.CharField(label=_("Address"), max_length=200, required=False)
     line2 = forms.CharField(label=_("Address (continued)"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
@@ -216,6 +217,15 @@ class AddressForm(CleanTextFormMixin, forms.Form):
         max_value=180,
         required=False,
     )
+
+    def clean(self):
+        data = super().clean()
+        parts = [data.get(f) for f in ("line1", "line2", "city", "postal_code")]
+        located = data.get("latitude") is not None and data.get("longitude") is not None
+        if not any(parts) and not located and not self.has_error("line1"):
+            # A city alone is an address (many customers are known so); nothing at all is not.
+            self.add_error("line1", ADDRESS_EMPTY)
+        return data
 
 
 class PhoneForm(CleanTextFormMixin, forms.Form):
