@@ -58,6 +58,8 @@ class RecordRule(models.Model):
                     | models.Q(role__isnull=True, user__isnull=False)
                 ),
                 name="rule_has_one_grantee",
+                violation_error_message=_("Grant the rule to a role or to a user, not both."),
+                violation_error_code="rule_has_one_grantee",
             )
         ]
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tawasul.access.querysets import RestrictedQuerySet
+from tawasul.core.constraints import ConstraintFieldErrors
 from tawasul.core.models import TimeStampedModel
 from tawasul.org.models import BilingualName, Branch, Company, Employee
 
@@ -35,18 +36,24 @@ class MasterData(BilingualName):
         ordering = ["name"]
 
 
-class ContactType(MasterData):
+class ContactType(ConstraintFieldErrors, MasterData):
     """Customer, prospect, supplier, dealer, agent, competitor, employee, or one an admin adds."""
 
     code = models.SlugField(_("code"), max_length=30)
     is_system = models.BooleanField(default=False, editable=False)
     history = HistoricalRecords()
+    constraint_error_fields = {"uniq_contact_type_code": "code"}
 
     class Meta(MasterData.Meta):
         verbose_name = _("contact type")
         verbose_name_plural = _("contact types")
         constraints = [
-            models.UniqueConstraint(fields=["company", "code"], name="uniq_contact_type_code")
+            models.UniqueConstraint(
+                fields=["company", "code"],
+                name="uniq_contact_type_code",
+                violation_error_message=_("A contact type with this code already exists."),
+                violation_error_code="uniq_contact_type_code",
+            )
         ]
 
 
@@ -162,7 +169,7 @@ RULE_COLUMNS = [
 ]
 
 
-class Contact(TimeStampedModel):
+class Contact(ConstraintFieldErrors, TimeStampedModel):
     """A customer, prospect, supplier, dealer, agent, competitor or employee."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="contacts")
@@ -311,6 +318,7 @@ class Contact(TimeStampedModel):
     history = HistoricalRecords(
         excluded_fields=["name_normalized", "name_ar_normalized", "search_text", "updated_at"]
     )
+    constraint_error_fields = {"uniq_contact_code": "code"}
 
     class Meta:
         ordering = ["name"]
@@ -323,7 +331,15 @@ class Contact(TimeStampedModel):
             ("view_commission", "Can see dealer commission rates"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["company", "code"], name="uniq_contact_code"),
+            # The same answer whether or not the user may see the contact holding the code.
+            models.UniqueConstraint(
+                fields=["company", "code"],
+                name="uniq_contact_code",
+                violation_error_message=_(
+                    "This code cannot be used; leave it empty to number automatically."
+                ),
+                violation_error_code="uniq_contact_code",
+            ),
         ]
         indexes = [
             # The default list order. It also carries every link column a record rule may test
@@ -361,7 +377,7 @@ class Contact(TimeStampedModel):
         return self.contact_type.code in DEALER_TYPE_CODES
 
 
-class ContactPerson(models.Model):
+class ContactPerson(ConstraintFieldErrors, models.Model):
     """Someone at an organisation that we talk to."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="persons")
@@ -371,6 +387,7 @@ class ContactPerson(models.Model):
     department = models.CharField(_("department"), max_length=100, blank=True)
     is_primary = models.BooleanField(_("primary"), default=False)
     history = HistoricalRecords()
+    constraint_error_fields = {"one_primary_person": "is_primary"}
 
     class Meta:
         ordering = ["-is_primary", "name"]
@@ -381,6 +398,8 @@ class ContactPerson(models.Model):
                 fields=["contact"],
                 condition=models.Q(is_primary=True),
                 name="one_primary_person",
+                violation_error_message=_("Only one contact person can be the primary one."),
+                violation_error_code="one_primary_person",
             )
         ]
 
@@ -501,7 +520,7 @@ class Email(models.Model):
         return self.address
 
 
-class DealerProfile(models.Model):
+class DealerProfile(ConstraintFieldErrors, models.Model):
     """Terms of a dealer or agent: territory, commission and agreement dates."""
 
     contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="dealer_profile")
@@ -518,6 +537,7 @@ class DealerProfile(models.Model):
     agreement_start = models.DateField(_("agreement start"), null=True, blank=True)
     agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
     history = HistoricalRecords()
+    constraint_error_fields = {"dealer_agreement_dates": "agreement_end"}
 
     class Meta:
         verbose_name = _("dealer terms")
@@ -528,6 +548,8 @@ class DealerProfile(models.Model):
                 | models.Q(agreement_start__isnull=True)
                 | models.Q(agreement_end__gte=models.F("agreement_start")),
                 name="dealer_agreement_dates",
+                violation_error_message=_("The agreement cannot end before it starts."),
+                violation_error_code="dealer_agreement_dates",
             )
         ]
 

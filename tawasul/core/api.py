@@ -60,6 +60,12 @@ class ModelSerializer(serializers.ModelSerializer):
         models.TextField: CleanTextField,
     }
 
+    def get_unique_together_validators(self):
+        # Uniqueness over several columns is checked by the model (every service calls
+        # full_clean), which reports it at its field (`core.constraints`); DRF's own check would
+        # answer the same message among the errors of no field.
+        return []
+
 
 MAX_JSON_DEPTH = 64
 
@@ -146,14 +152,14 @@ class KeysetCursorPagination(BasePagination):
         self.request = request
         size = self.get_page_size(request)
         sort = self.get_sort(request, view)
+        if not request.query_params.get("ordering"):
+            sort = ranked_sort(queryset, sort)  # a ranked search: best matches first
         reserved = {self.cursor_query_param, self.page_size_query_param, "ordering", "format"}
         if any(value for key, value in request.query_params.items() if key not in reserved):
             queryset, _count = narrow_to_keys(queryset)
         try:
             self.page = keyset_paginate(
                 queryset,
-        if not request.query_params.get("ordering"):
-            sort = ranked_sort(queryset, sort)  # a ranked search: best matches first
                 sort=sort,
                 cursor=request.query_params.get(self.cursor_query_param),
                 size=size,

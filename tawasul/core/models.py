@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .constraints import ConstraintFieldErrors
+
 
 class TimeStampedModel(models.Model):
     """Adds creation and modification timestamps."""
@@ -30,7 +32,7 @@ class UserPreference(models.Model):
         return f"{self.user} ({self.language})"
 
 
-class SavedFilter(models.Model):
+class SavedFilter(ConstraintFieldErrors, models.Model):
     """A named list view (filters and sort) that a user saved for one list page."""
 
     user = models.ForeignKey(
@@ -41,10 +43,17 @@ class SavedFilter(models.Model):
     query = models.CharField(_("query"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    constraint_error_fields = {"uniq_saved_filter_name": "name"}
+
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "view", "name"], name="uniq_saved_filter_name")
+            models.UniqueConstraint(
+                fields=["user", "view", "name"],
+                name="uniq_saved_filter_name",
+                violation_error_message=_("You already have a view with this name."),
+                violation_error_code="uniq_saved_filter_name",
+            )
         ]
 
     def __str__(self) -> str:
@@ -61,7 +70,13 @@ class NumberSequence(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["company_id", "kind", "year"], name="uniq_sequence")
+            # Taken only under a row lock by `sequence_next`; no input of a user reaches it.
+            models.UniqueConstraint(
+                fields=["company_id", "kind", "year"],
+                name="uniq_sequence",
+                violation_error_message=_("This number sequence already exists."),
+                violation_error_code="uniq_sequence",
+            )
         ]
 
     def __str__(self) -> str:

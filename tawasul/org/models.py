@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tawasul.access.querysets import RestrictedQuerySet
+from tawasul.core.constraints import ConstraintFieldErrors
 from tawasul.core.models import TimeStampedModel
 from tawasul.core.timezones import validate_time_zone
 
@@ -66,7 +67,7 @@ class Company(BilingualName, TimeStampedModel):
         verbose_name_plural = _("companies")
 
 
-class Branch(BilingualName, TimeStampedModel):
+class Branch(ConstraintFieldErrors, BilingualName, TimeStampedModel):
     """A branch (office, city) of a company."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="branches")
@@ -76,12 +77,20 @@ class Branch(BilingualName, TimeStampedModel):
 
     objects = RestrictedQuerySet.as_manager()
     history = HistoricalRecords()
+    constraint_error_fields = {"uniq_branch_code": "code"}
 
     class Meta:
         ordering = ["company", "name"]
         verbose_name = _("branch")
         verbose_name_plural = _("branches")
-        constraints = [models.UniqueConstraint(fields=["company", "code"], name="uniq_branch_code")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "code"],
+                name="uniq_branch_code",
+                violation_error_message=_("A branch with this code already exists."),
+                violation_error_code="uniq_branch_code",
+            )
+        ]
 
 
 class Department(BilingualName, TimeStampedModel):
@@ -123,7 +132,7 @@ class JobRole(models.Model):
         return str(JobRoleCode(self.code).label)
 
 
-class Employee(BilingualName, TimeStampedModel):
+class Employee(ConstraintFieldErrors, BilingualName, TimeStampedModel):
     """A person on the staff, linked one-to-one to a user account.
 
     `path` is the materialised reports-to chain ("/1/7/12/"), so "my subordinates at any depth"
@@ -182,13 +191,19 @@ class Employee(BilingualName, TimeStampedModel):
 
     objects = RestrictedQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["path", "depth"])
+    constraint_error_fields = {"uniq_employee_code": "code"}
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("employee")
         verbose_name_plural = _("employees")
         constraints = [
-            models.UniqueConstraint(fields=["company", "code"], name="uniq_employee_code")
+            models.UniqueConstraint(
+                fields=["company", "code"],
+                name="uniq_employee_code",
+                violation_error_message=_("An employee with this code already exists."),
+                violation_error_code="uniq_employee_code",
+            )
         ]
 
     @property

@@ -500,3 +500,170 @@ def test_import_refuses_an_unknown_country_on_its_row(
     job.refresh_from_db()
     assert [e["row"] for e in job.errors] == [3], job.errors
     assert "ZZ" in job.errors[0]["message"]
+
+
+# --- constraints ------------------------------------------------------------------------------
+
+# Constraints whose message belongs to no single field, or that no input can reach.
+NON_FIELD_CONSTRAINTS = {"rule_has_one_grantee", "uniq_sequence"}
+
+
+def _tawasul_constraints():
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model.__module__.startswith("tawasul.") and "Historical" not in model.__name__:
+            for constraint in model._meta.constraints:
+                yield model, constraint
+
+
+def test_every_constraint_has_a_translated_message_at_a_field():
+    from django.utils.functional import Promise
+
+    seen = []
+    for model, constraint in _tawasul_constraints():
+        seen.append(constraint.name)
+        message = constraint.violation_error_message
+        assert isinstance(message, Promise), constraint.name  # translated, not the default
+        assert message != constraint.default_violation_error_message, constraint.name
+        assert constraint.name not in str(message)
+        assert constraint.violation_error_code == constraint.name
+        if constraint.name not in NON_FIELD_CONSTRAINTS:
+            field = model.constraint_error_fields[constraint.name]
+            model._meta.get_field(field)
+    assert "dealer_agreement_dates" in seen and len(seen) >= 9
+
+
+def _errors_of(response) -> dict:
+    return response.json() if response["Content-Type"].startswith("application/json") else {}
+
+
+def test_dealer_agreement_ending_before_it_starts_is_a_field_message(api_client, company):
+    from tawasul.contacts.tests.factories import ContactTypeFactory
+
+    dealer_type = ContactTypeFactory(company=company, code="dealer", name="Dealer")
+    payload = {
+        "name": "Gulf Dealer",
+        "contact_type": dealer_type.pk,
+        "dealer_profile": {"agreement_start": "2025-06-01", "agreement_end": "2025-01-01"},
+    }
+    response = api_client.post("/api/contacts/", payload, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body == {"agreement_end": ["The agreement cannot end before it starts."]}
+    payload["dealer_profile"]["agreement_end"] = "2025-12-31"
+    created = api_client.post("/api/contacts/", payload, format="json")
+    assert created.status_code == 201
+    patched = api_client.patch(
+        f"/api/contacts/{created.json()['id']}/",
+        {"dealer_profile": {"agreement_end": "2024-12-31"}},
+        format="json",
+    )
+    assert patched.status_code == 400 and "agreement_end" in patched.json()
+
+
+def test_contact_type_code_taken_is_a_field_message(admin_user, client, company):
+    from rest_framework.test import APIClient
+
+    from tawasul.contacts.tests.factories import ContactTypeFactory
+
+    ContactTypeFactory(company=company, code="customer", name="Customer")
+    client.force_login(admin_user)
+    page = client.post(
+        reverse("contacts:masterdata_create", args=["contact-types"]),
+        {"name": "Customers again", "code": "customer", "is_active": "on"},
+    )
+    assert page.status_code == 200
+    assert "code" in page.context["form"].errors
+    assert "uniq_" not in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    response = api.post(
+        "/api/contact-types/",
+        {"company": company.pk, "name": "Again", "code": "customer"},
+        format="json",
+    )
+    assert response.status_code == 400 and "code" in response.json(), response.json()
+
+
+def test_contact_code_taken_is_a_field_message(api_client, staff_client, company, customer_type):
+    make_contact(company=company, contact_type=customer_type, name="First", code="C-77")
+    response = api_client.post(
+        "/api/contacts/",
+        {"name": "Second", "contact_type": customer_type.pk, "code": "C-77"},
+        format="json",
+    )
+    assert response.status_code == 400 and list(response.json()) == ["code"]
+
+
+@pytest.mark.parametrize("kind", ["branch", "employee"])
+def test_organisation_codes_taken_are_field_messages(admin_user, client, company, kind):
+    from rest_framework.test import APIClient
+
+    from tawasul.org.tests.factories import BranchFactory, EmployeeFactory
+
+    if kind == "branch":
+        BranchFactory(company=company, code="RUH")
+        data = {"code": "RUH", "name": "Riyadh again", "is_active": "on"}
+        api_data = {"company": company.pk, "code": "RUH", "name": "Again"}
+    else:
+        EmployeeFactory(company=company, code="E-9", user=None)
+        data = {"code": "E-9", "name": "Again", "is_active": "on", "account": "none"}
+        api_data = {"company": company.pk, "code": "E-9", "name": "Again"}
+    client.force_login(admin_user)
+    page = client.post(reverse(f"org:{kind}_create"), data)
+    assert page.status_code == 200
+    assert "code" in page.context["form"].errors, page.context["form"].errors
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    response = api.post(
+        f"/api/{kind}es/" if kind == "branch" else "/api/employees/", api_data, format="json"
+    )
+    assert response.status_code == 400 and "code" in response.json(), response.json()
+
+
+def test_unreachable_constraints_still_answer_at_their_field(staff_user, company, customer_type):
+    from django.core.exceptions import ValidationError
+
+    from tawasul.contacts.models import ContactPerson
+    from tawasul.core.models import SavedFilter
+
+    contact = make_contact(
+        company=company,
+        contact_type=customer_type,
+        persons=[{"name": "A", "is_primary": True}, {"name": "B", "is_primary": True}],
+    )
+    assert contact.persons.filter(is_primary=True).count() == 1  # the service keeps one
+    second = ContactPerson(contact=contact, name="C", is_primary=True)
+    with pytest.raises(ValidationError) as exc:
+        second.full_clean()
+    assert "is_primary" in exc.value.message_dict
+    SavedFilter.objects.create(user=staff_user, view="contacts", name="Mine")
+    with pytest.raises(ValidationError) as exc:
+        SavedFilter(user=staff_user, view="contacts", name="Mine").full_clean()
+    assert exc.value.message_dict == {"name": ["You already have a view with this name."]}
+
+
+def test_rule_with_two_grantees_is_refused_in_words(staff_user, company):
+    from django.core.exceptions import ValidationError
+
+    from tawasul.access.models import RecordRule
+
+    rule = RecordRule(
+        company=company,
+        name="Both",
+        model="contacts.contact",
+        user=staff_user,
+        role=staff_user.groups.first() or _group(),
+        actions=["view"],
+    )
+    with pytest.raises(ValidationError) as exc:
+        rule.full_clean()
+    assert "rule_has_one_grantee" not in str(exc.value)
+    assert "role or to a user" in str(exc.value)
+
+
+def _group():
+    from django.contrib.auth.models import Group
+
+    return Group.objects.create(name="Some role")
