@@ -182,9 +182,7 @@ def _child_history(user, model, contact: Contact) -> list[dict]:
     for record in reversed(records):
         previous[record.history_id] = latest_older.get(record.id)
         latest_older[record.id] = record
-    missing = {
-        r.id for r in records if r.history_type == "~" and previous[r.history_id] is None
-    }
+    missing = {r.id for r in records if r.history_type == "~" and previous[r.history_id] is None}
     if missing:
         read = {r.history_id for r in records}
         older: dict[int, list] = {}
