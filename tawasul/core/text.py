@@ -77,6 +77,23 @@ def normalize_name(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def joined_digits(value: str | None) -> str:
+    """`2024-0015` as `20240015`: a code or tax number with separators is also found by the
+    digits typed together (a search of digits and separators is read as one number)."""
+    groups = re.findall(r"[0-9]+", fold_digits(value or ""))
+    return "".join(groups) if len(groups) > 1 else ""
+
+
+def search_text_of(*values: str | None) -> str:
+    """The normalised search column of a record named by `values` (names, then codes): every
+    value in its comparison form (`normalize_name`), a code's digits also joined together."""
+    parts = []
+    for value in values:
+        if value:
+            parts.extend((value, joined_digits(value)))
+    return normalize_name(" ".join(p for p in parts if p))
+
+
 def is_blank(text: str | None) -> bool:
     """True when `text` holds nothing visible (an empty search)."""
     return not strip_invisible(text or "").strip()
