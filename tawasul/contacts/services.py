@@ -1,6 +1,5 @@
 """Every write to contacts and their master data goes through these functions."""
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -16,7 +15,7 @@ from tawasul.access.querysets import verify_within
 from tawasul.core import events
 from tawasul.core.countries import country_code
 from tawasul.core.services import sequence_next
-from tawasul.core.text import fold_digits, normalize_name
+from tawasul.core.text import joined_digits, normalize_name
 from tawasul.org.models import Company, Employee
 
 from .choices import DEALER_TYPE_CODES, LIFECYCLE_MOVES, Lifecycle
@@ -123,13 +122,6 @@ class SearchColumns(NamedTuple):
     search_text: str
 
 
-def _joined_digits(value: str) -> str:
-    """`2024-0015` as `20240015`: a code or tax number with separators is also found by the
-    digits typed together (a search of digits and separators is read as one number)."""
-    groups = re.findall(r"[0-9]+", fold_digits(value or ""))
-    return "".join(groups) if len(groups) > 1 else ""
-
-
 def contact_search_columns(
     *,
     code: str,
@@ -143,7 +135,7 @@ def contact_search_columns(
     """The derived columns from a contact's values; phones in E.164, persons as `(name,
     name_ar)` pairs. The one definition of what a contact search and a duplicate check match;
     the service, the demo loader and the re-normalising migration all use it."""
-    parts = [code, _joined_digits(code), name, name_ar, tax_number, _joined_digits(tax_number)]
+    parts = [code, joined_digits(code), name, name_ar, tax_number, joined_digits(tax_number)]
     for number in phones:
         parts.extend(phone_search_forms(number))
     parts.extend(emails)
