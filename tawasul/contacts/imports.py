@@ -79,7 +79,7 @@ from .models import (
     Segment,
     Size,
 )
-from .phones import phone_parse, phone_to_e164
+from .phones import phone_parse, phone_region, phone_to_e164
 from .services import (
     DUPLICATE_REASONS,
     contact_create,
@@ -1291,7 +1291,7 @@ class _Resolver:
         self.kinds = _choice_words(ContactKind.choices, KIND_WORDS)
         self.stages = _choice_words(Lifecycle.choices, LIFECYCLE_WORDS)
         self.address_kinds = _choice_words(AddressKind.choices, {})
-        self.region = company.default_country
+        self.region = phone_region(company)
         self.contacts: dict[str, Contact] = {}
 
     def contact_type(self, value: str) -> ContactType:
