@@ -188,3 +188,34 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class DefaultRoleGrant(models.Model):
+    """A role a user holds because their employee's department and job roles call for it.
+
+    Such roles follow the employee (`services.employee_default_roles_move`): they are taken back
+    when the department or job roles stop calling for them. A role held without this row was
+    given by hand (roles page, Django admin) and is never taken back by a move.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="default_role_grants"
+    )
+    role = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="default_grants")
+    given_at = models.DateTimeField(auto_now_add=True)
+
+    # Written by employee_default_roles_move only: no input reaches the constraint.
+    constraint_error_fields = {"uniq_default_role_grant": "role"}
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                name="uniq_default_role_grant",
+                violation_error_message=_("This role was already given by default."),
+                violation_error_code="uniq_default_role_grant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ← {self.role_id}"

@@ -294,6 +294,13 @@ def role_save(
     if members is not None:
         kept = list(_members_elsewhere(instance, company)) if instance is not None else []
         group.user_set.set(members + kept)
+        # Whoever the administrator took the role from no longer holds it by default: given back
+        # by hand later, it stays through the employee's moves.
+        from .models import DefaultRoleGrant
+
+        DefaultRoleGrant.objects.filter(role=group).exclude(
+            user__in=group.user_set.values("pk")
+        ).delete()
     from .rules import bump_generation
 
     bump_generation()
@@ -331,4 +338,113 @@ def role_delete(*, actor, company, group: Group) -> None:
 def permission_choices(app_labels=("core", "org", "access", "contacts")):
     return Permission.objects.filter(content_type__app_label__in=app_labels).select_related(
         "content_type"
+    )
+
+
+# --- default roles follow the employee -------------------------------------------------------
+
+
+def _may_move_role(actor, group: Group) -> bool:
+    """True when `actor` may give or take `group` by changing an employee: the system and
+    superusers always; anyone else only a role whose every permission they hold themselves."""
+    if actor is None or actor.is_superuser:
+        return True
+    needed = {
+        f"{app}.{code}"
+        for app, code in group.permissions.values_list("content_type__app_label", "codename")
+    }
+    return needed <= actor.get_all_permissions()
+
+
+def _default_roles_of(kind: str | None, jobs) -> list[str]:
+    from .roles import default_roles_for
+
+    return default_roles_for(kind, jobs)
+
+
+@transaction.atomic
+def employee_default_roles_move(
+    *,
+    actor,
+    employee,
+    created: bool = False,
+    old_user_id: int | None = None,
+    old_department_kind: str | None = None,
+    old_job_roles=(),
+) -> None:
+    """Move an employee's user from the default roles of their old department and job roles to
+    those of their current ones; audited.
+
+    Only roles given by default (a `DefaultRoleGrant` row) are ever taken back, so roles an
+    administrator gave by hand stay. A role the new department and jobs call for is given only
+    when the old ones did not call for it already (an administrator who took it away is not
+    overruled by an unrelated edit) and the user does not hold it (then it stays as it was
+    given). A user no longer linked to the employee loses the roles given to them by default.
+    The actor gives and takes only roles whose every permission they hold (`_may_move_role`):
+    ticking a job must not make anyone more than the person ticking it; roles withheld that way
+    are named in the audit.
+    """
+    from .models import DefaultRoleGrant
+
+    user_id = employee.user_id
+    moves: dict[int, tuple[set[str], set[str]]] = {}  # user -> (to give, to take)
+    if old_user_id and old_user_id != user_id:
+        taken = DefaultRoleGrant.objects.filter(user_id=old_user_id)
+        moves[old_user_id] = (set(), set(taken.values_list("role__name", flat=True)))
+    if user_id:
+        kind = employee.department.kind if employee.department_id else None
+        wanted = set(_default_roles_of(kind, employee.roles.values_list("code", flat=True)))
+        same_user = not created and old_user_id == user_id
+        before = set(_default_roles_of(old_department_kind, old_job_roles)) if same_user else set()
+        given = DefaultRoleGrant.objects.filter(user_id=user_id)
+        moves[user_id] = (wanted - before, set(given.values_list("role__name", flat=True)) - wanted)
+    user_model = get_user_model()
+    for pk in sorted(moves):  # lock the users in a fixed order
+        user = user_model._default_manager.select_for_update().filter(pk=pk).first()
+        if user is not None:
+            _move_user_roles(actor, user, employee.company, *moves[pk])
+
+
+def _move_user_roles(actor, user, company, give: set[str], take: set[str]) -> None:
+    from .models import DefaultRoleGrant
+    from .rules import bump_generation
+
+    groups = {g.name: g for g in Group.objects.filter(name__in=give | take)}
+    held = set(user.groups.values_list("name", flat=True))
+    added, removed, withheld = [], [], []
+    for name in sorted(take):
+        group = groups.get(name)
+        if group is None:
+            continue
+        if not _may_move_role(actor, group):
+            withheld.append(name)
+            continue
+        DefaultRoleGrant.objects.filter(user=user, role=group).delete()
+        if name in held:
+            removed.append(group)
+    for name in sorted(give):
+        group = groups.get(name)
+        if group is None or name in held:
+            continue  # held already: given by hand, or earlier; it stays as it was given
+        if not _may_move_role(actor, group):
+            withheld.append(name)
+            continue
+        DefaultRoleGrant.objects.get_or_create(user=user, role=group)
+        added.append(group)
+    if not (added or removed or withheld):
+        return
+    user.groups.remove(*removed)
+    user.groups.add(*added)
+    bump_generation()
+    after = sorted((held - {g.name for g in removed}) | {g.name for g in added})
+    change = {"roles": after}
+    if withheld:
+        change["withheld"] = withheld
+    log_change(
+        actor=actor,
+        kind="employee.default_roles",
+        subject=user.get_username(),
+        before={"roles": sorted(held)},
+        after=change,
+        company=company,
     )

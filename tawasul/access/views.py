@@ -694,6 +694,9 @@ CHANGE_KINDS = {
     "role.changed": _("Role changed"),
     "role.deleted": _("Role deleted"),
     "portal_account.created": _("Portal account created"),
+    "portal_account.deactivated": _("Portal account deactivated"),
+    "portal_account.reactivated": _("Portal account reactivated"),
+    "employee.default_roles": _("Default roles followed the employee"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
     "mfa.enabled": _("Two-factor authentication turned on"),
@@ -715,6 +718,8 @@ CHANGE_KEYS = {
     "username": _("Username"),
     "contact": _("Contact"),
     "contact_name": _("Contact"),
+    "roles": _("Roles"),
+    "withheld": _("Not moved: the person who changed the employee does not hold them"),
 }
 
 
@@ -763,8 +768,8 @@ def describe_change(change: AccessChange, names: dict | None = None) -> list[dic
                     "after": "; ".join(describe_conditions(entry, new or [])) if after else "",
                 }
             )
-        elif key in ("permissions", "members", "actions") and before and after:
-            shown = action_label if key == "actions" else str
+        elif key in ("permissions", "members", "actions", "roles") and before and after:
+            shown = {"actions": action_label, "roles": role_label}.get(key, str)
             added = [shown(x) for x in new or [] if x not in (old or [])]
             removed = [shown(x) for x in old or [] if x not in (new or [])]
             lines.append({"label": label, "added": added, "removed": removed})
@@ -775,6 +780,10 @@ def describe_change(change: AccessChange, names: dict | None = None) -> list[dic
                     "before": ", ".join(action_label(a) for a in old or []) if before else "",
                     "after": ", ".join(action_label(a) for a in new or []) if after else "",
                 }
+            )
+        elif key == "withheld":
+            lines.append(
+                {"label": label, "before": "", "after": ", ".join(map(role_label, new or []))}
             )
         elif key in ("role", "user"):
             known = names.get(key, {})

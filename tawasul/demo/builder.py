@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from tawasul.access.default_rules import ensure_default_rules
-from tawasul.access.roles import default_roles_for, ensure_default_roles
+from tawasul.access.roles import ensure_default_roles
+from tawasul.access.services import employee_default_roles_move
 from tawasul.contacts.choices import (
     DEALER_TYPE_CODES,
     SYSTEM_CONTACT_TYPES,
@@ -702,7 +703,7 @@ class DemoBuilder:
                 name_ar=name_ar,
                 branch=self.branches[branch] if branch else None,
             )
-        groups = ensure_default_roles()
+        ensure_default_roles()
         job_roles = {role.code: role for role in JobRole.objects.all()}
         # Hashed once: every demo account shares the password, and hashing is slow on purpose.
         password = make_password(PASSWORD)
@@ -718,9 +719,6 @@ class DemoBuilder:
                 password=password,
                 is_staff=is_admin,
                 is_superuser=is_admin,
-            )
-            user.groups.set(
-                [groups[name] for name in default_roles_for(member.department, member.roles)]
             )
             if member.language != "en":
                 UserPreference.objects.create(user=user, language=member.language)
@@ -739,6 +737,11 @@ class DemoBuilder:
                 phone=f"+966{_mobile(self.rng)[1:]}",
                 roles=[job_roles[role] for role in member.roles],
                 coordinated_representatives=[self.employees[u] for u in member.serves],
+            )
+            # Given now rather than when the save's event runs after the demo's transaction, and
+            # recorded as given by default like any employee's.
+            employee_default_roles_move(
+                actor=None, employee=self.employees[member.username], created=True
             )
 
     # master data

@@ -16,6 +16,15 @@ from tawasul.core.phones import phone_region, phone_to_e164
 from .models import Branch, Company, Department, Employee
 
 events.declare("company.created", "a company was created (company_id, actor_id)")
+events.declare(
+    "department.kind_changed",
+    "a department became another kind (department_id, actor_id, old_kind, kind)",
+)
+events.declare(
+    "employee.saved",
+    "an employee was created or changed (employee_id, actor_id, created, old_user_id, user_id, "
+    "old_department_kind, department_kind, old_job_roles, job_roles)",
+)
 
 
 def _apply(instance, fields: dict[str, Any]) -> None:
@@ -59,12 +68,26 @@ def department_save(*, actor, instance: Department | None = None, **fields) -> D
     """Create or update a department; its branch must belong to the same company."""
     department = instance or Department()
     action = "change" if department.pk else "add"
+    # Read from the database: a model form has already put the new values on `instance`.
+    old_kind = (
+        Department._base_manager.filter(pk=department.pk).values_list("kind", flat=True).first()
+        if department.pk
+        else None
+    )
     _apply(department, fields)
     if department.branch_id and department.branch.company_id != department.company_id:
         raise ValidationError({"branch": _("This branch belongs to another company.")})
     department.full_clean()
     department.save()
     verify_within(actor, department, action)
+    if old_kind is not None and old_kind != department.kind:
+        events.emit(
+            "department.kind_changed",
+            department_id=department.pk,
+            actor_id=getattr(actor, "pk", None),
+            old_kind=old_kind,
+            kind=department.kind,
+        )
     return department
 
 
@@ -82,6 +105,20 @@ def _check_employee(employee: Employee) -> None:
         raise ValidationError(errors)
 
 
+def _employee_access_facts(pk: int | None) -> dict[str, Any]:
+    """What an employee's default roles depend on, as stored (a model form has already put the
+    new values on the instance it was given)."""
+    if pk is None:
+        return {"user_id": None, "department_kind": None, "job_roles": []}
+    row = Employee._base_manager.filter(pk=pk).values("user_id", "department__kind").first() or {}
+    jobs = Employee.roles.through._default_manager.filter(employee_id=pk)
+    return {
+        "user_id": row.get("user_id"),
+        "department_kind": row.get("department__kind"),
+        "job_roles": sorted(jobs.values_list("jobrole__code", flat=True)),
+    }
+
+
 @transaction.atomic
 def employee_save(
     *,
@@ -95,6 +132,7 @@ def employee_save(
     employee = instance or Employee()
     action = "change" if employee.pk else "add"
     old_path = employee.path if employee.pk else None
+    before = _employee_access_facts(employee.pk)
     _apply(employee, fields)
     _check_employee(employee)
     if employee.phone:
@@ -129,4 +167,17 @@ def employee_save(
             )
         employee.coordinated_representatives.set(reps)
     verify_within(actor, employee, action)
+    after = _employee_access_facts(employee.pk)
+    events.emit(
+        "employee.saved",
+        employee_id=employee.pk,
+        actor_id=getattr(actor, "pk", None),
+        created=action == "add",
+        old_user_id=before["user_id"],
+        user_id=after["user_id"],
+        old_department_kind=before["department_kind"],
+        department_kind=after["department_kind"],
+        old_job_roles=before["job_roles"],
+        job_roles=after["job_roles"],
+    )
     return employee
