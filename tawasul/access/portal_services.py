@@ -63,3 +63,33 @@ def portal_account_create(
         company=contact.company,
     )
     return account
+
+
+@transaction.atomic
+def portal_account_set_active(*, actor, account: PortalAccount, active: bool) -> PortalAccount:
+    """Deactivate or reactivate a portal sign-in; audited.
+
+    A deactivated account cannot sign in, and an open session or API use of it ends at its next
+    request (`accounts.AccountBackend`); its user, contact and role are kept for reactivation.
+    """
+    account = (
+        PortalAccount.objects.select_for_update(of=("self",))
+        .select_related("user", "contact")
+        .get(pk=account.pk)  # access-ok: the caller reached it through a contact it may view
+    )
+    if actor is not None and user_company_id(actor) not in (None, account.contact.company_id):
+        raise ValidationError(_("This portal account belongs to another company."))
+    if account.is_active == active:
+        return account
+    account.is_active = active
+    account._history_user = actor
+    account.save(update_fields=["is_active"])
+    log_change(
+        actor=actor,
+        kind="portal_account.reactivated" if active else "portal_account.deactivated",
+        subject=account.user.get_username(),
+        before={"is_active": not active},
+        after={"is_active": active},
+        company=account.contact.company,
+    )
+    return account

@@ -28,4 +28,14 @@ urlpatterns = [
         views.PortalAccountCreateView.as_view(),
         name="portal_account_create",
     ),
+    path(
+        "portal-accounts/<int:pk>/deactivate/",
+        views.PortalAccountActiveView.as_view(active=False),
+        name="portal_account_deactivate",
+    ),
+    path(
+        "portal-accounts/<int:pk>/reactivate/",
+        views.PortalAccountActiveView.as_view(active=True),
+        name="portal_account_reactivate",
+    ),
 ]

@@ -42,7 +42,7 @@ from .forms import (
     value_queryset,
 )
 from .models import AccessChange, AccessDenial, PortalAccount, RecordRule, RuleCondition
-from .portal_services import portal_account_create
+from .portal_services import portal_account_create, portal_account_set_active
 from .querysets import action_permission, user_company_id
 from .registry import CHOICE, RELATIVE, governed
 from .roles import PORTAL_ROLES, ROLE_LABELS, role_label
@@ -875,13 +875,9 @@ class PortalAccountListView(AdminPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        contact_model = PortalAccount._meta.get_field("contact").related_model
-        contacts = contact_model.objects.restrict(self.request.user, "view").filter(
-            company_id=self.company.pk
-        )
-        rows = PortalAccount.objects.filter(contact__in=contacts)  # access-ok: via visible contacts
         accounts = (
-            rows.select_related("user", "contact", "contact__contact_type")
+            _visible_portal_accounts(self.request.user, self.company)
+            .select_related("user", "contact", "contact__contact_type")
             .prefetch_related("user__groups")
             .order_by("-created_at", "-pk")
         )
@@ -931,6 +927,45 @@ class PortalAccountCreateView(AdminPage, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx["tab"] = "portal"
         return ctx
+
+
+def _visible_portal_accounts(user, company):
+    """Portal accounts of the company's contacts that `user` may view."""
+    contact_model = PortalAccount._meta.get_field("contact").related_model
+    contacts = contact_model.objects.restrict(user, "view").filter(company_id=company.pk)
+    return PortalAccount.objects.filter(contact__in=contacts)  # access-ok: via visible contacts
+
+
+class PortalAccountActiveView(AdminPage, TemplateView):
+    """Confirm, then deactivate (or reactivate) a portal sign-in through the service."""
+
+    permission_required = "access.change_portalaccount"
+    template_name = "access/portal_account_active.html"
+    active = False  # what the account becomes
+
+    def get_object(self) -> PortalAccount:
+        accounts = _visible_portal_accounts(self.request.user, self.company)
+        return get_object_or_404(accounts.select_related("user", "contact"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(tab="portal", account=self.get_object(), active=self.active)
+        return ctx
+
+    def post(self, request, pk):
+        account = self.get_object()
+        try:
+            portal_account_set_active(actor=request.user, account=account, active=self.active)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            message = (
+                _("Portal account “%(name)s” reactivated: it can sign in again.")
+                if self.active
+                else _("Portal account “%(name)s” deactivated: it can no longer sign in.")
+            )
+            messages.success(request, message % {"name": account.user.get_username()})
+        return redirect("access:portal_account_list")
 
 
 # --- autocompletes -------------------------------------------------------------------------

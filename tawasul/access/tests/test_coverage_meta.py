@@ -45,6 +45,9 @@ COVERED = {
     "access:condition_row": "rule editor's values select for the dealer field",
     "access:portal_account_list": "portal accounts of the contacts one may see",
     "access:portal_account_create": "no portal account for a contact one does not see",
+    "access:portal_account_deactivate": "404 and nothing changed for an account of a contact "
+    "one does not see (test_portal_deactivate)",
+    "access:portal_account_reactivate": "as access:portal_account_deactivate",
     "portal:home": "a dealer's customers served (test_portal)",
 }
 
@@ -267,9 +270,13 @@ def test_no_classification_names_a_route_that_is_gone():
 
 
 def test_covered_routes_are_exactly_those_the_property_tests_check():
-    from tawasul.access.tests import test_portal  # it imports this module
+    from tawasul.access.tests import test_portal, test_portal_deactivate  # they import this
 
-    assert set(COVERED) == set(test_properties.CHECKED_ROUTES) | set(test_portal.CHECKED_ROUTES)
+    assert set(COVERED) == (
+        set(test_properties.CHECKED_ROUTES)
+        | set(test_portal.CHECKED_ROUTES)
+        | set(test_portal_deactivate.CHECKED_ROUTES)
+    )
     for route, tests in test_properties.WRITE_CHECKS.items():
         for name in tests:
             assert callable(getattr(test_properties, name, None)), f"{route}: no test {name}"
@@ -300,6 +307,8 @@ HEURISTIC_BLIND = {
     "access:condition_row": "reads the model a link field declares",
     "access:portal_account_list": "reads PortalAccount.contact's related model",
     "access:portal_account_create": "its form reads PortalAccount.contact's related model",
+    "access:portal_account_deactivate": "reads PortalAccount.contact's related model",
+    "access:portal_account_reactivate": "reads PortalAccount.contact's related model",
 }
 
 
