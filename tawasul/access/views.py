@@ -22,6 +22,8 @@ from django.views.generic import TemplateView
 
 from tawasul.core.navigation import page_label
 from tawasul.core.pagination import COUNT_CAP, InvalidCursor, capped_count, keyset_paginate
+from tawasul.core.search import text_filter
+from tawasul.core.text import is_blank, search_terms
 from tawasul.org.models import Company
 
 from . import services
@@ -985,12 +987,15 @@ class UserAutocompleteView(AdminPage, View):
 
     def get(self, request):
         users = company_users(request.user, self.company.pk)
-        for word in request.GET.get("q", "").split()[:5]:
+        query = request.GET.get("q", "")[:80]
+        # The user name, or the employee's names and code in the one normalised form
+        # (BilingualName.search_text); only symbols match nothing, as in every search.
+        words = search_terms(query).split()[:5]
+        if not words and not is_blank(query):
+            users = users.none()
+        for word in words:
             users = users.filter(
-                Q(username__icontains=word)
-                | Q(employee__name__icontains=word)
-                | Q(employee__name_ar__icontains=word)
-                | Q(employee__code__icontains=word)
+                Q(username__icontains=word) | Q(employee__search_text__contains=word)
             )
         rows = [{"value": u.pk, "text": user_label(u)} for u in users[:20]]
         return JsonResponse({"results": rows})
@@ -1007,13 +1012,8 @@ class ValueAutocompleteView(AdminPage, View):
         if decl is None or decl.model is None:
             return JsonResponse({"results": []})
         queryset = value_queryset(decl, request.user, self.company.pk)
-        names = {f.name for f in decl.model._meta.get_fields()}
-        for word in request.GET.get("q", "").split()[:5]:
-            condition = Q()
-            for name in ("name", "name_ar", "code"):
-                if name in names:
-                    condition |= Q(**{f"{name}__icontains": word})
-            queryset = queryset.filter(condition) if condition else queryset
+        # Every value model carries a normalised `search_text` (BilingualName, Contact).
+        queryset = text_filter(queryset, request.GET.get("q", "")[:80])
         objects = list(queryset[:20])
         labels = value_labels(decl, objects)
         return JsonResponse({"results": [{"value": o.pk, "text": labels[o.pk]} for o in objects]})

@@ -2,12 +2,10 @@
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.filters import LocalDateFilter
 from tawasul.core.search import text_filter
-from tawasul.core.text import search_terms
 from tawasul.core.widgets import RemoteSelect, RemoteSelectMultiple, SearchableSelectMultiple
 from tawasul.org.models import Branch, Employee
 
@@ -173,12 +171,8 @@ class MasterDataFilterSet(filters.FilterSet):
     is_active = filters.BooleanFilter()
 
     def filter_search(self, queryset, name, value):
-        words = search_terms(value).split()
-        if not words:
-            return queryset.none()  # only symbols: nothing matches (as in text_filter)
-        for word in words:
-            queryset = queryset.filter(Q(name__icontains=word) | Q(name_ar__icontains=word))
-        return queryset
+        # Names (and a type's code) in the normalised form: BilingualName.search_text.
+        return text_filter(queryset, value)
 
 
 def _filter_within(self, queryset, name, value: int):

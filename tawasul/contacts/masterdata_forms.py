@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tawasul.access.querysets import user_company_id
 from tawasul.core.cleaning import CleanTextFormMixin
+from tawasul.core.text import normalize_name
 from tawasul.core.widgets import RemoteSelect
 
 from .choices import AREA_LEVEL_ORDER
@@ -40,22 +41,29 @@ class MasterDataForm(CleanTextFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        name = cleaned.get("name")
-        if name and self.company_id is not None:
-            scope = {}
-            for field in self.duplicate_scope:
-                if field not in cleaned:
-                    return cleaned  # that field has its own error already
-                scope[field] = cleaned[field]
-            model = self._meta.model
-            clash = (
-                model.objects.restrict(self.user, "view")
-                .filter(company_id=self.company_id, name__iexact=name.strip(), **scope)
-                .exclude(pk=self.instance.pk)
-            )
-            if clash.exists():
+        if self.company_id is None:
+            return cleaned
+        scope = {}
+        for field in self.duplicate_scope:
+            if field not in cleaned:
+                return cleaned  # that field has its own error already
+            scope[field] = cleaned[field]
+        model = self._meta.model
+        others = (
+            model.objects.restrict(self.user, "view")
+            .filter(company_id=self.company_id, **scope)
+            .exclude(pk=self.instance.pk)
+        )
+        for field in ("name", "name_ar"):
+            # Either name against both names of the others, in the one comparison form, so
+            # that "الرياض" and "الریاض" (Persian ya) are one area.
+            folded = normalize_name(cleaned.get(field))
+            if not folded:
+                continue
+            candidates = others.filter(search_text__contains=folded).values_list("name", "name_ar")
+            if any(folded in map(normalize_name, names) for names in candidates):
                 self.add_error(
-                    "name",
+                    field,
                     gettext("A %(kind)s with this name already exists.")
                     % {"kind": model._meta.verbose_name},
                 )

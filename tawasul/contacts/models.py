@@ -41,7 +41,7 @@ class ContactType(ConstraintFieldErrors, MasterData):
 
     code = models.SlugField(_("code"), max_length=30)
     is_system = models.BooleanField(default=False, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
     constraint_error_fields = {"uniq_contact_type_code": "code"}
 
     class Meta(MasterData.Meta):
@@ -66,7 +66,7 @@ class ContactCategory(MasterData):
         related_name="categories",
         verbose_name=_("contact type"),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta(MasterData.Meta):
         verbose_name = _("contact category")
@@ -90,7 +90,7 @@ class Area(MasterData):
     )
     level = models.CharField(_("level"), max_length=10, choices=AreaLevel.choices)
     path = models.CharField(max_length=500, editable=False, db_index=True, default="/")
-    history = HistoricalRecords(excluded_fields=["path"])
+    history = HistoricalRecords(excluded_fields=["path", "search_text"])
 
     class Meta(MasterData.Meta):
         ordering = ["path"]
@@ -101,7 +101,7 @@ class Area(MasterData):
 class Industry(MasterData):
     """Industry a contact works in."""
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta(MasterData.Meta):
         verbose_name = _("industry")
@@ -111,7 +111,7 @@ class Industry(MasterData):
 class Segment(MasterData):
     """Market segment."""
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta(MasterData.Meta):
         verbose_name = _("segment")
@@ -121,7 +121,7 @@ class Segment(MasterData):
 class Size(MasterData):
     """Company size band."""
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta(MasterData.Meta):
         verbose_name = _("size")
@@ -131,7 +131,7 @@ class Size(MasterData):
 class ProductGroup(MasterData):
     """A group of products a contact deals in."""
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta(MasterData.Meta):
         verbose_name = _("product group")
@@ -144,7 +144,7 @@ class ReferralSource(MasterData):
     kind = models.CharField(
         _("kind"), max_length=20, choices=ReferralKind.choices, default=ReferralKind.CAMPAIGN
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta(MasterData.Meta):
         verbose_name = _("referral source")

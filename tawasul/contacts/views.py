@@ -21,7 +21,7 @@ from tawasul.core.export import csv_response, xlsx_response
 from tawasul.core.http import safe_next
 from tawasul.core.models import SavedFilter
 from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate, narrow_to_keys
-from tawasul.core.search import ranked_sort
+from tawasul.core.search import ranked_sort, text_filter
 from tawasul.org.models import Employee
 
 from . import fileformat, selectors, services
@@ -643,31 +643,31 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
                 parts["form"].add_error(None, messages_)
 
 
+def _name_matches(queryset, query: str):
+    """Records of a `BilingualName` model whose names or code hold every word typed, in the
+    normalised form, names starting with the words first (`ranked_sort`)."""
+    return text_filter(queryset, query, rank_by=("search_text",))
+
+
 class AutocompleteView(LoginRequiredMixin, View):
     """Matches for a link field as the user types; reads through the access entry point."""
 
     def get(self, request, kind):
-        from django.db.models import Q
-
         query = request.GET.get("q", "").strip()[:80]
         limit = 20
         if kind == "employee":
             queryset = Employee.objects.restrict(request.user, "view").filter(is_active=True)
-            for word in query.split():
-                queryset = queryset.filter(
-                    Q(name__icontains=word) | Q(name_ar__icontains=word) | Q(code__icontains=word)
-                )
+            queryset = _name_matches(queryset, query)
             rows = [
                 {"value": e.pk, "text": f"{e.display_name} ({e.code})"}
-                for e in queryset.order_by("name")[:limit]
+                for e in queryset.order_by(ranked_sort(queryset, "name"), "pk")[:limit]
             ]
         elif kind == "area":
             queryset = Area.objects.restrict(request.user, "view").filter(is_active=True)
-            for word in query.split():
-                queryset = queryset.filter(Q(name__icontains=word) | Q(name_ar__icontains=word))
+            queryset = _name_matches(queryset, query)
             rows = [
                 {"value": a.pk, "text": f"{a.display_name} · {a.get_level_display()}"}
-                for a in queryset.order_by("name")[:limit]
+                for a in queryset.order_by(ranked_sort(queryset, "name"), "pk")[:limit]
             ]
         elif kind in ("contact", "dealer"):
             queryset = (

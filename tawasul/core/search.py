@@ -11,13 +11,13 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.db.models.signals import post_migrate
 
-from .text import is_blank, search_terms
+from .text import is_blank, search_terms, search_text_of
 
 
 @dataclass(frozen=True)
@@ -221,3 +221,37 @@ def estimated_rows(queryset: QuerySet) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def search_text_fill(model, sources: Sequence[str], *, using: str = "default", batch_size=2000):
+    """Re-compute `model`'s `search_text` from its `sources` fields (`text.search_text_of`) in
+    batches by key, each committed on its own, writing only rows that change; for migrations
+    that add the column or change the normalisation (`model` may be a historical model).
+    Running it again changes nothing. Returns how many rows changed."""
+    changed_total, last = 0, 0
+    while True:
+        with transaction.atomic(using=using):
+            batch = list(
+                model._base_manager.using(using)
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "search_text", *sources)[:batch_size]
+            )
+            if not batch:
+                return changed_total
+            changed = []
+            for pk, current, *values in batch:
+                fresh = search_text_of(*values)
+                if fresh != current:
+                    changed.append((fresh, pk))
+            if changed:
+                connection = connections[using]
+                table = connection.ops.quote_name(model._meta.db_table)
+                column = connection.ops.quote_name(model._meta.get_field("search_text").column)
+                key = connection.ops.quote_name(model._meta.pk.column)
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        f"UPDATE {table} SET {column} = %s WHERE {key} = %s", changed
+                    )
+            changed_total += len(changed)
+            last = batch[-1][0]

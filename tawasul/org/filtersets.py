@@ -1,10 +1,9 @@
 """One FilterSet per model, shared by list pages, the API and exports."""
 
 import django_filters as filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tawasul.core.search import search_terms
+from tawasul.core.search import text_filter
 
 from .choices import DepartmentKind, JobRoleCode
 from .models import Branch, Company, Department, Employee
@@ -20,19 +19,13 @@ def _scoped(model):
 
 
 class NameSearchMixin(filters.FilterSet):
+    """`search`: every word in the record's names or code, compared in the one normalised form
+    (`BilingualName.search_text` through `text_filter`)."""
+
     search = filters.CharFilter(method="filter_search", label=_("Search"))
-    search_fields: tuple[str, ...] = ("name", "name_ar", "code")
 
     def filter_search(self, queryset, name, value):
-        words = search_terms(value).split()
-        if not words:
-            return queryset.none()  # only symbols: nothing matches (as in text_filter)
-        for word in words:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": word})
-            queryset = queryset.filter(condition)
-        return queryset
+        return text_filter(queryset, value)
 
 
 class CompanyFilterSet(NameSearchMixin):
@@ -55,7 +48,6 @@ class DepartmentFilterSet(NameSearchMixin):
     branch = filters.ModelChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
     kind = filters.MultipleChoiceFilter(choices=DepartmentKind.choices, label=_("Kind"))
     is_active = filters.BooleanFilter(label=_("Active"))
-    search_fields = ("name", "name_ar")  # departments have no code
 
     class Meta:
         model = Department

@@ -9,16 +9,27 @@ from simple_history.models import HistoricalRecords
 from tawasul.access.querysets import RestrictedQuerySet
 from tawasul.core.constraints import ConstraintFieldErrors
 from tawasul.core.models import TimeStampedModel
+from tawasul.core.text import search_text_of
 from tawasul.core.timezones import validate_time_zone
 
 from .choices import DepartmentKind, JobRoleCode
 
 
 class BilingualName(models.Model):
-    """A record named in English with an optional Arabic name, shown by the user's language."""
+    """A record named in English with an optional Arabic name, shown by the user's language.
+
+    `search_text` holds the names (and the code, where the model has one) in the one comparison
+    form (`tawasul.core.text.search_text_of`), kept in step by `save`; every search, autocomplete
+    and picker of these records matches it through `tawasul.core.search.text_filter`, so that
+    `احمد` finds `أحمد` and `المومن` finds `المؤمن`. It is left out of the change history.
+    """
+
+    # The fields `search_text` is made of, in order; those the model lacks are skipped.
+    SEARCH_TEXT_FIELDS = ("name", "name_ar", "code")
 
     name = models.CharField(_("name"), max_length=200)
     name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
+    search_text = models.TextField(editable=False, default="")
 
     class Meta:
         abstract = True
@@ -26,11 +37,31 @@ class BilingualName(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        sources = search_text_sources(type(self))
+        self.search_text = search_text_of(*(getattr(self, f) for f in sources))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(sources):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
         if get_language() == "ar" and self.name_ar:
             return self.name_ar
         return self.name
+
+
+def search_text_sources(model) -> tuple[str, ...]:
+    """The fields of `model` (a `BilingualName`, or its historical form in a migration) whose
+    values make its `search_text`."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return tuple(f for f in BilingualName.SEARCH_TEXT_FIELDS if f in names)
+
+
+def default_phone_country() -> str:
+    """A new company's phone country: the PHONE_DEFAULT_REGION setting."""
+    return (settings.PHONENUMBER_DEFAULT_REGION or "").upper()
 
 
 def default_time_zone() -> str:
@@ -45,7 +76,7 @@ class Company(BilingualName, TimeStampedModel):
     default_country = models.CharField(
         _("default phone country"),
         max_length=2,
-        default="SA",
+        default=default_phone_country,
         help_text=_("ISO 3166 two-letter code used to read local phone numbers."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="SAR")
@@ -59,7 +90,7 @@ class Company(BilingualName, TimeStampedModel):
 
     access_company_path = "pk"
     objects = RestrictedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["name"]
@@ -76,7 +107,7 @@ class Branch(ConstraintFieldErrors, BilingualName, TimeStampedModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = RestrictedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
     constraint_error_fields = {"uniq_branch_code": "code"}
 
     class Meta:
@@ -109,7 +140,7 @@ class Department(BilingualName, TimeStampedModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = RestrictedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["company", "name"]
@@ -190,7 +221,7 @@ class Employee(ConstraintFieldErrors, BilingualName, TimeStampedModel):
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
 
     objects = RestrictedQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["path", "depth"])
+    history = HistoricalRecords(excluded_fields=["path", "depth", "search_text"])
     constraint_error_fields = {"uniq_employee_code": "code"}
 
     class Meta:
