@@ -792,6 +792,44 @@ def contact_find_duplicates(
     return matches[:limit]
 
 
+def contact_stored_duplicate_values(contact: Contact) -> dict[str, Any]:
+    """The values that identify `contact` as saved (its code, names, and the phones and
+    e-mails of the contact and its persons, which all hang on the contact), as the keyword
+    arguments of `contact_find_duplicates`."""
+    return contact_duplicate_values(
+        data={"code": contact.code, "name": contact.name, "name_ar": contact.name_ar},
+        phones=[{"number": p.number} for p in contact.phones.all()],
+        emails=[{"address": e.address} for e in contact.emails.all()],
+    )
+
+
+def contact_find_new_duplicates(
+    *, user, contact: Contact, before: dict[str, Any], limit: int = 10, **values: Any
+) -> list[DuplicateMatch]:
+    """Possible duplicates that an edit of `contact` brings: matches (a contact and a reason)
+    for `values` that the values it had before the edit (`before`, read by
+    `contact_stored_duplicate_values` ahead of any form touching the instance) did not have. A
+    contact long known to resemble another is not questioned again on every save; a changed
+    name, code, phone or e-mail that matches someone new is."""
+    matches = contact_find_duplicates(
+        user=user, company=contact.company, exclude_pk=contact.pk, limit=limit, **values
+    )
+    if not matches:
+        return []
+    known = {
+        (match.pk, reason)
+        for match in contact_find_duplicates(
+            user=user,
+            company=contact.company,
+            exclude_pk=contact.pk,
+            limit=DUPLICATE_CANDIDATES,
+            **before,
+        )
+        for reason in match.reasons
+    }
+    return [m for m in matches if any((m.pk, reason) not in known for reason in m.reasons)]
+
+
 # --- master data ---------------------------------------------------------------------------
 
 

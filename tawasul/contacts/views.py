@@ -547,6 +547,11 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
 
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
+        # What identified the contact before this edit, read before the form writes the
+        # typed values onto the instance (duplicates are asked about only for what is new).
+        self.saved_identity = (
+            services.contact_stored_duplicate_values(self.object) if self.object else None
+        )
         parts = self.build(request.POST)
         valid = all(p.is_valid() for p in parts.values())
         if valid:
@@ -576,7 +581,9 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         return self.render_to_response(self.get_context_data(**parts), status=200)
 
     def find_duplicates(self, form, nested):
-        """Visible contacts sharing the code, a name, a phone or an e-mail (persons' too)."""
+        """Visible contacts sharing the code, a name, a phone or an e-mail (persons' too); for
+        an edit, only matches its saved values did not already have (a save without changes
+        never asks again)."""
         company = user_company(self.request.user)
         if company is None:
             return []
@@ -586,6 +593,13 @@ class ContactFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             phones=nested["phones"],
             emails=nested["emails"],
         )
+        if self.object is not None:
+            return services.contact_find_new_duplicates(
+                user=self.request.user,
+                contact=self.object,
+                before=self.saved_identity,
+                **values,
+            )
         return services.contact_find_duplicates(
             user=self.request.user,
             company=company,
