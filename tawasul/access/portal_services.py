@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .accounts import account_sign_outs
 from .audit import log_change
 from .models import PortalAccount
 from .querysets import user_company_id
@@ -84,6 +85,8 @@ def portal_account_set_active(*, actor, account: PortalAccount, active: bool) ->
     account.is_active = active
     account._history_user = actor
     account.save(update_fields=["is_active"])
+    if not active:  # a session taken before must not come back with a reactivation
+        account_sign_outs(account.user)
     log_change(
         actor=actor,
         kind="portal_account.reactivated" if active else "portal_account.deactivated",

@@ -102,15 +102,15 @@ class ObtainTokenView(APIView):
         user = authenticate(
             django_request, username=username, password=data.validated_data["password"]
         )
-        if user is None:
+        # A portal account gets the same answer as a wrong password: a different one would tell
+        # whoever guesses that the name is a portal account and the password is right.
+        if user is None or is_portal_user(user):
             if getattr(django_request, "axes_locked_out", False):
                 return lockout_response(django_request)
             return Response(
                 {"non_field_errors": [_("Unable to sign in with the given credentials.")]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        if is_portal_user(user):
-            raise Http404
         refused = self._second_factor(django_request, user, username, data.validated_data)
         if refused is not None:
             return refused

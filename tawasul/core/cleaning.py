@@ -24,13 +24,24 @@ _MULTILINE_OK = "\t\n\r"
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}-{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
 )
+# Invisible format characters that can disguise text: bidirectional embeddings, overrides and
+# isolates (U+202E shows "ABC" as "CBA"; a code or a name would read as another one), word joiner
+# and invisible operators, deprecated format controls, the byte-order mark, interlinear
+# annotations and tag characters. The marks people type in Arabic and Persian text (ZWNJ, ZWJ,
+# LRM, RLM, ALM) are kept; search and duplicate checks ignore them (`core.text`).
+_DISGUISES = "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f"
 # Every character refused anywhere, whatever the kind of field.
 _ALWAYS = re.compile(
-    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff" + _NONCHARACTERS + "]"
+    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff" + _DISGUISES + _NONCHARACTERS + "]"
 )
-_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _NONCHARACTERS + "]")
+_SINGLE_LINE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _DISGUISES + _NONCHARACTERS + "]"
+)
 _MULTI_LINE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + _NONCHARACTERS + "]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
+    + _DISGUISES
+    + _NONCHARACTERS
+    + "]"
 )
 _BREAK_RE = re.compile(f"[{_BREAKS}]")
 _SPACE_RUN = re.compile(r"[\t\n\r]+")

@@ -225,7 +225,11 @@ def test_every_api_endpoint_answers_404_to_a_portal_session(portal, customer):
 def test_a_portal_account_gets_no_token_and_a_token_of_theirs_opens_no_endpoint(portal, customer):
     anonymous = APIClient()
     response = anonymous.post("/api/auth/token/", {"username": "shop", "password": PASSWORD})
-    assert response.status_code == 404  # the portal offers no API
+    wrong = anonymous.post("/api/auth/token/", {"username": "shop", "password": "not-it"})
+    # The portal offers no API, and the answer is a wrong password's: it must not confirm that
+    # the name is a portal account whose password is right.
+    assert response.status_code == wrong.status_code == 400
+    assert response.json() == wrong.json()
     assert not ApiToken.objects.exists()
     # A token that somehow belongs to a portal user (made before the account was a portal one)
     # authenticates nobody.

@@ -95,6 +95,10 @@ def test_an_administrator_deactivates_and_reactivates_on_the_page(client, admin_
     )
     account.refresh_from_db()
     assert account.is_active and sign_in(Client())
+    # The session taken before the deactivation stays ended: reactivating brings back the
+    # account, not the sessions someone may have kept.
+    response = portal.get("/portal/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     audit = client.get(reverse("access:audit"), {"tab": "changes"}).content.decode()
     assert "Portal account deactivated" in audit and "Portal account reactivated" in audit
 

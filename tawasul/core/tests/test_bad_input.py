@@ -36,7 +36,10 @@ def _xlsx_names(content: bytes) -> list:
 @pytest.mark.parametrize(
     "char",
     ["\x00", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x85", "\x9f", "\ud800", "\ufffe"]
-    + ["\U0010ffff", "\ufdd0"],
+    + ["\U0010ffff", "\ufdd0"]
+    # Format characters that disguise text: a right-to-left override, an isolate, a byte-order
+    # mark, a tag character.
+    + ["\u202e", "\u2066", "\ufeff", "\U000e0041"],
 )
 def test_every_kind_of_bad_character_is_found_and_cleaned(char):
     text = f"Acme{char}Co"
@@ -113,6 +116,22 @@ def test_api_refuses_control_characters_at_the_field(api_client, customer_type, 
     persons = body["persons"]  # a list of row errors, or an object keyed by row number
     assert "name" in (persons[0] if isinstance(persons, list) else persons["0"])
     assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["name", "code", "tax_number"])
+def test_api_refuses_text_disguised_by_a_direction_override(api_client, customer_type, field):
+    values = {"name": "Plain Co", "code": "", "tax_number": ""}
+    values[field] = "AB\u202eCD"
+    response = api_client.post(
+        "/api/contacts/", {**values, "contact_type": customer_type.pk}, format="json"
+    )
+    assert response.status_code == 400 and field in response.json(), response.content
+    assert not Contact.objects.exists()
+
+
+def test_marks_typed_in_arabic_and_persian_text_are_kept():
+    for text in ["محمد\u200cرضا", "x\u200fy", "\u061cعلي", "a\u200db"]:
+        assert bad_characters(text) == [] and clean_text(text) == text
 
 
 def test_master_data_and_organisation_forms_refuse_control_characters(admin_user, client):
