@@ -9,10 +9,10 @@ from .models import UserPreference
 
 @receiver(user_logged_in)
 def load_preferences(sender, request, user, **kwargs):
-    if request is None:
+    if request is None or not hasattr(request, "session"):
         return
     pref = UserPreference.objects.filter(user=user).first()
-    # "" says "no zone of one's own" (the company's applies), so no page has to ask again.
+    # "" says "none of one's own" (the company's zone, the browser's language), so no page has
+    # to ask again; the middleware reads them for sessions that missed this.
     request.session[SESSION_TIMEZONE] = pref.timezone if pref is not None else ""
-    if pref is not None:
-        request.session[SESSION_LANGUAGE] = pref.language
+    request.session[SESSION_LANGUAGE] = pref.language if pref is not None else ""
