@@ -409,6 +409,15 @@ def _save_contact(
     contact.name_normalized = normalize_name(contact.name)
     contact.name_ar_normalized = normalize_name(contact.name_ar)
     _check_links(contact)
+    # Codes are compared without regard to case ("c-001" is "C-001" to whoever reads it); the
+    # database's constraint holds the exact spelling.
+    if (
+        contact.code
+        and Contact.objects.filter(company_id=contact.company_id, code__iexact=contact.code)
+        .exclude(pk=contact.pk)
+        .exists()
+    ):
+        raise ValidationError({"code": code_refused_message()})
     try:
         contact.full_clean(exclude=["company", "created_by", *SearchColumns._fields])
     except ValidationError as exc:
