@@ -256,8 +256,17 @@ def _duplicate_outcome(job: ImportJob, entry: dict) -> str:
     action, check = entry["action"], job.dry_run
     if action == "skip":
         return _g("Will be skipped") if check else _g("Skipped")
+    if action == "repeat":
+        text = (
+            _g("Will be skipped: repeats row %(row)s")
+            if check
+            else _g("Skipped: repeats row %(row)s")
+        )
+        return text % {"row": entry.get("repeats") or entry.get("earlier_row")}
     if action == "ambiguous":
         return _g("Not imported: several contacts match")
+    if action == "unseen":
+        return _g("Not imported: matches a contact the check did not show")
     if action == "failed":
         return _g("Not imported: see the row's problems")
     if action == "update":

@@ -82,6 +82,7 @@ from .models import (
 from .phones import phone_parse, phone_region, phone_to_e164
 from .services import (
     DUPLICATE_REASONS,
+    DuplicateMatch,
     contact_create,
     contact_find_duplicates,
     contact_update,
@@ -1006,6 +1007,12 @@ def import_job_set_policies(
     return job
 
 
+UPDATE_NEEDS_CHECK = _(
+    "Check the file before updating existing contacts: an update changes only the contacts the "
+    "check showed."
+)
+
+
 @transaction.atomic
 def import_job_start(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
     """Queue a dry run or the import of a mapped job; the task starts after commit."""
@@ -1017,6 +1024,11 @@ def import_job_start(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
         raise ValidationError(_g("This import is already running or finished."))
     if not job.mapping.get("columns"):
         raise ValidationError(_g("Map the columns first."))
+    if dry_run:
+        # What the check shows is all an update may change (see `_Pass._update_target`).
+        job.mapping.pop("seen", None)
+    elif job.duplicate_policy == ImportJob.DuplicatePolicy.UPDATE and "seen" not in job.mapping:
+        raise ValidationError(UPDATE_NEEDS_CHECK)
     job.status = ImportJob.Status.QUEUED
     job.dry_run = dry_run
     job.processed_rows = 0
@@ -1743,6 +1755,8 @@ class _Outcome:
     skipped: int = 0
     rows: int = 0
     written: bool = False
+    # Row number (as text, a JSON key) -> the contacts the check showed as its matches.
+    seen: dict[str, list[int]] = field(default_factory=dict)
 
 
 class _FileKeys:
@@ -1768,7 +1782,15 @@ class _Pass:
     """One pass over a job's rows: check each, find its duplicates, write it as `mode` says."""
 
     def __init__(
-        self, *, job: ImportJob, table: Table, actor, mode: str, progress, share=(0.0, 1.0)
+        self,
+        *,
+        job: ImportJob,
+        table: Table,
+        actor,
+        mode: str,
+        progress,
+        share=(0.0, 1.0),
+        seen: dict[str, list[int]] | None = None,
     ) -> None:
         self.job, self.table, self.actor, self.mode = job, table, actor, mode
         self.progress = progress
@@ -1798,6 +1820,11 @@ class _Pass:
         self.rolled_back: list[Contact] = []  # created by check batches since rolled back
         self.run_created: set[int] = set()
         self.undo_updates: list[_Before] = []
+        # Existing contact -> the row of this file that updates it: one row per contact.
+        self.updated_by: dict[int, int] = {}
+        # When importing after a check: the contacts it showed per row, the only ones an
+        # update may change (None: a check, which is what shows them).
+        self.seen = seen
         self.outcome = _Outcome()
 
     # -- the loop --
@@ -1871,6 +1898,8 @@ class _Pass:
         earlier, earlier_reasons = self.keys.match(keys)
         self.keys.add(keys, row.number)
         matches = [] if row.errors else self._matches(kwargs)
+        if matches:
+            self.outcome.seen[str(row.number)] = [m.contact.pk for m in matches]
         code = row.get("code")
         if self.policy == ImportJob.DuplicatePolicy.CREATE and code:
             if code in self.codes:
@@ -1881,19 +1910,21 @@ class _Pass:
                 )
             self.codes.setdefault(code, row.number)
         target: Contact | None = None
-        action = "create"
+        action, repeats = "create", None
         if (earlier or matches) and not row.errors:
             if self.policy == ImportJob.DuplicatePolicy.SKIP:
                 action = "skip"
             elif self.policy == ImportJob.DuplicatePolicy.UPDATE:
-                action, target = self._update_target(row, earlier, matches)
-            self._note_duplicate(row, action, earlier, earlier_reasons, matches, target)
+                action, target, repeats = self._update_target(
+                    row, earlier, earlier_reasons, matches
+                )
+            self._note_duplicate(row, action, earlier, earlier_reasons, matches, target, repeats)
         if row.errors:
             # Still through the service, rolled back, so that the report lists the row's other
             # problems too.
             self._write(row, kwargs, where, None, "create")
             return
-        if action == "skip":
+        if action in {"skip", "repeat"}:
             self.outcome.skipped += 1
             contact_pk = self.row_contact.get(earlier) if earlier else None
             if contact_pk is None and len(matches) == 1:
@@ -1928,21 +1959,41 @@ class _Pass:
             limit=MATCHES_SHOWN + min(len(self.run_created), 50),
         )
         # Contacts written by this run are rows of the same file: `_FileKeys` reports those.
-        return [m for m in found if m.contact.pk not in self.run_created][:MATCHES_SHOWN]
+        found = [m for m in found if m.contact.pk not in self.run_created]
+        code = (data.get("code") or "").strip()
+        if code and not any("code" in m.reasons for m in found):
+            # Ordered by how many reasons match, a contact matching by its code alone may fall
+            # beyond the limit; it is the one an update goes to, so it is always shown.
+            same_code = (
+                Contact.objects.restrict(self.actor, "view")
+                .filter(company=self.company, code=code)
+                .exclude(pk__in=self.run_created)
+                .first()
+            )
+            if same_code is not None:
+                found.insert(0, DuplicateMatch(contact=same_code, reasons=("code",)))
+        by_code = [m for m in found if "code" in m.reasons]
+        return by_code + [m for m in found if "code" not in m.reasons][: MATCHES_SHOWN - 1]
 
-    def _update_target(self, row: _Row, earlier: int | None, matches: list[Any]):
-        """("update", the contact to update), or ("update", None) when the contact an earlier
-        row creates does not exist (a check: checked as a new contact); ("ambiguous", None) and
-        a row error when several contacts match and none by code."""
-        if earlier is not None and self.row_contact.get(earlier) is not None:
-            pk = self.row_contact[earlier]
-            if pk == 0:
-                return "update", None  # created by a checked batch: checked as a new contact
-            return "update", Contact.objects.select_related("company").get(pk=pk)
-        by_code = [m for m in matches if "code" in m.reasons]
-        if by_code or len(matches) == 1:
-            return "update", (by_code or matches)[0].contact
-        if matches:
+    def _update_target(
+        self, row: _Row, earlier: int | None, earlier_reasons: list[str], matches: list[Any]
+    ) -> tuple[str, Contact | None, int | None]:
+        """(action, the contact to update, the earlier row it repeats) of a duplicate row when
+        duplicates update their contact.
+
+        - A row whose code is a contact's code updates that contact, whatever else it matches.
+        - A row matching several contacts and none by code is reported, not updated.
+        - A row is never applied to a contact it reaches only through another row of the file:
+          it repeats that row ("repeat", skipped and reported), as does a row whose contact an
+          earlier row of the file already updates.
+        - After a check, only a contact the check showed for this row may be updated.
+        """
+        by_code = [m.contact for m in matches if "code" in m.reasons]
+        if by_code:
+            candidate = by_code[0]
+        elif earlier is not None and "code" in earlier_reasons:
+            return "repeat", None, earlier  # the code of an earlier row, new to the database
+        elif len(matches) > 1:
             row.add(
                 "",
                 _g(
@@ -1952,10 +2003,31 @@ class _Pass:
                 )
                 % {"codes": ", ".join(m.contact.code for m in matches)},
             )
-            return "ambiguous", None
-        return "create", None
+            return "ambiguous", None, None
+        elif matches:
+            candidate = matches[0].contact
+        elif earlier is not None:
+            return "repeat", None, earlier  # matches only another row of this file
+        else:
+            return "create", None, None
+        first = self.updated_by.get(candidate.pk)
+        if first is not None:
+            return "repeat", None, first
+        if self.seen is not None and candidate.pk not in self.seen.get(str(row.number), ()):
+            row.add(
+                "",
+                _g(
+                    "This row now matches %(code)s, which the check did not show for it; check "
+                    "the file again before updating."
+                )
+                % {"code": candidate.code},
+            )
+            return "unseen", None, None
+        return "update", candidate, None
 
-    def _note_duplicate(self, row, action, earlier, earlier_reasons, matches, target) -> None:
+    def _note_duplicate(
+        self, row, action, earlier, earlier_reasons, matches, target, repeats=None
+    ) -> None:
         if len(self.outcome.duplicates) >= DUPLICATES_KEPT:
             return
         self.outcome.duplicates.append(
@@ -1966,6 +2038,7 @@ class _Pass:
                 "earlier_row": earlier,
                 "earlier_reasons": earlier_reasons,
                 "target": target.pk if target is not None else None,
+                "repeats": repeats,
                 "matches": [
                     {
                         "id": m.contact.pk,
@@ -2043,6 +2116,7 @@ class _Pass:
             self.batch_created.append((row.number, contact))
         if action == "update":
             self.outcome.updated += 1
+            self.updated_by[target.pk] = row.number
         else:
             self.outcome.created += 1
         if before is not None:
@@ -2281,9 +2355,14 @@ def _import_rows(*, job: ImportJob, actor, dry_run: bool, progress) -> _Outcome:
       given their previous values and children back.
     """
     table = _job_table(job)
-    one_pass = functools.partial(_Pass, job=job, table=table, actor=actor, progress=progress)
     if dry_run:
-        return one_pass(mode=CHECK).run()
+        return _Pass(job=job, table=table, actor=actor, progress=progress, mode=CHECK).run()
+    seen = job.mapping.get("seen")
+    if seen is None and job.duplicate_policy == ImportJob.DuplicatePolicy.UPDATE:
+        raise ValidationError(UPDATE_NEEDS_CHECK)
+    one_pass = functools.partial(
+        _Pass, job=job, table=table, actor=actor, progress=progress, seen=seen or {}
+    )
     if job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS:
         outcome = one_pass(mode=BATCHES).run()
         outcome.written = bool(outcome.created or outcome.updated)
@@ -2349,6 +2428,8 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
             job.message = job.message[:500]
             job.errors = outcome.errors
             job.duplicates = outcome.duplicates
+            if dry_run:
+                job.mapping = {**job.mapping, "seen": outcome.seen}
             job.created_count = outcome.created
             job.updated_count = outcome.updated
             job.skipped_count = outcome.skipped
@@ -2361,6 +2442,7 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
         update_fields=[
             "status",
             "message",
+            "mapping",
             "errors",
             "duplicates",
             "created_count",

@@ -179,10 +179,12 @@ def test_case_duplicate_rows_are_shown_and_the_user_chooses(
     update = run(
         upload(importer, company, data),
         django_capture_on_commit_callbacks,
-        dry_run=False,
+        dry_run=True,  # an update changes only what a check showed
         duplicate_policy="update",
     )
-    assert (update.created_count, update.updated_count) == (0, 2)
+    update = run(update, django_capture_on_commit_callbacks, dry_run=False)
+    # Row 3 repeats row 2, which updates the contact: skipped, never applied on top.
+    assert (update.created_count, update.updated_count, update.skipped_count) == (0, 1, 1)
     assert Contact.objects.count() == 1 and Phone.objects.count() == 1
 
     anyway = run(
@@ -455,7 +457,8 @@ def test_update_adds_what_the_contact_lacks_and_keeps_its_code(
         "Code,Name,Type,Phone,Email,City\nNEW-9,Keep Co,customer,0501234567,k@keep.example,Abha\n"
     )
     job = upload(importer, company, content.encode())
-    job = run(job, django_capture_on_commit_callbacks, dry_run=False, duplicate_policy="update")
+    job = run(job, django_capture_on_commit_callbacks, dry_run=True, duplicate_policy="update")
+    job = run(job, django_capture_on_commit_callbacks, dry_run=False)
     assert job.status == ImportJob.Status.IMPORTED and job.updated_count == 1, job.errors
     existing.refresh_from_db()
     assert existing.code == "K-1" and Contact.objects.count() == 1
@@ -581,6 +584,12 @@ def test_sqlite_all_or_nothing_undoes_written_batches_when_a_row_fails_late(
     existing = make_contact(
         company=company, contact_type=customer_type, name="Old Name Co", code="U-1", notes="before"
     )
+    rows = "".join(f"N-{n},New {n},customer,\n" for n in range(5))
+    content = "Code,Name,Type,Notes\nU-1,Old Name Co,customer,after\n" + rows
+    job = upload(importer, company, content.encode())
+    ImportJob.objects.filter(pk=job.pk).update(duplicate_policy="update")
+    import_job_start(actor=importer, job=job, dry_run=True)  # an update needs a check first
+    job.refresh_from_db()
     real_create = imports.contact_create
     from django.db import connection
 
@@ -598,10 +607,6 @@ def test_sqlite_all_or_nothing_undoes_written_batches_when_a_row_fails_late(
         return real_create(**kwargs)
 
     monkeypatch.setattr(imports, "contact_create", create_failing_late)
-    rows = "".join(f"N-{n},New {n},customer,\n" for n in range(5))
-    content = "Code,Name,Type,Notes\nU-1,Old Name Co,customer,after\n" + rows
-    job = upload(importer, company, content.encode())
-    ImportJob.objects.filter(pk=job.pk).update(duplicate_policy="update")
     import_job_start(actor=importer, job=job, dry_run=False)  # autocommit: runs at once
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and problems(job) == [(6, "Code")]
