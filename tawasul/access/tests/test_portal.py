@@ -276,6 +276,14 @@ def test_a_portal_user_opens_their_portal_page(client, portal, customer):
     assert "Own Shop" in response.content.decode()
 
 
+def test_no_page_a_portal_user_opens_links_to_what_they_cannot_reach(client, portal, customer):
+    client.force_login(customer)
+    for path in ("/portal/", "/preferences/", "/accounts/password/change/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "/api-tokens/" not in response.content.decode(), path
+
+
 @pytest.mark.parametrize("role_name", [PORTAL_CUSTOMER, PORTAL_DEALER, PORTAL_AGENT])
 @pytest.mark.parametrize("which", ["own", "dealer", "agent"])
 def test_portal_scope_matches_the_oracle_when_the_role_may_view(portal, role_name, which):
