@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -24,6 +25,7 @@ from .imports import (
     import_job_set_mapping,
     import_job_set_policies,
     import_job_start,
+    import_job_summary,
     import_sample_rows,
     target_choices,
 )
@@ -142,7 +144,10 @@ class ImportListView(ImportPermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["jobs"] = _user_jobs(self.request.user).order_by("-created_at", "-pk")[:100]
+        jobs = list(_user_jobs(self.request.user).order_by("-created_at", "-pk")[:100])
+        for job in jobs:
+            job.summary = import_job_summary(job)
+        ctx["jobs"] = jobs
         return ctx
 
 
@@ -231,11 +236,21 @@ DUPLICATE_REASONS = {
 }
 
 
+class _ListSeparator:
+    """ ", " in English, "، " in Arabic: the active language's separator of listed words."""
+
+    def join(self, words) -> str:
+        return pgettext("list separator", ", ").join(words)
+
+
+LIST_SEPARATOR = _ListSeparator()
+
+
 def _duplicates_shown(job: ImportJob) -> list[dict]:
     """The job's duplicate rows with their reasons translated, for the report."""
 
     def labels(reasons):
-        return ", ".join(str(DUPLICATE_REASONS.get(r, r)) for r in reasons)
+        return LIST_SEPARATOR.join(str(DUPLICATE_REASONS.get(r, r)) for r in reasons)
 
     shown = []
     for entry in job.duplicates[:REPORT_SHOWN]:
@@ -291,6 +306,7 @@ def _status_context(job: ImportJob) -> dict:
     writable = job.created_count + job.updated_count
     return {
         "job": job,
+        "summary": import_job_summary(job),
         "running": job.status in RUNNING,
         "processed": processed,
         "percent": percent,

@@ -2335,6 +2335,25 @@ def _summary(outcome: _Outcome, job: ImportJob, dry_run: bool) -> tuple[str, str
     return ImportJob.Status.IMPORTED, " ".join(parts)
 
 
+def import_job_summary(job: ImportJob) -> str:
+    """The one-paragraph result of a finished check or import, in the active language."""
+    if job.message or job.status not in {
+        ImportJob.Status.VALIDATED,
+        ImportJob.Status.IMPORTED,
+        ImportJob.Status.FAILED,
+    }:
+        return job.message
+    outcome = _Outcome(
+        errors=job.errors,
+        created=job.created_count,
+        updated=job.updated_count,
+        skipped=job.skipped_count,
+        rows=job.processed_rows,
+        written=job.status == ImportJob.Status.IMPORTED,
+    )
+    return _summary(outcome, job, job.dry_run)[1]
+
+
 def _actor_language(actor) -> str:
     from tawasul.core.models import UserPreference
 
@@ -2424,8 +2443,10 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
                 "The import stopped because of an unexpected error. Nothing was imported."
             )
         else:
-            job.status, job.message = _summary(outcome, job, dry_run)
-            job.message = job.message[:500]
+            # The summary is said at read time in the reader's language, from the counts kept
+            # (`import_job_summary`); `message` holds only what stopped a run.
+            job.status, _text = _summary(outcome, job, dry_run)
+            job.message = ""
             job.errors = outcome.errors
             job.duplicates = outcome.duplicates
             if dry_run:

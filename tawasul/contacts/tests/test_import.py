@@ -24,6 +24,7 @@ from tawasul.contacts.imports import (
     import_job_run,
     import_job_set_mapping,
     import_job_start,
+    import_job_summary,
 )
 from tawasul.contacts.models import Address, Contact, ContactPerson, Email, ImportJob, Phone
 from tawasul.contacts.tests.factories import (
@@ -154,7 +155,7 @@ def test_utf8_csv_imports_contacts_with_persons_addresses_and_links(
     job = run(job, dry_run=False, capture=django_capture_on_commit_callbacks)
 
     assert job.status == ImportJob.Status.IMPORTED, job.errors
-    assert job.created_count == 2 and job.message == "Imported 2 contacts."
+    assert job.created_count == 2 and import_job_summary(job) == "Imported 2 contacts."
     noor = Contact.objects.get(company=company, code="C-1")
     assert noor.name_ar == "النور للتجارة" and noor.area == master["riyadh"]
     assert noor.industry == master["retail"] and noor.representative.code == "S001"
@@ -262,7 +263,7 @@ def test_one_bad_row_imports_nothing_and_reports_row_and_column(
     assert {e["row"] for e in job.errors} == {4}
     assert "Atlantis" in by_column["Area"]["message"]
     assert by_column["Phone"]["value"] == "12"
-    assert job.message == "Nothing was imported: 3 problems in 1 row."
+    assert import_job_summary(job) == "Nothing was imported: 3 problems in 1 row."
 
 
 def test_unknown_contact_type_and_other_problems_of_the_row_are_reported(
@@ -273,7 +274,7 @@ def test_unknown_contact_type_and_other_problems_of_the_row_are_reported(
     job = run(job, dry_run=True, capture=django_capture_on_commit_callbacks)
     assert sorted((e["row"], e["column"]) for e in job.errors) == [(2, "Name"), (2, "Type")]
     assert "vendor" in next(e["message"] for e in job.errors if e["column"] == "Type")
-    assert job.message == "Nothing was imported: 2 problems in 1 row."
+    assert import_job_summary(job) == "Nothing was imported: 2 problems in 1 row."
 
 
 def test_unknown_area_is_a_row_error_and_no_area_is_created(
@@ -302,7 +303,7 @@ def test_dry_run_writes_nothing_then_import_writes_all(
     job = run(job, dry_run=True, capture=django_capture_on_commit_callbacks)
     assert job.status == ImportJob.Status.VALIDATED and job.errors == []
     assert job.processed_rows == 2
-    assert "all 2 rows can be imported" in job.message
+    assert "all 2 rows can be imported" in import_job_summary(job)
     assert not Contact.objects.exists() and not Phone.objects.exists()
 
     job = run(job, dry_run=False, capture=django_capture_on_commit_callbacks)
@@ -373,7 +374,7 @@ def test_import_needs_the_add_permission(
     EmployeeFactory(company=company, user=user)
     job = upload(user, company, b"Name,Type\nOne,customer\n")
     job = run(job, dry_run=False, capture=django_capture_on_commit_callbacks)
-    assert job.status == ImportJob.Status.FAILED and "may not add" in job.message
+    assert job.status == ImportJob.Status.FAILED and "may not add" in import_job_summary(job)
     assert not Contact.objects.exists()
 
 
@@ -766,7 +767,9 @@ def test_stale_running_jobs_are_failed(company, staff_user):
     assert import_job_fail_stale() == 0
     assert import_job_fail_stale(now=timezone.now() + timedelta(hours=3)) == 1
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED and "Nothing was imported" in job.message
+    assert job.status == ImportJob.Status.FAILED and "Nothing was imported" in import_job_summary(
+        job
+    )
 
 
 def test_uploaded_files_are_encrypted_at_rest(importer, company):

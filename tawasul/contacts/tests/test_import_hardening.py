@@ -515,11 +515,13 @@ def test_valid_rows_mode_imports_the_good_rows_and_reports_the_rest(
         dry_run=True,
     )
     assert job.status == ImportJob.Status.VALIDATED and problems(job) == [(3, "Type")]
-    assert "Nothing was imported" in job.message  # the default stays all or nothing
+    assert "Nothing was imported" in imports.import_job_summary(
+        job
+    )  # the default stays all or nothing
 
     job = run(job, django_capture_on_commit_callbacks, dry_run=False, error_policy="valid")
     assert job.status == ImportJob.Status.IMPORTED and job.created_count == 2
-    assert "1 row with problems was not imported" in job.message
+    assert "1 row with problems was not imported" in imports.import_job_summary(job)
     assert set(Contact.objects.values_list("name", flat=True)) == {"Good One", "Good Two"}
     # A landline is no mobile: the number says which when the column does not.
     assert Phone.objects.get().kind == PhoneKind.WORK

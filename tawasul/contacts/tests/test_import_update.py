@@ -161,3 +161,35 @@ def test_update_without_a_check_is_refused(company, importer, customer_type):
     job = import_job_set_policies(actor=importer, job=job, duplicate_policy="update")
     with pytest.raises(ValidationError, match="Check the file before updating"):
         import_job_start(actor=importer, job=job, dry_run=False)
+
+
+def test_summary_and_reasons_are_said_in_the_readers_language(
+    client, company, importer, customer_type, django_capture_on_commit_callbacks
+):
+    """The check ran in English; an Arabic reader reads its result in Arabic, file names and
+    values isolated, the match reasons joined with the Arabic comma."""
+    from django.urls import reverse
+
+    from tawasul.core.middleware import SESSION_LANGUAGE
+
+    make_contact(
+        company=company,
+        contact_type=customer_type,
+        code="R-1",
+        name="Rasheed Co",
+        emails=[{"address": "r@rasheed.example"}],
+    )
+    content = b"Name,Type,Email\nRasheed Co,customer,r@rasheed.example\nFresh,customer,\n"
+    job = upload(importer, company, content, "rows.csv")
+    job = run(job, django_capture_on_commit_callbacks, dry_run=True)
+    assert job.message == ""  # nothing said in the language the check ran in
+    client.force_login(importer)
+    session = client.session
+    session[SESSION_LANGUAGE] = "ar"
+    session.save()
+    page = client.get(reverse("contacts:import_detail", args=[job.pk])).content.decode()
+    assert "Check passed" not in page and "Nothing was written" not in page
+    assert "<bdi>rows.csv</bdi>" in page
+    assert "الاسم، البريد الإلكتروني" in page  # name, e-mail
+    listing = client.get(reverse("contacts:import_list")).content.decode()
+    assert "Check passed" not in listing and "<bdi>rows.csv</bdi>" in listing
