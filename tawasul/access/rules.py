@@ -267,3 +267,62 @@ def user_rules_q(user, governed: Governed, action: str) -> Q | None:
         mine = [r for r in rules if action in (r.actions or [])]
         compiled.append(rules_q(mine, governed, user, resolver))
     return compiled[0]
+
+
+def _on_linked(q: Q, lookup: str) -> Q:
+    """A condition on a record's link field (`representative__in=[...]`) as the same condition
+    on the linked records themselves (`pk__in=[...]`); anything else matches nothing."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            out.children.append(_on_linked(child, lookup))
+            continue
+        key, value = child
+        if key == lookup or key.startswith(lookup + "__"):
+            out.children.append(("pk" + key[len(lookup) :], value))
+        else:  # never widen: a condition not on the link itself
+            out.children.append(("pk__in", []))
+    return out
+
+
+def link_values_q(user, governed: Governed, action: str, field: str) -> Q | None:
+    """The values a record's link `field` may take for `user` to keep `action` on it, as a
+    condition on the linked model (the employees a contact's representative may be, say).
+
+    Only the rules' conditions on `field` itself are applied: a rule that grants `action`
+    without testing `field` lets any value through (whether the record qualifies then
+    depends on its other fields, which the service checks). Q() when any value may do, None
+    when no rule grants `action` at all. This is what pickers offer, so that a choice the
+    service would refuse (`verify_within`, the contacts' assign check) is not offered.
+    """
+    action = ACTION_ALIASES.get(action, action)
+    rules = [r for r in user_rules(user, governed.key) if action in (r.actions or [])]
+    if not rules:
+        return None
+    if any(rule.all_records for rule in rules):
+        return Q()
+    decl = governed.fields.get(field)
+    if decl is None:
+        return None
+    resolver = _Resolver(governed, rules, user)
+    parts = []
+    for rule in rules:
+        conditions = list(rule.conditions.all())
+        if not conditions:
+            continue  # an empty rule grants nothing
+        on_field = [c for c in conditions if c.field == field]
+        if not on_field:
+            return Q()
+        parts.append(
+            reduce(
+                operator.and_,
+                (
+                    _on_linked(condition_q(governed, c, user, resolver), decl.lookup)
+                    for c in on_field
+                ),
+            )
+        )
+    if not parts:
+        return None
+    return reduce(operator.or_, parts)

@@ -1,8 +1,10 @@
 """Forms of the contact pages: the contact, its inline children, bulk actions, lifecycle."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.cleaning import CleanTextFormMixin
@@ -24,12 +26,22 @@ from .models import (
     Size,
 )
 from .phones import phone_to_e164
+from .selectors import employee_assignable_list
 
 AUTOCOMPLETE = "contacts:autocomplete"
 
 
 def _ac(kind: str) -> str:
     return reverse_lazy(AUTOCOMPLETE, args=[kind])
+
+
+ASSIGNEES = ("representative", "coordinator", "manager")
+
+
+def _assignee_url(action: str, field: str = "") -> str:
+    """The employee autocomplete narrowed to whom the user may put in a contact's `field`."""
+    params = {"action": action, **({"for": field} if field else {})}
+    return f"{reverse(AUTOCOMPLETE, args=['employee'])}?{urlencode(params)}"
 
 
 class CategorySelect(forms.Select):
@@ -147,6 +159,31 @@ class ContactForm(CleanTextFormMixin, forms.ModelForm):
                     keep = [getattr(self.instance, f"{name}_id")]
             offer_links(self.fields[name], visible, keep=keep, offered=offered)
         self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
+        self._offer_assignees(user)
+
+    def _offer_assignees(self, user) -> None:
+        """The representative, coordinator and manager pickers offer only employees the user
+        may put there (`employee_assignable_list`: re-assigning an existing contact, or filling
+        a new one); for a contact the user may not re-assign they are read-only."""
+        editing = self.instance.pk is not None
+        if editing and not (
+            Contact.objects.restrict(user, "assign").filter(pk=self.instance.pk).exists()
+        ):
+            for name in ASSIGNEES:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("You may not re-assign this contact.")
+            return
+        action = "assign" if editing else "add"
+        visible = Employee.objects.restrict(user, "view")
+        for name in ASSIGNEES:
+            field = self.fields[name]
+            offer_links(
+                field,
+                visible,
+                keep=[getattr(self.instance, f"{name}_id")] if editing else [],
+                offered=employee_assignable_list(user=user, field=name, action=action),
+            )
+            field.widget.attrs["data-autocomplete-url"] = _assignee_url(action, name)
 
     def clean(self):
         # What the service would refuse is refused here too, so that every error shows on the
@@ -287,7 +324,24 @@ class BulkAssignForm(CleanTextFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["employee"].queryset = Employee.objects.restrict(user, "view")
+        # The picker asks for the employees the user may assign to, in the field chosen above.
+        self.fields["employee"].widget.attrs.update(
+            {
+                "data-autocomplete-url": _assignee_url("assign"),
+                "data-autocomplete-for": self["field"].id_for_label,
+            }
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        field, employee = cleaned.get("field"), cleaned.get("employee")
+        if field and employee is not None:
+            allowed = employee_assignable_list(user=self.user, field=field)
+            if not allowed.filter(pk=employee.pk).exists():
+                self.add_error("employee", _("You may not assign contacts to this employee."))
+        return cleaned
 
 
 class BulkCategoryForm(forms.Form):

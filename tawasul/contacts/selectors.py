@@ -241,3 +241,26 @@ def _child_history(user, model, contact: Contact) -> list[dict]:
             }
         )
     return entries
+
+
+def employee_assignable_list(*, user, field: str, action: str = "assign") -> QuerySet:
+    """Active employees the user may put in a contact's `field` (representative, coordinator
+    or manager) by `action`: "assign" for re-assigning existing contacts (the rule the
+    services' assign check applies), "add" for a new contact. Nothing when the user holds no
+    such right; pickers offer exactly these, so a choice is never refused only after submit."""
+    from tawasul.access.querysets import action_permission
+    from tawasul.access.registry import governed
+    from tawasul.access.rules import link_values_q
+    from tawasul.org.models import Employee
+
+    visible = Employee.objects.restrict(user, "view").filter(is_active=True)
+    if field not in ("representative", "coordinator", "manager"):
+        return visible.none()
+    if user.is_superuser:
+        return visible
+    if not user.has_perm(action_permission(Contact, action)):
+        return visible.none()
+    condition = link_values_q(user, governed(Contact), action, field)
+    if condition is None:
+        return visible.none()
+    return visible.filter(condition)

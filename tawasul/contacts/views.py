@@ -670,7 +670,16 @@ class AutocompleteView(LoginRequiredMixin, View):
         query = request.GET.get("q", "").strip()[:80]
         limit = 20
         if kind == "employee":
-            queryset = Employee.objects.restrict(request.user, "view").filter(is_active=True)
+            field = request.GET.get("for", "")
+            if field:
+                # A contact's representative, coordinator or manager: only employees the user
+                # may put there (re-assigning, or in a new contact), as the services check.
+                action = "add" if request.GET.get("action") == "add" else "assign"
+                queryset = selectors.employee_assignable_list(
+                    user=request.user, field=field, action=action
+                )
+            else:
+                queryset = Employee.objects.restrict(request.user, "view").filter(is_active=True)
             queryset = _name_matches(queryset, query)
             rows = [
                 {"value": e.pk, "text": f"{e.display_name} ({e.code})"}

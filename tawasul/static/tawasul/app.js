@@ -88,6 +88,10 @@
         render: { option: isolated, item: isolated },
       };
       const url = el.getAttribute("data-autocomplete-url");
+      // A picker whose matches depend on another field (the bulk assign's "Assign" choice)
+      // names it in data-autocomplete-for; its value goes along as `for`.
+      const depends = el.getAttribute("data-autocomplete-for");
+      const other = depends ? document.getElementById(depends) : null;
       if (url) {
         let answered = new Set();
         options.valueField = "value";
@@ -99,7 +103,9 @@
         };
         options.load = function (query, callback) {
           const select = this;
-          fetch(url + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" } })
+          let address = url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query);
+          if (other) { address += "&for=" + encodeURIComponent(other.value); }
+          fetch(address, { headers: { "Accept": "application/json" } })
             .then(function (r) { return r.json(); })
             .then(function (data) {
               if (query !== select.inputValue()) { callback(); return; }  // typed on since
@@ -111,7 +117,10 @@
             .catch(function () { callback(); });
         };
       }
-      new window.TomSelect(el, options);
+      const picker = new window.TomSelect(el, options);
+      if (other) {
+        other.addEventListener("change", function () { picker.clear(); picker.clearOptions(); });
+      }
     });
   }
 
