@@ -67,6 +67,7 @@ def server_env() -> dict[str, str]:
         CSRF_COOKIE_SECURE="false",
         SECURE_HSTS_SECONDS="0",
         AXES_ENABLED="false",
+        MFA_REQUIRED_FOR_ADMINS="false",  # the demo administrator has no second factor
     )
     return env
 

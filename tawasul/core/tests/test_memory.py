@@ -25,6 +25,14 @@ def test_worker_freezes_its_start_and_collects_after_each_response():
         assert gc.get_count()[0] > 0
         memory.request_finished()
         assert not [o for o in gc.get_objects() if type(o).__name__ == "Cycle"]
+        # After the warm-up, each request's garbage is freed by a young collection.
+        for _ in range(memory.WARM_UP_REQUESTS):
+            memory.request_finished()
+        cycle = Cycle()
+        cycle.me = cycle
+        del cycle
+        memory.request_finished()
+        assert not [o for o in gc.get_objects() if type(o).__name__ == "Cycle"]
     finally:
         gc.unfreeze()
         gc.set_threshold(*saved)
