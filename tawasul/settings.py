@@ -212,6 +212,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "tawasul" / "locale"]
+# Numbers in Arabic pages with a decimal point and comma thousands, as in forms (core/formats).
+FORMAT_MODULE_PATH = ["tawasul.core.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Riyadh")
 USE_I18N = True
 USE_TZ = True
