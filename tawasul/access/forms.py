@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.cleaning import CleanTextFormMixin, parse_ids
-from tawasul.core.widgets import RemoteSelect
+from tawasul.core.widgets import RemoteSelect, SearchableSelectMultiple
 
 from .models import PortalAccount
 from .registry import (
@@ -309,7 +309,8 @@ class ConditionForm(CleanTextFormMixin, forms.Form):
 
     field = AnyValueChoiceField(label=_("Field"), required=False)
     operator = AnyValueChoiceField(label=_("Operator"), required=False)
-    values = AnyValuesField(label=_("Values"), required=False)
+    # Short lists are filtered on the page, by each option's comparison form (data-search).
+    values = AnyValuesField(label=_("Values"), required=False, widget=SearchableSelectMultiple)
     shown_field = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, entry: Governed | None, user, company_id, **kwargs):

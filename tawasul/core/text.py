@@ -45,6 +45,23 @@ _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s@+.]|_", re.UNICODE)
 
 
+# `_PUNCT` in the syntax of JavaScript's regular expressions (Unicode property classes).
+_PUNCT_JS = r"[^\p{L}\p{N}\s@+.]|_"
+
+
+def browser_fold() -> dict:
+    """`normalize_name` as data for the browser, so that a select filtered on the page folds what
+    is typed the same way (static/tawasul/app.js): the invisible characters removed before NFKC,
+    the Arabic marks removed after it, the letters and digits replaced, then lower case and
+    separators (regular expressions in JavaScript syntax)."""
+    return {
+        "invisible": _INVISIBLE.pattern,
+        "marks": _ARABIC_MARKS.pattern,
+        "replace": {chr(k): v for k, v in {**_ARABIC_FOLD, **_DIGITS}.items()},
+        "separators": _PUNCT_JS,
+    }
+
+
 def strip_invisible(text: str) -> str:
     """Remove zero-width characters, byte-order marks and direction marks."""
     return _INVISIBLE.sub("", text)

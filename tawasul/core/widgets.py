@@ -5,6 +5,8 @@ from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
+from .text import normalize_name
+
 # What a page, form, history entry or export shows in place of a linked record's name when the
 # user may not view that record (the record's key may stay, its name never).
 HIDDEN_LABEL = _("(not visible to you)")
@@ -111,7 +113,20 @@ class RemoteSelectMultiple(RemoteSelectMixin, forms.SelectMultiple):
 
 
 class SearchableSelectMultiple(forms.SelectMultiple):
-    """A short multi-select enhanced with Tom Select in the browser."""
+    """A short multi-select enhanced with Tom Select in the browser.
+
+    Each option carries its comparison form in `data-search` (the record's `search_text`: both
+    names and the code, else its label normalised), and app.js folds what is typed the same way
+    (`core.text.browser_fold`), so `احمد` finds `أحمد` here as in every search.
+    """
 
     def __init__(self, attrs=None, **kwargs):
         super().__init__(attrs={**(attrs or {}), "class": "searchable-select"}, **kwargs)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        # A value the user may not view is searched by its label only, never by its names.
+        instance = None if label == HIDDEN_LABEL else getattr(value, "instance", None)
+        search = getattr(instance, "search_text", None) or normalize_name(str(label))
+        option["attrs"]["data-search"] = search
+        return option

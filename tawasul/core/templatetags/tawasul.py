@@ -4,15 +4,23 @@ import re
 
 from django import forms, template
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, json_script
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+
+from tawasul.core.text import browser_fold
 
 register = template.Library()
 
 # Text between the quotation marks our messages put around a record's name: “…” in English,
 # «…» in Arabic.
 _QUOTED = re.compile(r"([“«])([^”»<]+)([”»])")
+
+
+@register.simple_tag
+def text_fold_script():
+    """The comparison form's folding as JSON for app.js (`core.text.browser_fold`)."""
+    return json_script(browser_fold(), "text-fold")
 
 
 @register.filter(is_safe=True)

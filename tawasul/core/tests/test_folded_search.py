@@ -2,10 +2,12 @@
 type (issue 10, section 6): every search, autocomplete and picker of a `BilingualName` record
 compares the normalised query with its normalised `search_text`, on SQLite and PostgreSQL."""
 
+import re
 from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
+from django import forms
 from django.apps import apps as django_apps
 from django.db import connection
 from django.test import override_settings
@@ -26,7 +28,8 @@ from tawasul.contacts.models import (
 )
 from tawasul.contacts.services import masterdata_save
 from tawasul.core.search import search_text_fill
-from tawasul.core.text import normalize_name
+from tawasul.core.text import browser_fold, normalize_name
+from tawasul.core.widgets import HIDDEN_LABEL, SearchableSelectMultiple, offer_links
 from tawasul.org import filtersets as org_filtersets
 from tawasul.org.models import (
     BilingualName,
@@ -415,3 +418,35 @@ def test_the_import_reads_phones_in_the_company_region_else_the_setting(company)
     Company.objects.filter(pk=company.pk).update(default_country="")
     company.refresh_from_db()
     assert _Resolver(company).region == "AE"
+
+
+# --- selects filtered on the page ---------------------------------------------------------
+
+
+def test_short_selects_carry_each_option_s_comparison_form(staff_client, company):
+    industry = _make(Industry, company, "Ahmad Trading", "أحمد للتجارة", 1)
+    html = staff_client.get(reverse("contacts:contact_list")).content.decode()
+    # Both names, folded (app.js matches what is typed against it, folded the same way).
+    assert f'data-search="{industry.search_text}"' in html
+    assert industry.search_text == "ahmad trading احمد للتجاره"
+    assert '<script id="text-fold" type="application/json">' in html
+
+
+def test_the_browser_folding_is_the_server_s(client):
+    fold = browser_fold()
+    assert fold["replace"]["أ"] == "ا" and fold["replace"]["ک"] == "ك"
+    assert fold["replace"]["٤"] == "4" and fold["replace"]["۵"] == "5"
+    assert re.fullmatch(fold["invisible"], "\u200f") and re.fullmatch(fold["marks"], "\u064e")
+    html = client.get(reverse("login")).content.decode()
+    assert '<script id="text-fold" type="application/json">' in html
+
+
+def test_a_hidden_value_s_option_is_searched_by_its_label_only(company):
+    group = _make(ProductGroup, company, "Secret Pumps", "مضخات سرية", 1)
+    field = forms.ModelMultipleChoiceField(
+        queryset=ProductGroup.objects.all(), widget=SearchableSelectMultiple
+    )
+    offer_links(field, ProductGroup.objects.none(), keep=[group.pk])
+    html = field.widget.render("product_groups", [group.pk])
+    assert "secret" not in html.lower() and "سري" not in html
+    assert f'data-search="{normalize_name(str(HIDDEN_LABEL))}"' in html

@@ -78,6 +78,29 @@
     return "<div><bdi>" + escape(data.text) + "</bdi></div>";
   }
 
+  // What is typed into a select filtered on the page, in the comparison form the server uses
+  // (core.text.normalize_name, its folding given by the page as JSON): options carry theirs in
+  // data-search, so "احمد" finds "أحمد" and "کریم" finds "كريم" as in every search.
+  let folder;
+  function foldText(text) {
+    if (folder === undefined) {
+      const spec = document.getElementById("text-fold");
+      folder = null;
+      if (spec) {
+        const fold = JSON.parse(spec.textContent);
+        const invisible = new RegExp(fold.invisible, "gu");
+        const marks = new RegExp(fold.marks, "gu");
+        const separators = new RegExp(fold.separators, "gu");
+        folder = function (value) {
+          let folded = String(value || "").replace(invisible, "").normalize("NFKC").replace(marks, "");
+          folded = Array.from(folded, function (ch) { return fold.replace[ch] || ch; }).join("");
+          return folded.toLowerCase().replace(separators, " ").replace(/\s+/gu, " ").trim();
+        };
+      }
+    }
+    return folder ? folder(text) : String(text || "").toLowerCase();
+  }
+
   function enhanceSelects(root) {
     if (!window.TomSelect) { return; }
     (root || document).querySelectorAll("select.remote-select, select.searchable-select").forEach(function (el) {
@@ -115,6 +138,17 @@
               callback(results);
             })
             .catch(function () { callback(); });
+        };
+      } else {
+        options.searchField = [];
+        options.score = function (query) {
+          const words = foldText(query).split(" ").filter(function (w) { return /[\p{L}\p{N}]/u.test(w); });
+          const symbolsOnly = String(query).trim() !== "" && words.length === 0;
+          return function (item) {
+            if (symbolsOnly) { return 0; }  // as every search: only symbols match nothing
+            const text = item.search || foldText(item.text);
+            return words.every(function (w) { return text.indexOf(w) !== -1; }) ? 1 : 0;
+          };
         };
       }
       const picker = new window.TomSelect(el, options);
