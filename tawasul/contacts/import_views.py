@@ -304,6 +304,9 @@ def _status_context(job: ImportJob) -> dict:
     problems, rows = error_counts(job.errors)
     valid_rows = job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS
     writable = job.created_count + job.updated_count
+    # Lines a quote left open read into one cell: importing "the valid rows" would leave them
+    # out unseen, so it is not offered until the file is corrected.
+    swallowed = [e["swallowed"] for e in job.errors if e.get("swallowed")]
     return {
         "job": job,
         "summary": import_job_summary(job),
@@ -315,12 +318,18 @@ def _status_context(job: ImportJob) -> dict:
         "errors_shown": job.errors[:REPORT_SHOWN],
         "errors_hidden": max(0, problems - REPORT_SHOWN),
         "can_import": job.status == ImportJob.Status.VALIDATED
-        and (not job.errors or (valid_rows and writable > 0)),
+        and (not job.errors or (valid_rows and writable > 0 and not swallowed)),
+        "swallowed": swallowed,
+        "cleaned": [
+            {**c, "chars_text": LIST_SEPARATOR.join(c["chars"])}
+            for c in (job.mapping.get("cleaned") or [])[:REPORT_SHOWN]
+        ],
         "import_count": writable if job.errors or job.duplicates else job.total_rows,
         # After a check with problems, all or nothing: offer to import the rows that passed.
         "can_import_valid": job.status == ImportJob.Status.VALIDATED
         and bool(job.errors)
         and not valid_rows
+        and not swallowed
         and problems < job.total_rows,
         "duplicates_shown": _duplicates_shown(job),
         "duplicates_hidden": max(0, len(job.duplicates) - REPORT_SHOWN),

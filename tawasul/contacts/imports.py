@@ -57,7 +57,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from tawasul.core.cleaning import clean_text
+from tawasul.core.cleaning import bad_characters, clean_text, describe
 from tawasul.core.text import normalize_name
 from tawasul.org.models import Branch, Company, Employee
 
@@ -396,6 +396,11 @@ class ReadProblem:
     # The row's cells cannot be trusted (a missing separator, a quote that swallowed lines):
     # the row is reported with this problem alone and never checked or imported.
     whole_row: bool = False
+    # Lines of the file (first, last) read into this row's cell by a quote left open: rows of
+    # their own, counted as rows and never imported.
+    swallowed: tuple[int, int] | None = None
+    # Not a problem but a notice: the characters (as U+XXXX) cleaned out of the cell.
+    cleaned: tuple[str, ...] = ()
 
 
 @dataclass
@@ -564,7 +569,10 @@ def _csv_records(text: str, delimiter: str) -> Iterator[_Read]:
                 if line > first_line
                 else UNCLOSED_QUOTE_ONE_LINE
             )
-            read.problems = [ReadProblem(len(read.cells) - 1, str(message), whole_row=True)]
+            swallowed = (first_line + 1, line) if line > first_line else None
+            read.problems = [
+                ReadProblem(len(read.cells) - 1, str(message), whole_row=True, swallowed=swallowed)
+            ]
         yield read
 
 
@@ -579,7 +587,9 @@ def _swallowed_rows(
         if lines and all(part.count(delimiter) >= width - 1 for part in lines):
             last = first_line + cell.count("\n") + cell.count("\r") - cell.count("\r\n")
             message = SWALLOWED_ROWS % {"first": first_line + 1, "last": last}
-            return [ReadProblem(index, str(message), whole_row=True)]
+            return [
+                ReadProblem(index, str(message), whole_row=True, swallowed=(first_line + 1, last))
+            ]
     return []
 
 
@@ -774,8 +784,18 @@ def _xlsx_records(data: bytes) -> Iterator[_Read]:
         raise _file_error(_("The file is not a valid Excel .xlsx workbook."))
 
 
+# Control characters that separate words in the files of other programs (the unit and record
+# separators, escape...): a space keeps the words apart where removing them would join them.
+_CONTROLS_TO_SPACE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_SPACES = re.compile(r" {2,}")
+
+
 def _clean_cell(text: str) -> str:
-    # Control characters cannot be stored (an XLSX export could not hold them): removed here.
+    # Control characters cannot be stored (an XLSX export could not hold them): they become a
+    # space (line-break-like ones a line break), invisible format characters are removed, and
+    # the check says so per cell (`_cleaned`).
+    if _CONTROLS_TO_SPACE.search(text):
+        text = _SPACES.sub(" ", _CONTROLS_TO_SPACE.sub(" ", text))
     text = clean_text(text, multiline=True).strip()
     if text.startswith(_EXPORT_GUARD):
         text = text[1:]
@@ -826,6 +846,11 @@ def _record(number: int, read: _Read, width: int, file_format: str) -> Iterator[
     count = len(read.cells)
     cells = _trimmed([_clean_cell(c) for c in read.cells])
     problems = list(read.problems)
+    for index, raw in enumerate(read.cells if cells else ()):
+        found = bad_characters(raw, multiline=True) if raw else []
+        if found:
+            chars = tuple(dict.fromkeys(describe(c) for c in found))
+            problems.append(ReadProblem(index, "", cleaned=chars))
     if not cells and not problems:
         return
     extent = max(read.extent or 0, len(cells))
@@ -845,10 +870,15 @@ def _record(number: int, read: _Read, width: int, file_format: str) -> Iterator[
 
 
 def _count_rows(table: Table) -> int:
+    """The data rows of the file as the report counts them: lines a quote left open read into
+    a cell are rows too (see `ReadProblem.swallowed`)."""
     limit = settings.IMPORT_MAX_ROWS
     count = 0
-    for _number, _cells in table.rows():
+    for record in table.records():
         count += 1
+        for problem in record.problems:
+            if problem.swallowed:
+                count += problem.swallowed[1] - problem.swallowed[0] + 1
         if count > limit:
             raise _file_error(
                 _("The file has more than %(max)s rows; split it into smaller files.")
@@ -1757,6 +1787,8 @@ class _Outcome:
     written: bool = False
     # Row number (as text, a JSON key) -> the contacts the check showed as its matches.
     seen: dict[str, list[int]] = field(default_factory=dict)
+    # Cells whose invisible control characters were replaced or removed: row, column, chars.
+    cleaned: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _FileKeys:
@@ -1885,11 +1917,19 @@ class _Pass:
         whole_row = [p for p in record.problems if p.whole_row]
         for problem in whole_row:
             row.add("", problem.message, problem.column)
+            if problem.swallowed:
+                row.errors[-1]["swallowed"] = list(problem.swallowed)
         if whole_row:
             self._fail(row)
             return
         for problem in record.problems:
-            if problem.column in self.columns:
+            if problem.cleaned:
+                if len(self.outcome.cleaned) < DUPLICATES_KEPT:
+                    name = _column_name(self.headers, problem.column)
+                    self.outcome.cleaned.append(
+                        {"row": row.number, "column": name, "chars": list(problem.cleaned)}
+                    )
+            elif problem.column in self.columns:
                 value = record.cells[problem.column] if problem.column < len(record.cells) else ""
                 row.add(self.columns[problem.column], problem.message, problem.column, value)
         kwargs = _build(row, self.resolver, self.default_type)
@@ -2449,8 +2489,9 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
             job.message = ""
             job.errors = outcome.errors
             job.duplicates = outcome.duplicates
+            job.mapping = {**job.mapping, "cleaned": outcome.cleaned}
             if dry_run:
-                job.mapping = {**job.mapping, "seen": outcome.seen}
+                job.mapping["seen"] = outcome.seen
             job.created_count = outcome.created
             job.updated_count = outcome.updated
             job.skipped_count = outcome.skipped

@@ -193,3 +193,50 @@ def test_summary_and_reasons_are_said_in_the_readers_language(
     assert "الاسم، البريد الإلكتروني" in page  # name, e-mail
     listing = client.get(reverse("contacts:import_list")).content.decode()
     assert "Check passed" not in listing and "<bdi>rows.csv</bdi>" in listing
+
+
+def test_rows_swallowed_by_an_open_quote_are_counted_and_block_valid_rows(
+    client, company, importer, customer_type, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from django.urls import reverse
+
+    path = Path("/work/shared/cases/unclosed-quote-last-column.csv")
+    content = (
+        path.read_bytes()
+        if path.exists()
+        else (
+            b"Code,Name,Type,Notes\nQ2-1,Quote One,customer,ok\n"
+            b'Q2-2,Quote Two,customer,"unclosed note\nQ2-3,Quote Three,customer,ok\n'
+            b"Q2-4,Quote Four,customer,ok\n"
+        )
+    )
+    job = upload(importer, company, content)
+    assert job.total_rows == 4  # rows 4 and 5 sit in row 3's cell, but they are rows
+    job = run(job, django_capture_on_commit_callbacks, dry_run=True)
+    assert [e.get("swallowed") for e in job.errors] == [[4, 5]]
+    client.force_login(importer)
+    page = client.get(reverse("contacts:import_detail", args=[job.pk])).content.decode()
+    assert 'id="import-valid"' not in page and 'id="import-now"' not in page
+    assert "Lines 4 to 5 of the file were read into one cell" in page
+
+
+def test_control_characters_become_spaces_and_the_check_names_their_cells(
+    client, company, importer, customer_type, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    content = b"Code,Name,Type\nCTL-1,Vertical\x0bTab Co,customer\nCTL-2,Unit\x1fSep Co,customer\n"
+    job = run(upload(importer, company, content), django_capture_on_commit_callbacks, dry_run=True)
+    assert job.mapping["cleaned"] == [
+        {"row": 2, "column": "Name", "chars": ["U+000B"]},
+        {"row": 3, "column": "Name", "chars": ["U+001F"]},
+    ]
+    client.force_login(importer)
+    page = client.get(reverse("contacts:import_detail", args=[job.pk])).content.decode()
+    assert 'id="import-cleaned"' in page and "U+001F" in page
+    job = run(job, django_capture_on_commit_callbacks, dry_run=False)
+    assert job.status == ImportJob.Status.IMPORTED, job.errors
+    names = sorted(Contact.objects.values_list("name", flat=True))
+    assert names == ["Unit Sep Co", "Vertical Tab Co"]
