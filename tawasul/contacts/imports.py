@@ -357,7 +357,7 @@ UTF8_GOOD_PER_BAD = 4
 _REPLACEMENT = "\ufffd"
 
 BAD_BYTES = _(
-    "This cell holds bytes that are not valid UTF-8, shown as “\ufffd”. Correct the cell, or "
+    "This cell holds bytes that are not valid UTF-8, shown as “�”. Correct the cell, or "
     "save the file again as CSV UTF-8."
 )
 FORMULA_WITHOUT_VALUE = _(
