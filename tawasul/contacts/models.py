@@ -353,9 +353,7 @@ class Contact(ConstraintFieldErrors, TimeStampedModel):
             models.Index(fields=["company", "created_at", "id"], name="contact_company_created"),
             models.Index(fields=["company", "updated_at", "id"], name="contact_company_updated"),
             models.Index(fields=["company", "name_normalized"], name="contact_company_nname"),
-            models.Index(
-                fields=["company", "name_ar_normalized"], name="contact_company_nname_ar"
-            ),
+            models.Index(fields=["company", "name_ar_normalized"], name="contact_company_nname_ar"),
             models.Index(fields=["company", "lifecycle", "name", "id"], name="contact_lifecycle"),
         ]
 
