@@ -106,6 +106,23 @@ def contact_served_customers(*, user, contact: Contact) -> QuerySet[Contact]:
 HISTORY_LIMIT = 50
 
 
+def _change_rows(model, changes, labels: dict) -> list[dict]:
+    """History changes as rows of field, before and after: links by their (access-checked)
+    labels, choices by their display names."""
+    rows = []
+    for change in changes:
+        field = model._meta.get_field(change.field)
+        old, new = change.old, change.new
+        if field.is_relation and field.many_to_one:
+            old = labels.get((field.related_model, old), old)
+            new = labels.get((field.related_model, new), new)
+        elif field.choices:
+            display = dict(field.choices)
+            old, new = display.get(old, old), display.get(new, new)
+        rows.append({"field": field.verbose_name, "old": old, "new": new})
+    return rows
+
+
 def contact_history(*, user, contact: Contact) -> list[dict]:
     """The contact's change history, newest first: who, when, and each field's before and after.
 
@@ -136,17 +153,7 @@ def contact_history(*, user, contact: Contact) -> list[dict]:
         all_changes.append((record, delta.changes))
     labels = history_labels(user, Contact, [c for _, changes in all_changes for c in changes])
     for record, changes in all_changes:
-        rows = []
-        for change in changes:
-            field = Contact._meta.get_field(change.field)
-            old, new = change.old, change.new
-            if field.is_relation and field.many_to_one:
-                old = labels.get((field.related_model, old), old)
-                new = labels.get((field.related_model, new), new)
-            elif field.choices:
-                display = dict(field.choices)
-                old, new = display.get(old, old), display.get(new, new)
-            rows.append({"field": field.verbose_name, "old": old, "new": new})
+        rows = _change_rows(Contact, changes, labels)
         entries.append(
             {
                 "when": record.history_date,
@@ -213,17 +220,7 @@ def _child_history(user, model, contact: Contact) -> list[dict]:
     labels = history_labels(user, model, [c for changes in deltas.values() for c in changes])
     entries = []
     for record in records:
-        rows = []
-        for change in deltas.get(record.history_id, []):
-            field = model._meta.get_field(change.field)
-            old, new = change.old, change.new
-            if field.is_relation and field.many_to_one:
-                old = labels.get((field.related_model, old), old)
-                new = labels.get((field.related_model, new), new)
-            elif field.choices:
-                display = dict(field.choices)
-                old, new = display.get(old, old), display.get(new, new)
-            rows.append({"field": field.verbose_name, "old": old, "new": new})
+        rows = _change_rows(model, deltas.get(record.history_id, []), labels)
         # Dealer terms are named by their contact; the others by their own text.
         subject = (
             model._meta.verbose_name
