@@ -7,9 +7,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -108,7 +107,7 @@ class ImportMappingForm(forms.Form):
         choices = target_choices(columns)  # address and person groups the file uses
         for index, header in enumerate(job.headers):
             self.fields[f"column_{index}"] = forms.ChoiceField(
-                label=header or _g("Column %(n)s") % {"n": index + 1},
+                label=header or gettext("Column %(n)s") % {"n": index + 1},
                 choices=choices,
                 required=False,
                 initial=columns.get(str(index), ""),
@@ -159,7 +158,7 @@ class ImportUploadView(ImportPermissionMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and user_company_id(request.user) is None:
-            raise PermissionDenied(_g("Only employees of a company can import contacts."))
+            raise PermissionDenied(gettext("Only employees of a company can import contacts."))
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -270,32 +269,36 @@ def _duplicate_outcome(job: ImportJob, entry: dict) -> str:
     """What happens (a check: will happen) to a duplicate row, in words."""
     action, check = entry["action"], job.dry_run
     if action == "skip":
-        return _g("Will be skipped") if check else _g("Skipped")
+        return gettext("Will be skipped") if check else gettext("Skipped")
     if action == "repeat":
         text = (
-            _g("Will be skipped: repeats row %(row)s")
+            gettext("Will be skipped: repeats row %(row)s")
             if check
-            else _g("Skipped: repeats row %(row)s")
+            else gettext("Skipped: repeats row %(row)s")
         )
         return text % {"row": entry.get("repeats") or entry.get("earlier_row")}
     if action == "ambiguous":
-        return _g("Not imported: several contacts match")
+        return gettext("Not imported: several contacts match")
     if action == "unseen":
-        return _g("Not imported: matches a contact the check did not show")
+        return gettext("Not imported: matches a contact the check did not show")
     if action == "failed":
-        return _g("Not imported: see the row's problems")
+        return gettext("Not imported: see the row's problems")
     if action == "update":
         code = next((m["code"] for m in entry["matches"] if m["id"] == entry["target"]), "")
         if code:
-            text = _g("Will update %(code)s") if check else _g("Updated %(code)s")
+            text = gettext("Will update %(code)s") if check else gettext("Updated %(code)s")
             return text % {"code": code}
         text = (
-            _g("Will update the contact of row %(row)s")
+            gettext("Will update the contact of row %(row)s")
             if check
-            else _g("Updated the contact of row %(row)s")
+            else gettext("Updated the contact of row %(row)s")
         )
         return text % {"row": entry["earlier_row"]}
-    return _g("Will be imported as a new contact") if check else _g("Imported as a new contact")
+    return (
+        gettext("Will be imported as a new contact")
+        if check
+        else gettext("Imported as a new contact")
+    )
 
 
 def _status_context(job: ImportJob) -> dict:
@@ -390,7 +393,7 @@ class ImportReportView(ImportPermissionMixin, View):
 
     def get(self, request, pk):
         job = _job_or_404(request.user, pk)
-        header = [_g("Row"), _g("Column"), _g("Problem"), _g("Value")]
+        header = [gettext("Row"), gettext("Column"), gettext("Problem"), gettext("Value")]
         rows = ([e["row"], e["column"], e["message"], e.get("value", "")] for e in job.errors)
         return csv_response(f"import-{job.pk}-report.csv", header, rows)
 

@@ -53,9 +53,8 @@ from django.db import (
 )
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from tawasul.core.cleaning import bad_characters, clean_text, describe
 from tawasul.core.text import normalize_name
@@ -917,7 +916,7 @@ def import_job_preview(*, job: ImportJob, limit: int = 5) -> list[tuple[int, lis
 
 def _require_import_permission(actor) -> None:
     if actor is None or not actor.has_perm("contacts.import_contact"):
-        raise PermissionDenied(_g("You may not import contacts."))
+        raise PermissionDenied(gettext("You may not import contacts."))
 
 
 def import_job_create(*, actor, company: Company, uploaded_file) -> ImportJob:
@@ -970,7 +969,7 @@ def import_job_set_mapping(
     _require_import_permission(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not _can_change(job):
-        raise ValidationError(_g("This import is running or finished; its mapping is fixed."))
+        raise ValidationError(gettext("This import is running or finished; its mapping is fixed."))
     errors: dict[str, list[str]] = _policy_errors(duplicate_policy, error_policy)
     mapping: dict[str, str] = {}
     first_column: dict[str, int] = {}
@@ -978,14 +977,14 @@ def import_job_set_mapping(
         if not key:
             continue
         if not 0 <= column < len(job.headers):
-            raise ValidationError(_g("Unknown column."))
+            raise ValidationError(gettext("Unknown column."))
         target = TARGET_BY_KEY.get(key)
         if target is None:
-            errors[f"column_{column}"] = [_g("Unknown field.")]
+            errors[f"column_{column}"] = [gettext("Unknown field.")]
             continue
         if key in first_column and not target.multiple:
             errors[f"column_{column}"] = [
-                _g("“%(field)s” is already fed by column “%(column)s”.")
+                gettext("“%(field)s” is already fed by column “%(column)s”.")
                 % {"field": target.label, "column": _column_name(job.headers, first_column[key])}
             ]
             continue
@@ -993,13 +992,13 @@ def import_job_set_mapping(
         mapping[str(column)] = key
     if "name" not in first_column:
         errors.setdefault(NON_FIELD_ERRORS, []).append(
-            _g("Choose the column that holds the contact's name.")
+            gettext("Choose the column that holds the contact's name.")
         )
     if contact_type is not None and contact_type.company_id != job.company_id:
-        errors["contact_type"] = [_g("This value belongs to another company.")]
+        errors["contact_type"] = [gettext("This value belongs to another company.")]
     elif contact_type is None and "contact_type" not in first_column:
         errors["contact_type"] = [
-            _g("Choose a contact type for all rows, or a column that holds it.")
+            gettext("Choose a contact type for all rows, or a column that holds it.")
         ]
     if errors:
         raise ValidationError(errors)
@@ -1013,9 +1012,9 @@ def import_job_set_mapping(
 def _policy_errors(duplicate_policy: str | None, error_policy: str | None) -> dict[str, list]:
     errors: dict[str, list] = {}
     if duplicate_policy and duplicate_policy not in ImportJob.DuplicatePolicy.values:
-        errors["duplicate_policy"] = [_g("Choose what to do with duplicates.")]
+        errors["duplicate_policy"] = [gettext("Choose what to do with duplicates.")]
     if error_policy and error_policy not in ImportJob.ErrorPolicy.values:
-        errors["error_policy"] = [_g("Choose what to do with rows that have problems.")]
+        errors["error_policy"] = [gettext("Choose what to do with rows that have problems.")]
     return errors
 
 
@@ -1027,7 +1026,7 @@ def import_job_set_policies(
     _require_import_permission(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not _can_change(job):
-        raise ValidationError(_g("This import is running or finished; its mapping is fixed."))
+        raise ValidationError(gettext("This import is running or finished; its mapping is fixed."))
     errors = _policy_errors(duplicate_policy, error_policy)
     if errors:
         raise ValidationError(errors)
@@ -1051,9 +1050,9 @@ def import_job_start(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
     _require_import_permission(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not _can_change(job):
-        raise ValidationError(_g("This import is already running or finished."))
+        raise ValidationError(gettext("This import is already running or finished."))
     if not job.mapping.get("columns"):
-        raise ValidationError(_g("Map the columns first."))
+        raise ValidationError(gettext("Map the columns first."))
     if dry_run:
         # What the check shows is all an update may change (see `_Pass._update_target`).
         job.mapping.pop("seen", None)
@@ -1191,12 +1190,12 @@ class _Lookup:
         matches = self.by_key.get(_key(value), [])
         if len({m.pk for m in matches}) > 1:
             raise ValidationError(
-                _g("“%(value)s” matches several %(what)s; use its code or a distinct name.")
+                gettext("“%(value)s” matches several %(what)s; use its code or a distinct name.")
                 % {"value": value, "what": what}
             )
         if not matches:
             raise ValidationError(
-                _g(
+                gettext(
                     "No %(what)s is called “%(value)s”. Add it under master data first, or fix the value."
                 )
                 % {"what": what, "value": value}
@@ -1204,7 +1203,7 @@ class _Lookup:
         obj = matches[0]
         if getattr(obj, "is_active", True) is False:
             raise ValidationError(
-                _g("“%(value)s” is no longer in use (inactive).") % {"value": value}
+                gettext("“%(value)s” is no longer in use (inactive).") % {"value": value}
             )
         return obj
 
@@ -1243,7 +1242,7 @@ class _AreaLookup:
                 result.append(area)
         if not result:
             raise ValidationError(
-                _g(
+                gettext(
                     "No area is called “%(value)s”. Add it under master data first, or fix the value."
                 )
                 % {"value": value}
@@ -1252,7 +1251,7 @@ class _AreaLookup:
             example = result[0]
             parent = self.areas.get(example.parent_id)
             raise ValidationError(
-                _g(
+                gettext(
                     "“%(value)s” matches several areas; write it with its parent, for example “%(example)s”."
                 )
                 % {
@@ -1262,7 +1261,7 @@ class _AreaLookup:
             )
         if not result[0].is_active:
             raise ValidationError(
-                _g("“%(value)s” is no longer in use (inactive).") % {"value": value}
+                gettext("“%(value)s” is no longer in use (inactive).") % {"value": value}
             )
         return result[0]
 
@@ -1346,10 +1345,12 @@ class _Resolver:
     def employee(self, value: str) -> Employee:
         matches = self.employees.get(value.strip().casefold(), [])
         if not matches:
-            raise ValidationError(_g("No employee has the code “%(value)s”.") % {"value": value})
+            raise ValidationError(
+                gettext("No employee has the code “%(value)s”.") % {"value": value}
+            )
         if not matches[0].is_active:
             raise ValidationError(
-                _g("Employee “%(value)s” is no longer active.") % {"value": value}
+                gettext("Employee “%(value)s” is no longer active.") % {"value": value}
             )
         return matches[0]
 
@@ -1367,7 +1368,7 @@ class _Resolver:
             )
             if found is None:
                 raise ValidationError(
-                    _g("No contact you can see has the code “%(value)s”.") % {"value": value}
+                    gettext("No contact you can see has the code “%(value)s”.") % {"value": value}
                 )
             self.contacts[code] = found
         return self.contacts[code]
@@ -1376,7 +1377,7 @@ class _Resolver:
         found = words.get(_key(value))
         if found is None:
             raise ValidationError(
-                _g("“%(value)s” is not one of the allowed values.") % {"value": value}
+                gettext("“%(value)s” is not one of the allowed values.") % {"value": value}
             )
         return found
 
@@ -1427,7 +1428,7 @@ class _Row:
 
 def _column_name(headers: list[str], column: int) -> str:
     header = headers[column] if column < len(headers) else ""
-    return header or _g("Column %(n)s") % {"n": column + 1}
+    return header or gettext("Column %(n)s") % {"n": column + 1}
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -1508,7 +1509,7 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
     ):
         contact_type = default_type
         if contact_type is None:
-            row.add("contact_type", _g("Give the contact type."))
+            row.add("contact_type", gettext("Give the contact type."))
     if contact_type is not None:
         data["contact_type"] = contact_type
         category = resolve("category", lambda v: resolver.category(v, contact_type))
@@ -1568,7 +1569,7 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
             except ValidationError:
                 row.add(
                     f"email_{kind}" if kind else "email",
-                    _g("“%(value)s” is not an e-mail address.") % {"value": value},
+                    gettext("“%(value)s” is not an e-mail address.") % {"value": value},
                     column,
                     value,
                 )
@@ -1606,13 +1607,13 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
                 number = Decimal(raw.translate(_INDIC_DIGITS).replace(",", "."))
                 address[f] = number.quantize(Decimal("0.000001"))
             except (InvalidOperation, ValueError):
-                row.add(prefix + f, _g("“%(value)s” is not a number.") % {"value": raw})
+                row.add(prefix + f, gettext("“%(value)s” is not a number.") % {"value": raw})
                 valid = False
                 continue
             if not -bound <= number <= bound:
                 row.add(
                     prefix + f,
-                    _g("Give a value between %(low)s and %(high)s.")
+                    gettext("Give a value between %(low)s and %(high)s.")
                     % {"low": -bound, "high": bound},
                 )
                 valid = False
@@ -1650,13 +1651,13 @@ def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> 
             except ValidationError:
                 row.add(
                     prefix + "email",
-                    _g("“%(value)s” is not an e-mail address.") % {"value": value},
+                    gettext("“%(value)s” is not an e-mail address.") % {"value": value},
                     value=value,
                 )
         person["phones"] = person_phones
         person["emails"] = person_emails
         if not person["name"]:
-            row.add(prefix + "name", _g("A contact person needs a name."))
+            row.add(prefix + "name", gettext("A contact person needs a name."))
             continue
         if not persons:
             person["is_primary"] = True
@@ -1872,7 +1873,9 @@ class _Pass:
                     self.outcome.rows += 1
                     if self.outcome.rows > limit:
                         raise ValidationError(
-                            _g("The file has more than %(max)s rows; split it into smaller files.")
+                            gettext(
+                                "The file has more than %(max)s rows; split it into smaller files."
+                            )
                             % {"max": limit}
                         )
                     self.row(record)
@@ -1945,7 +1948,7 @@ class _Pass:
             if code in self.codes:
                 row.add(
                     "code",
-                    _g("This code is already used in row %(row)s of this file.")
+                    gettext("This code is already used in row %(row)s of this file.")
                     % {"row": self.codes[code]},
                 )
             self.codes.setdefault(code, row.number)
@@ -2036,7 +2039,7 @@ class _Pass:
         elif len(matches) > 1:
             row.add(
                 "",
-                _g(
+                gettext(
                     "This row matches several contacts (%(codes)s), so it is not clear which to "
                     "update. Give the code of the one to update, or choose to skip duplicates "
                     "or to import them anyway."
@@ -2056,7 +2059,7 @@ class _Pass:
         if self.seen is not None and candidate.pk not in self.seen.get(str(row.number), ()):
             row.add(
                 "",
-                _g(
+                gettext(
                     "This row now matches %(code)s, which the check did not show for it; check "
                     "the file again before updating."
                 )
@@ -2115,7 +2118,7 @@ class _Pass:
                 contact = contact_update(
                     actor=self.actor,
                     contact=target,
-                    reason=_g("Imported from %(file)s") % {"file": self.job.original_name},
+                    reason=gettext("Imported from %(file)s") % {"file": self.job.original_name},
                     **arguments,
                 )
             else:
@@ -2129,21 +2132,21 @@ class _Pass:
             elif isinstance(exc, PermissionDenied) and target is not None:
                 row.add(
                     "",
-                    _g(
+                    gettext(
                         "You may not change %(code)s, which this row matches; choose to skip "
                         "duplicates or to import them anyway."
                     )
                     % {"code": target.code},
                 )
             elif isinstance(exc, PermissionDenied):
-                row.add("", str(exc) or _g("You may not add this contact."))
+                row.add("", str(exc) or gettext("You may not add this contact."))
             else:
-                row.add("", _g("The database refused this row: %(error)s") % {"error": exc})
+                row.add("", gettext("The database refused this row: %(error)s") % {"error": exc})
         except Exception:
             # A fault in the code, not in the file: report the row and keep going.
             transaction.savepoint_rollback(savepoint)
             logger.exception("Contact import %s: row %s failed", self.job.pk, row.number)
-            row.add("", _g("This row could not be checked because of an unexpected error."))
+            row.add("", gettext("This row could not be checked because of an unexpected error."))
         if row.errors:
             if contact is not None:
                 transaction.savepoint_rollback(savepoint)
@@ -2191,7 +2194,7 @@ class _Pass:
                 for contact in Contact.objects.filter(pk__in=created[start : start + BATCH_ROWS]):
                     contact._history_user = self.actor
                     contact.delete()
-        reason = _g("Import of %(file)s undone") % {"file": self.job.original_name}
+        reason = gettext("Import of %(file)s undone") % {"file": self.job.original_name}
         for before in reversed(self.undo_updates):
             with transaction.atomic():
                 contact = Contact.objects.get(pk=before.pk)
@@ -2317,7 +2320,7 @@ def _summary(outcome: _Outcome, job: ImportJob, dry_run: bool) -> tuple[str, str
         "problems": ngettext("%(n)s problem", "%(n)s problems", problems) % {"n": problems},
         "rows": ngettext("%(n)s row", "%(n)s rows", rows) % {"n": rows},
     }
-    nothing = _g("Nothing was imported: %(problems)s in %(rows)s.") % counted
+    nothing = gettext("Nothing was imported: %(problems)s in %(rows)s.") % counted
     valid_rows = job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS
     counts = []
     if outcome.updated:
@@ -2341,7 +2344,7 @@ def _summary(outcome: _Outcome, job: ImportJob, dry_run: bool) -> tuple[str, str
             return ImportJob.Status.VALIDATED, nothing
         if outcome.errors:
             text = (
-                _g(
+                gettext(
                     "Check: %(rows)s with problems will be left out (%(problems)s); the other rows "
                     "can be imported."
                 )
@@ -2354,7 +2357,7 @@ def _summary(outcome: _Outcome, job: ImportJob, dry_run: bool) -> tuple[str, str
                 outcome.rows,
             ) % {"count": outcome.rows}
         else:
-            text = _g("Check passed. Nothing was written yet.")
+            text = gettext("Check passed. Nothing was written yet.")
         new = _counted("%(count)s new contact.", "%(count)s new contacts.", outcome.created)
         if counts or outcome.errors:
             text = " ".join([text, new, *counts])
@@ -2471,7 +2474,9 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
         progress = _ProgressReporter(job.pk)
         try:
             if not actor.has_perm("contacts.add_contact"):
-                raise ValidationError(_g("You may not add contacts, so nothing can be imported."))
+                raise ValidationError(
+                    gettext("You may not add contacts, so nothing can be imported.")
+                )
             outcome = _import_rows(job=job, actor=actor, dry_run=dry_run, progress=progress)
         except ValidationError as exc:
             job.status = ImportJob.Status.FAILED
@@ -2479,7 +2484,7 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
         except Exception:
             logger.exception("Contact import %s stopped", job.pk)
             job.status = ImportJob.Status.FAILED
-            job.message = _g(
+            job.message = gettext(
                 "The import stopped because of an unexpected error. Nothing was imported."
             )
         else:
@@ -2629,7 +2634,7 @@ def import_job_fail_stale(*, now=None) -> int:
         batched = batched.filter(error_policy=ImportJob.ErrorPolicy.VALID_ROWS)
     partly = batched.update(
         status=ImportJob.Status.FAILED,
-        message=_g(
+        message=gettext(
             "The import stopped before it finished. Rows written before it stopped are kept; "
             "run the file again with duplicates skipped to import the rest."
         ),
@@ -2637,6 +2642,8 @@ def import_job_fail_stale(*, now=None) -> int:
     )
     return partly + stale.update(
         status=ImportJob.Status.FAILED,
-        message=_g("The import stopped before it finished. Nothing was imported; run it again."),
+        message=gettext(
+            "The import stopped before it finished. Nothing was imported; run it again."
+        ),
         updated_at=now,
     )
