@@ -36,6 +36,7 @@ from tawasul.core.widgets import HIDDEN_LABEL
 
 from .choices import AddressKind, ContactKind, EmailKind, Lifecycle, PhoneKind
 from .models import Address, Area, Contact, ContactPerson, Email, Phone
+from .selectors import LINK_RELATED
 
 # How many addresses and persons a file can carry per contact (numbered groups of columns).
 ADDRESS_SLOTS = 5
@@ -291,22 +292,7 @@ def _hidden_labels() -> frozenset[str]:
 
 # --- writing a file -----------------------------------------------------------------------------
 
-EXPORT_RELATED = (
-    "contact_type",
-    "category",
-    "area",
-    "industry",
-    "segment",
-    "size",
-    "branch",
-    "representative",
-    "coordinator",
-    "manager",
-    "referral_source",
-    "referred_by_contact",
-    "referred_by_employee",
-    "dealer",
-)
+EXPORT_RELATED = LINK_RELATED
 EXPORT_PREFETCH = (
     "product_groups",
     "phones",

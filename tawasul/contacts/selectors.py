@@ -9,6 +9,13 @@ from .models import Contact, DealerProfile
 
 # The names a search ranks its matches by (an exact name first; see core.search.text_filter).
 RANKED_NAMES = ("name_normalized", "name_ar_normalized")
+# Every record a contact links to by a single-valued link field, derived from the model so that a
+# new link field is joined wherever a whole contact is shown (its page, the export).
+LINK_RELATED = tuple(
+    f.name
+    for f in Contact._meta.concrete_fields
+    if f.many_to_one and f.name not in ("company", "created_by")
+)
 LIST_RELATED = ("contact_type", "category", "area", "representative", "branch")
 
 
@@ -44,22 +51,7 @@ def contact_detail(*, user, pk: int) -> Contact:
     from tawasul.access.querysets import get_restricted_or_404
 
     queryset = Contact.objects.select_related(
-        "contact_type",
-        "category",
-        "area",
-        "industry",
-        "segment",
-        "size",
-        "branch",
-        "representative",
-        "coordinator",
-        "manager",
-        "referral_source",
-        "referred_by_contact",
-        "referred_by_employee",
-        "dealer",
-        "dealer_profile",
-        "created_by",
+        *LINK_RELATED, "dealer_profile", "created_by"
     ).prefetch_related(
         "product_groups",
         "persons__phones",
