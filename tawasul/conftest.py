@@ -38,6 +38,22 @@ MASTER_PERMS = [
 ORG_VIEW_PERMS = [f"org.view_{m}" for m in ("company", "branch", "department", "employee")]
 
 
+@pytest.fixture(autouse=True)
+def _real_password_hasher(request):
+    """Tests marked `real_password_hasher` hash with production's Argon2, not the tests' MD5.
+
+    Settings put MD5 first under TAWASUL_TESTING (every factory user hashes a password); the
+    tests of signing in and changing passwords take it out again, so they run the real hasher.
+    Autouse, so it runs before the fixtures that create users.
+    """
+    if request.node.get_closest_marker("real_password_hasher") is None:
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = [
+        name for name in settings.PASSWORD_HASHERS if not name.endswith(".MD5PasswordHasher")
+    ]
+
+
 @pytest.fixture
 def company(db):
     return CompanyFactory(code="ACME", name="Acme Trading", name_ar="أكمي للتجارة")

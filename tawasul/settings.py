@@ -163,6 +163,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+if TESTING:
+    # Tests hash thousands of factory passwords: MD5 first makes each one cost microseconds
+    # instead of Argon2's ~100 ms. The tests of sign-in and passwords put Argon2 back with
+    # @pytest.mark.real_password_hasher (tawasul/conftest.py; docs/development/testing.md).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

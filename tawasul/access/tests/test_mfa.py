@@ -27,8 +27,7 @@ REQUIRED = override_settings(MFA_REQUIRED_FOR_ADMINS=True)
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords_and_fresh_codes(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fresh_codes():
     cache.clear()  # app codes are remembered as used (in the cache) for their 30 seconds
     yield
     cache.clear()
@@ -98,6 +97,7 @@ def test_the_secret_is_stored_encrypted(client, staff_user):
 # --- signing in -----------------------------------------------------------------------------
 
 
+@pytest.mark.real_password_hasher
 def test_sign_in_asks_for_the_code_after_the_password(client, enrolled):
     secret, _codes = enrolled
     step = page_sign_in(client, "sales")
@@ -327,6 +327,7 @@ def test_the_token_endpoint_needs_otp_when_two_factor_is_on(client, enrolled):
         assert made.status_code == 200 and made.json()["token"].startswith("tw_")
 
 
+@pytest.mark.real_password_hasher
 def test_a_wrong_password_with_a_right_code_still_fails(client, enrolled):
     secret, _codes = enrolled
     response = client.post(

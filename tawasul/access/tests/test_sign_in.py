@@ -20,11 +20,6 @@ PASSWORD = "pass-word-123"
 LOCKED = override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def colleague(company):
     user = UserFactory(username="colleague")
@@ -94,6 +89,7 @@ def test_page_failures_lock_the_token_endpoint(client, staff_user):
     assert token_sign_in(client, "sales").status_code == 429
 
 
+@pytest.mark.real_password_hasher
 @LOCKED
 def test_a_success_clears_that_pairs_failures(client, staff_user):
     for _ in range(2):

@@ -18,11 +18,6 @@ from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFac
 PASSWORD = "pass-word-123"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def sign_in(client, username="sales", password=PASSWORD, **extra):
     return client.post(
         "/api/auth/token/",
@@ -41,6 +36,7 @@ def call(client, key, path="/api/contacts/", method="get"):
     return getattr(client, method)(path, HTTP_AUTHORIZATION=f"Token {key}")
 
 
+@pytest.mark.real_password_hasher
 def test_each_sign_in_gives_a_new_token_and_only_its_digest_is_stored(client, staff_user):
     first = sign_in(client, name="Accounting sync").json()
     second = new_key(client)
@@ -127,6 +123,7 @@ def test_nobody_lists_or_revokes_another_users_token_through_the_api(client, sta
     assert call(client, theirs, "/api/auth/tokens/").status_code == 200
 
 
+@pytest.mark.real_password_hasher
 def test_a_password_change_ends_every_token(client, staff_user, django_capture_on_commit_callbacks):
     key = new_key(client)
     client.force_login(staff_user)
