@@ -1,19 +1,14 @@
-"""The REST API router: every module registers its viewsets here."""
+"""The REST API: every module's viewsets and endpoints, as its `module.py` declares them
+(`core.registry`: `api` adds viewsets to the router, `api_urls` serves a URL module here)."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from tawasul.access import token_api
-from tawasul.contacts import api as contacts_api
-from tawasul.org import api as org_api
+from tawasul.core.registry import get_registry
 
+registry = get_registry()
 router = DefaultRouter()
-org_api.register(router)
-contacts_api.register(router)
+for register in registry.api_registrations:
+    registry.resolve(register)(router)
 
-urlpatterns = [
-    path("auth/token/", token_api.ObtainTokenView.as_view(), name="api-token"),
-    path("auth/tokens/", token_api.TokenListView.as_view(), name="api-token-list"),
-    path("auth/tokens/current/", token_api.CurrentTokenView.as_view(), name="api-token-current"),
-    path("auth/tokens/<int:pk>/", token_api.TokenDetailView.as_view(), name="api-token-detail"),
-] + router.urls
+urlpatterns = [path("", include(module)) for module in registry.api_url_modules] + router.urls

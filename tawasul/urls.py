@@ -1,4 +1,5 @@
-"""Top-level URLs: the staff UI per module, the API and its documentation."""
+"""Top-level URLs: the frame's pages, each module's pages where its `module.py` says (prefix,
+URL module, namespace; `core.registry`), the API and its documentation."""
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -9,6 +10,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 
 from tawasul.core import views as core_views
 from tawasul.core.http import safe_next
+from tawasul.core.registry import get_registry
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
@@ -35,14 +37,12 @@ admin.site.login = admin_sign_in  # type: ignore[method-assign]
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
     path("search/", core_views.GlobalSearchView.as_view(), name="global_search"),
-    path("accounts/", include("tawasul.access.mfa_urls")),  # sign-in and two-factor pages
     path("accounts/", include("tawasul.core.auth_urls")),
     path("preferences/", core_views.PreferencesView.as_view(), name="preferences"),
-    path("org/", include("tawasul.org.urls")),
-    path("contacts/", include("tawasul.contacts.urls")),
-    path("access/", include("tawasul.access.urls")),
-    path("api-tokens/", include("tawasul.access.token_urls")),
-    path("portal/", include("tawasul.portal.urls")),
+    *(
+        path(entry.prefix, include(entry.module, namespace=entry.namespace))
+        for entry in get_registry().url_includes
+    ),
     path("api/", include("tawasul.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -21,4 +21,8 @@ class CoreConfig(AppConfig):
         from . import lookups, signals  # noqa: F401
 
         lookups.register()
+        # Every app's module.py, in layer order (after this app's own).
+        from .registry import autodiscover
+
+        autodiscover()
         post_migrate.connect(_refresh_statistics, sender=self)

@@ -1,4 +1,7 @@
-"""The sidebar: the modules a user may open, grouped; modules not built yet folded into one group."""
+"""The sidebar: the modules a user may open, grouped; modules not built yet folded into one group.
+
+Modules declare their sections and entries in their `module.py` (`core.registry`).
+"""
 
 from dataclasses import dataclass
 
@@ -25,75 +28,62 @@ class NavItem:
             return None
 
 
-NAVIGATION = [
-    (
-        _("Contacts"),
-        [
-            NavItem(_("Contacts"), "people", "contacts:contact_list", "contacts.view_contact"),
-            NavItem(_("Dealers & agents"), "shop", "contacts:dealer_list", "contacts.view_contact"),
-            NavItem(_("My team"), "people-fill", "contacts:team", "contacts.view_contact"),
-            NavItem(_("Import"), "upload", "contacts:import_list", "contacts.import_contact"),
-        ],
-    ),
-    (
-        _("Communicator"),
-        [
-            NavItem(_("Tasks"), "check2-square"),
-            NavItem(_("Follow-ups"), "arrow-repeat"),
-            NavItem(_("Reminders"), "alarm"),
-            NavItem(_("E-mail"), "envelope"),
-            NavItem(_("Documents"), "folder2"),
-        ],
-    ),
-    (
-        _("Sales"),
-        [
-            NavItem(_("Inquiries"), "question-circle"),
-            NavItem(_("Quotations"), "file-earmark-text"),
-            NavItem(_("Orders"), "cart"),
-            NavItem(_("Samples"), "box-seam"),
-            NavItem(_("Complaints"), "exclamation-triangle"),
-        ],
-    ),
-    (
-        pgettext_lazy("module", "Field"),
-        [
-            NavItem(_("Calls & visits"), "geo-alt"),
-            NavItem(_("Sale agreements"), "file-earmark-check"),
-            NavItem(_("Stock"), "boxes"),
-            NavItem(_("Budgets"), "graph-up"),
-        ],
-    ),
-    (
-        _("Service"),
-        [
-            NavItem(_("Service visits"), "tools"),
-            NavItem(_("Workshop"), "wrench"),
-        ],
-    ),
-    (
-        _("Collection"),
-        [
-            NavItem(_("Installment bills"), "receipt"),
-            NavItem(_("Cash & custody"), "cash-stack"),
-            NavItem(_("Ledger"), "journal-text"),
-        ],
-    ),
-    (_("Reports"), [NavItem(_("Reports"), "bar-chart")]),
-    (
-        _("Settings"),
-        [
-            NavItem(_("Organization"), "diagram-3", "org:overview", "org.view_employee"),
-            NavItem(_("Org chart"), "diagram-2", "org:chart", "org.view_employee"),
-            NavItem(_("Master data"), "list-ul", "contacts:masterdata_index", "contacts.view_area"),
-            NavItem(
-                _("Roles & rules"), "shield-lock", "access:rule_list", "access.view_recordrule"
-            ),
-            NavItem(_("Access audit"), "journal-check", "access:audit", "access.view_audit"),
-            NavItem(_("API"), "code-slash", "api-docs"),
-        ],
-    ),
+# Modules not built yet, in the order the sidebar's "Coming soon" lists them. The modules that
+# exist declare their own sections and entries in their `module.py` (`core.registry`); a module
+# that is built takes its entry out of this list.
+COMING = [
+    # Communicator
+    NavItem(_("Tasks"), "check2-square"),
+    NavItem(_("Follow-ups"), "arrow-repeat"),
+    NavItem(_("Reminders"), "alarm"),
+    NavItem(_("E-mail"), "envelope"),
+    NavItem(_("Documents"), "folder2"),
+    # Sales
+    NavItem(_("Inquiries"), "question-circle"),
+    NavItem(_("Quotations"), "file-earmark-text"),
+    NavItem(_("Orders"), "cart"),
+    NavItem(_("Samples"), "box-seam"),
+    NavItem(_("Complaints"), "exclamation-triangle"),
+    # Field
+    NavItem(_("Calls & visits"), "geo-alt"),
+    NavItem(_("Sale agreements"), "file-earmark-check"),
+    NavItem(_("Stock"), "boxes"),
+    NavItem(_("Budgets"), "graph-up"),
+    # Service
+    NavItem(_("Service visits"), "tools"),
+    NavItem(_("Workshop"), "wrench"),
+    # Collection
+    NavItem(_("Installment bills"), "receipt"),
+    NavItem(_("Cash & custody"), "cash-stack"),
+    NavItem(_("Ledger"), "journal-text"),
+    # Reports
+    NavItem(_("Reports"), "bar-chart"),
 ]
+
+# The section every module's settings pages go in (declared by core's module.py).
+SETTINGS = "settings"
+
+
+def sections() -> list[tuple[str, list[NavItem]]]:
+    """The sidebar's sections as the modules declared them: (title, entries), each in order.
+
+    Sections by their `order`, entries within a section by theirs (then by registration, which
+    is layer order); a section no entry went into is left out.
+    """
+    from .registry import get_registry
+
+    registry = get_registry()
+    entries: dict[str, list] = {key: [] for key in registry.nav_sections}
+    for entry in registry.nav_entries:
+        if entry.section not in entries:
+            raise LookupError(f"{entry.app}: no navigation section {entry.section!r}")
+        entries[entry.section].append(entry)
+    ordered = sorted(registry.nav_sections.values(), key=lambda section: section.order)
+    return [
+        (section.label, [e.item for e in sorted(entries[section.key], key=lambda e: e.order)])
+        for section in ordered
+        if entries[section.key]
+    ]
 
 
 @dataclass(frozen=True)
@@ -113,8 +103,8 @@ def navigation_for(user, path: str = "") -> Navigation:
     address is the longest prefix of `path` is the active one.
     """
     groups = []
-    soon = []
-    for title, items in NAVIGATION:
+    soon = [{"label": item.label, "icon": item.icon} for item in COMING]
+    for title, items in sections():
         rows = []
         for item in items:
             url = item.url
@@ -161,7 +151,7 @@ def page_label(view_name: str) -> str:
     what the page does when it is not a list ("Roles & rules · edit").
     """
     namespace, _sep, name = view_name.rpartition(":")
-    items = [item for _title, group in NAVIGATION for item in group if item.url_name]
+    items = [item for _title, group in sections() for item in group if item.url_name]
     exact = next((item for item in items if item.url_name == view_name), None)
     if exact is not None:
         return str(exact.label)
