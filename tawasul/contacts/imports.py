@@ -1,62 +1,56 @@
-"""Import contacts from CSV and XLSX files: read, map columns, check every row, all or nothing.
+"""Import contacts from CSV and XLSX files: the contacts' row mapper for the generic importer.
 
-The flow is three services and a task:
+The generic importer (`tawasul.core.importer`) reads the file, guesses and checks the mapping,
+runs the check or the import in batches with progress, and keeps the job and its report. This
+module says what is particular to contacts:
 
-1. `import_job_create` reads the uploaded file once to prove it is usable (size, format, encoding,
-   header row, row count) and guesses a column mapping from the header names.
-2. `import_job_set_mapping` stores the user's mapping (column index -> target field).
-3. `import_job_start` queues the dry run or the import; `tasks.import_contacts_task` calls
-   `import_job_run`, which creates every row through `services.contact_create` inside one
-   transaction, collects every problem by row and column, and rolls the whole transaction back
-   when there is any problem or when it is a dry run.
-
-Column scheme (see `TARGETS`): one column per contact field; link fields (type, category, area,
-industry, segment, size, product groups, referral source, branch) are matched by code or by
-English or Arabic name, employees by employee code, linked contacts (dealer, referring
-contact) by contact code; phones and e-mails, of one kind each ("Phone (work)") or of none, may
-be chosen for several columns and a cell may hold several values separated by ";" or ",";
-addresses and persons are numbered groups of columns ("Address 1: line 1", "Person 2: phone").
-A file exported from Tawasul (`fileformat`) is recognised column by column and imports back.
+- `COLUMNS` (`TARGETS`): what a column may feed. One column per contact field; link fields
+  (type, category, area, industry, segment, size, product groups, referral source, branch) are
+  matched by code or by English or Arabic name, employees by employee code, linked contacts
+  (dealer, referring contact) by contact code; phones and e-mails, of one kind each ("Phone
+  (work)") or of none, may be chosen for several columns and a cell may hold several values
+  separated by ";" or ","; addresses and persons are numbered groups of columns ("Address 1:
+  line 1", "Person 2: phone"). A file exported from Tawasul (`fileformat`) is recognised column
+  by column and imports back.
+- `_build`: how a row becomes the arguments of `services.contact_create`; `_Pass.handle`: the
+  duplicates (within the file and against existing contacts) and the write through
+  `contact_create` / `contact_update`; `_locate`: which column fed a service error's path.
+- `ContactImporter`: the declaration the generic services run with; the `import_job_*`
+  functions below are those services for contacts.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import logging
 import re
-import time
-import unicodedata
-import uuid
-import warnings
-import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import closing
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.validators import validate_email
-from django.db import (
-    DEFAULT_DB_ALIAS,
-    DataError,
-    IntegrityError,
-    connection,
-    connections,
-    transaction,
-)
-from django.utils import timezone, translation
+from django.db import DataError, IntegrityError, transaction
+from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from tawasul.core.cleaning import bad_characters, clean_text, describe
+from tawasul.core.importer import reading, runner
+from tawasul.core.importer.columns import Columns, Target, header_key
+from tawasul.core.importer.jobs import STALE_AFTER, Importer
+from tawasul.core.importer.progress import job_progress
+from tawasul.core.importer.reading import RawRow
+from tawasul.core.importer.rows import RowReport, record_errors
+from tawasul.core.importer.runner import (
+    BATCHES_OR_UNDO,
+    DUPLICATES_KEPT,
+    ImportPass,
+    Outcome,
+    error_counts,
+    run_passes,
+)
 from tawasul.core.text import normalize_name
 from tawasul.org.models import Branch, Company, Employee
 
@@ -89,33 +83,20 @@ from .services import (
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["STALE_AFTER", "error_counts"]
+
 # Numbered groups of columns a file may hold (shared with the export, see `fileformat`).
 PERSON_SLOTS = fileformat.PERSON_SLOTS
 ADDRESS_SLOTS = fileformat.ADDRESS_SLOTS
 # Groups offered in the mapping selects when the file's headers use fewer.
 PERSON_SLOTS_OFFERED = 3
 ADDRESS_SLOTS_OFFERED = 2
-MAX_COLUMNS = 200
-PROGRESS_EVERY = 50
 # Separators between several values in one cell (phones, e-mails, product groups).
 MULTI_VALUE_SPLIT = re.compile(r"[;,\u060c\u061b\n]+")
-# The exporter (core.export.safe_cell) prefixes formula-like cells with a quote; undo it.
-_EXPORT_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 _INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 
 
 # --- targets: the fields a column can feed ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """One field of the contact (or of an address or a person) that a column can be mapped to."""
-
-    key: str
-    label: Any
-    group: Any
-    aliases: tuple[str, ...] = ()
-    multiple: bool = False  # several columns may feed it; a cell may hold several values
 
 
 _CONTACT = _("Contact")
@@ -126,8 +107,12 @@ _COMMUNICATION = _("Phones and e-mails")
 
 # fmt: off
 def _t(key: str, label: Any, group: Any, aliases: str, multiple: bool = False) -> Target:
-    """A target whose header aliases are written as one "|"-separated string."""
-    return Target(key, label, group, tuple(a.strip() for a in aliases.split("|")), multiple)
+    """A target whose header aliases are written as one "|"-separated string; only the notes
+    keep their line breaks."""
+    return Target(
+        key, label, group, tuple(a.strip() for a in aliases.split("|")), multiple,
+        multiline=key == "notes",
+    )
 
 
 def _build_targets() -> list[Target]:
@@ -266,905 +251,24 @@ def _build_targets() -> list[Target]:
 TARGETS: list[Target] = _build_targets()
 TARGET_BY_KEY: dict[str, Target] = {t.key: t for t in TARGETS}
 
-
-def _header_key(text: str) -> str:
-    """The comparison form of a header: digits folded, words split, Arabic article dropped."""
-    text = (text or "").translate(_INDIC_DIGITS).replace("_", " ").replace("-", " ")
-    text = re.sub(r"(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])", " ", text)
-    words = normalize_name(text).replace(".", " ").split()
-    # "الهاتف" and "هاتف" are the same header; dropping the article also matches "الجوال".
-    words = [w[2:] if w.startswith("ال") and len(w) > 3 else w for w in words]
-    return " ".join(words)
-
-
-@functools.cache
-def _alias_index() -> dict[str, str | None]:
-    """Header comparison key -> target key, or None for a column the import skips: first every
-    header the export writes (`fileformat`, exactly as written), then explicit aliases, keys,
-    and labels in EN and AR."""
-    index: dict[str, str | None] = dict(fileformat.header_targets())
-    for target in TARGETS:
-        for alias in (*target.aliases, target.key):
-            index.setdefault(_header_key(alias), target.key)
-    for language in ("en", "ar"):
-        with translation.override(language):
-            for target in TARGETS:
-                index.setdefault(_header_key(str(target.label)), target.key)
-    index.pop("", None)
-    return index
+COLUMNS = Columns(
+    TARGETS,
+    known_headers=fileformat.header_targets,
+    slots={"address": ADDRESS_SLOTS_OFFERED, "person": PERSON_SLOTS_OFFERED},
+)
+# The export (`fileformat`) compares headers the way the import does.
+_header_key = header_key
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
     """A default mapping (column index as text -> target key) guessed from the header names."""
-    index = _alias_index()
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for column, header in enumerate(headers):
-        key = index.get(_header_key(header))
-        if key is None:
-            continue
-        if key in used and not TARGET_BY_KEY[key].multiple:
-            continue
-        used.add(key)
-        mapping[str(column)] = key
-    return mapping
-
-
-_SLOT = re.compile(r"^(address|person)(\d+)_")
-
-
-def _slot(key: str) -> tuple[str, int] | None:
-    match = _SLOT.match(key or "")
-    return (match.group(1), int(match.group(2))) if match else None
+    return COLUMNS.guess(headers)
 
 
 def target_choices(columns: dict[str, str] | None = None) -> list[tuple[Any, Any]]:
-    """Choices for a mapping select: "skip", then the targets grouped as in `TARGETS`.
-
-    Address and person groups are offered up to the highest one the mapping `columns` uses
-    and one more (at least the first few), so a select does not list every possible group.
-    """
-    offered = {"address": ADDRESS_SLOTS_OFFERED, "person": PERSON_SLOTS_OFFERED}
-    for key in (columns or {}).values():
-        slot = _slot(key)
-        if slot is not None:
-            offered[slot[0]] = max(offered[slot[0]], slot[1] + 1)
-    groups: dict[str, tuple[Any, list[tuple[str, Any]]]] = {}
-    for target in TARGETS:
-        slot = _slot(target.key)
-        if slot is not None and slot[1] > offered[slot[0]]:
-            continue
-        groups.setdefault(str(target.group), (target.group, []))[1].append(
-            (target.key, target.label)
-        )
-    return [("", _("— do not import —"))] + [(g, opts) for g, opts in groups.values()]
-
-
-# --- reading files --------------------------------------------------------------------------
-
-# A workbook may unpack to at most this many bytes, and to at most this many times its own size:
-# a zip bomb is small and unpacks to gigabytes. Checked on the archive's directory before any
-# part is unpacked; Python's zipfile stops each part at its declared size (a part that holds
-# more fails its checksum), so a directory that lies about sizes gains nothing.
-XLSX_MAX_UNPACKED = 50 * 1024 * 1024
-XLSX_MAX_RATIO = 100
-XLSX_MAX_PARTS = 10_000
-# A CSV with bytes that are not UTF-8 is still read as UTF-8 when at least this many characters
-# beyond ASCII decode properly per bad byte sequence: it is a UTF-8 file with a few stray bytes,
-# and a legacy code page would garble every Arabic letter in it.
-UTF8_GOOD_PER_BAD = 4
-_REPLACEMENT = "\ufffd"
-
-BAD_BYTES = _(
-    "This cell holds bytes that are not valid UTF-8, shown as “�”. Correct the cell, or "
-    "save the file again as CSV UTF-8."
-)
-FORMULA_WITHOUT_VALUE = _(
-    "This cell holds a formula without a saved value; open the file in Excel, save it, and "
-    "upload it again."
-)
-EXCEL_ERROR = _("This cell holds the Excel error %(value)s.")
-SHORT_ROW = _(
-    "This row has %(cells)s cells but the header row has %(columns)s: a separator is missing, so "
-    "its values may sit under the wrong columns. Complete the row in the file."
-)
-LONG_ROW = _(
-    "This row has %(cells)s cells but the header row has %(columns)s; check for a stray "
-    "separator or an unclosed quote."
-)
-UNCLOSED_QUOTE = _(
-    "A quote opened in this cell is never closed, so lines %(first)s to %(last)s of the file "
-    "were read into it. Close the quote or remove it, then upload the file again."
-)
-UNCLOSED_QUOTE_ONE_LINE = _(
-    "A quote opened in this cell is never closed. Close the quote or remove it, then upload the "
-    "file again."
-)
-SWALLOWED_ROWS = _(
-    "This cell runs over lines %(first)s to %(last)s of the file, which look like rows of their "
-    "own: a quote in it is probably not closed. Correct the quotes, then upload the file again."
-)
-
-
-@dataclass(frozen=True)
-class ReadProblem:
-    """Something wrong with a row as read from the file, before its values are looked at."""
-
-    column: int | None  # None: the whole row
-    message: str
-    # The row's cells cannot be trusted (a missing separator, a quote that swallowed lines):
-    # the row is reported with this problem alone and never checked or imported.
-    whole_row: bool = False
-    # Lines of the file (first, last) read into this row's cell by a quote left open: rows of
-    # their own, counted as rows and never imported.
-    swallowed: tuple[int, int] | None = None
-    # Not a problem but a notice: the characters (as U+XXXX) cleaned out of the cell.
-    cleaned: tuple[str, ...] = ()
-
-
-@dataclass
-class RawRow:
-    """One data row of the file: its number (the header row is 1), cells and reading problems."""
-
-    number: int
-    cells: list[str]
-    problems: list[ReadProblem] = field(default_factory=list)
-
-
-@dataclass
-class _Read:
-    """A record as a reader found it: cells (trailing empty cells included), problems, and the
-    position of its last non-empty cell when the reader cut the cells short (workbooks)."""
-
-    cells: list[str]
-    problems: list[ReadProblem] = field(default_factory=list)
-    extent: int | None = None
-
-
-@dataclass
-class Table:
-    """A file's header row and a way to walk its data rows."""
-
-    file_format: str
-    encoding: str
-    headers: list[str]
-    records: Callable[[], Iterator[RawRow]]
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(row number, cells) of every data row; reading problems are in `records`."""
-        for record in self.records():
-            yield record.number, record.cells
-
-
-def _file_error(message: Any) -> ValidationError:
-    return ValidationError({"file": [message]})
-
-
-def _read_upload(uploaded_file) -> bytes:
-    limit = settings.IMPORT_MAX_BYTES
-    too_big = _file_error(
-        _("The file is too large: the limit is %(size)s MB.")
-        % {"size": f"{limit / (1024 * 1024):g}"}
-    )
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > limit:
-        raise too_big
-    uploaded_file.seek(0)
-    data = uploaded_file.read(limit + 1)
-    if len(data) > limit:
-        raise too_big
-    if not data.strip():
-        raise _file_error(_("The file is empty."))
-    return data
-
-
-def _detect_format(data: bytes) -> str:
-    """Look at the content, not the name: a zip is a workbook, readable text is CSV."""
-    if data.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _file_error(
-            _(
-                "Old Excel files (.xls) cannot be read. Save the sheet as .xlsx or CSV and upload it again."
-            )
-        )
-    return "csv"
-
-
-_NOT_TEXT = _(
-    "The file could not be read as a table. Upload a CSV file (UTF-8, or Windows-1256 for "
-    "Arabic) or an Excel .xlsx workbook."
-)
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1256.
-
-    A UTF-8 file with a few stray bytes stays UTF-8: each bad byte sequence becomes U+FFFD and
-    the rows report it by column (`BAD_BYTES`). Windows-1256 is chosen only when the file does
-    not look like UTF-8: fewer than `UTF8_GOOD_PER_BAD` good characters beyond ASCII per bad
-    sequence (an Arabic Windows-1256 file has almost none).
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        text, encoding = data[3:].decode("utf-8", errors="replace"), "utf-8-bom"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text, encoding = data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise _file_error(_NOT_TEXT)
-    else:
-        text, encoding = data.decode("utf-8", errors="replace"), "utf-8"
-        bad = text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode())
-        if bad:
-            beyond_ascii = (
-                len(text) - len(text.encode("ascii", "ignore")) - text.count(_REPLACEMENT)
-            )
-            if beyond_ascii < UTF8_GOOD_PER_BAD * bad:
-                try:
-                    text, encoding = data.decode("cp1256"), "windows-1256"
-                except UnicodeDecodeError:
-                    raise _file_error(_NOT_TEXT)
-    if _looks_binary(text):
-        raise _file_error(_NOT_TEXT)
-    return text, encoding
-
-
-def _looks_binary(text: str) -> bool:
-    # Windows-1256 maps every byte to a character, so "decodes" proves nothing for binary files;
-    # control characters do: text tables have tabs and line breaks, never NULs or escapes.
-    if "\x00" in text:
-        return True
-    controls = sum(
-        1 for ch in text[:200_000] if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n"
-    )
-    return controls > max(2, len(text[:200_000]) // 1000)
-
-
-def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text[:65536].splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        first = sample.split("\n", 1)[0]
-        counts = {d: first.count(d) for d in (",", ";", "\t")}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
-
-
-def _csv_records(text: str, delimiter: str) -> Iterator[_Read]:
-    """The records of a CSV text, each with the quoting problems found in it.
-
-    Python's reader (not strict) lets a quote that is never closed run to the end of the file,
-    and a quote closed rows later swallow the rows in between into one cell; both would make
-    rows vanish without a word, so both are reported on the record where the quote opened.
-    """
-    source = io.StringIO(text, newline="")
-    reader = csv.reader(source, delimiter=delimiter)
-    width = 0
-    line = offset = 0
-    pending: tuple[_Read, int, int] | None = None  # the record, its first line and offset
-    try:
-        for cells in reader:
-            first_line, line = line + 1, reader.line_num
-            start, offset = offset, source.tell()
-            read = _Read(cells)
-            if not width:
-                width = len(_trimmed(cells))
-            elif line > first_line:
-                read.problems += _swallowed_rows(cells, delimiter, width, first_line)
-            if pending is not None:
-                yield pending[0]
-            pending = (read, first_line, start)
-    except csv.Error as exc:
-        raise _file_error(
-            _("Row %(row)s of the file is malformed (%(error)s).")
-            % {"row": reader.line_num, "error": exc}
-        )
-    if pending is not None:
-        read, first_line, start = pending
-        if _ends_inside_quote(text[start:], delimiter):
-            message = (
-                UNCLOSED_QUOTE % {"first": first_line + 1, "last": line}
-                if line > first_line
-                else UNCLOSED_QUOTE_ONE_LINE
-            )
-            swallowed = (first_line + 1, line) if line > first_line else None
-            read.problems = [
-                ReadProblem(len(read.cells) - 1, str(message), whole_row=True, swallowed=swallowed)
-            ]
-        yield read
-
-
-def _swallowed_rows(
-    cells: list[str], delimiter: str, width: int, first_line: int
-) -> list[ReadProblem]:
-    """A cell over several lines whose every further line looks like a row of the file."""
-    if width < 3:
-        return []  # two columns: a line with one comma proves nothing
-    for index, cell in enumerate(cells):
-        lines = [part for part in cell.splitlines()[1:] if part.strip()]
-        if lines and all(part.count(delimiter) >= width - 1 for part in lines):
-            last = first_line + cell.count("\n") + cell.count("\r") - cell.count("\r\n")
-            message = SWALLOWED_ROWS % {"first": first_line + 1, "last": last}
-            return [
-                ReadProblem(index, str(message), whole_row=True, swallowed=(first_line + 1, last))
-            ]
-    return []
-
-
-def _ends_inside_quote(tail: str, delimiter: str) -> bool:
-    """Whether the last record of a file (`tail`) ends inside a quoted cell."""
-    try:
-        for _cells in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
-            pass
-    except csv.Error as exc:
-        return "unexpected end of data" in str(exc)
-    return False
-
-
-def _trimmed(cells: list[str]) -> list[str]:
-    cells = list(cells)
-    while cells and not cells[-1].strip():
-        cells.pop()
-    return cells
-
-
-def _cell_text(value: Any) -> str:
-    """A workbook cell as the text a person would type (12.0 -> "12", dates as ISO)."""
-    import datetime
-
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_check_archive(data: bytes) -> None:
-    """Refuse a workbook that is no zip, lacks a workbook part, or unpacks to too much."""
-    invalid = _file_error(_("The file is not a valid Excel .xlsx workbook."))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise invalid
-    if "xl/workbook.xml" not in {part.filename for part in parts}:
-        raise invalid
-    unpacked = sum(part.file_size for part in parts)
-    limit = min(XLSX_MAX_UNPACKED, XLSX_MAX_RATIO * len(data))
-    if unpacked > limit or len(parts) > XLSX_MAX_PARTS:
-        raise _file_error(
-            _(
-                "The workbook unpacks to %(size)s MB, more than the %(limit)s MB allowed for a "
-                "file of this size. Save the sheet as CSV, or remove what it does not need."
-            )
-            % {"size": f"{unpacked / (1024 * 1024):.1f}", "limit": f"{limit / (1024 * 1024):.1f}"}
-        )
-
-
-_MERGE_REF = re.compile(
-    rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+:[A-Za-z]+[0-9]+)"'
-)
-
-
-def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[tuple[int, int, int, int]]:
-    """(first column, first row, last column, last row) of every merged range of a sheet.
-
-    A read-only workbook does not read merges, and the sheet lists them after its rows, so they
-    are found by a scan of the sheet's XML ahead of reading the rows (text cannot hold a raw
-    `<mergeCell`, XML escapes it).
-    """
-    from openpyxl.utils.cell import range_boundaries
-
-    found: list[tuple[int, int, int, int]] = []
-    tail = b""
-    with archive.open(path) as source:
-        while chunk := source.read(1 << 20):
-            buffer = tail + chunk
-            end = 0
-            for match in _MERGE_REF.finditer(buffer):
-                found.append(range_boundaries(match.group(1).decode().upper()))
-                end = match.end()
-            tail = buffer[max(end, len(buffer) - 1024) :]
-    return found
-
-
-def _sheet_parser_class():
-    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
-
-    class SheetParser(WorkSheetParser):
-        """openpyxl's row parser, also telling a formula without a saved value from a blank."""
-
-        def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            if element.find(FORMULA_TAG) is not None:
-                # No value, or an empty one that is not a text result (`t="str"`): never
-                # calculated (written by a program, not by Excel).
-                value = element.find(VALUE_TAG)
-                if value is None or (not value.text and element.get("t") != "str"):
-                    cell["data_type"] = "formula-without-value"
-            return cell
-
-    return SheetParser
-
-
-def _sheet_records(workbook, sheet) -> Iterator[_Read]:
-    """Rows of a read-only sheet as text, numbered as in Excel (missing rows come out empty).
-
-    A range merged over several rows shows its value on every row of it, so the value is
-    filled into each row (in the range's first column); merged columns keep the value in the
-    first column only, as Excel shows it. Formulas without a saved value and error values are
-    reported by cell.
-    """
-    # openpyxl's read-only sheet keeps its part name and the shared strings privately; the
-    # version is pinned in requirements and the tests read workbooks through this path.
-    archive, path = workbook._archive, sheet._worksheet_path
-    down: dict[tuple[int, int], int] = {}
-    for first_col, first_row, _last_col, last_row in _merged_ranges(archive, path):
-        if last_row > first_row:
-            down[(first_row, first_col)] = last_row
-    carried: dict[int, tuple[str, int]] = {}  # column -> (merged value, last row of its range)
-    limit = MAX_COLUMNS + 1
-    with archive.open(path) as source:
-        parser = _sheet_parser_class()(
-            source,
-            sheet._shared_strings,
-            data_only=True,
-            epoch=workbook.epoch,
-            date_formats=workbook._date_formats,
-            timedelta_formats=workbook._timedelta_formats,
-        )
-        expected = 1
-        for number, cells in parser.parse():
-            while expected < number:
-                yield _fill_merged(_Read([]), expected, carried)
-                expected += 1
-            expected = number + 1
-            texts: list[str] = []
-            problems: list[ReadProblem] = []
-            extent = 0
-            for cell in cells:
-                column, value = cell["column"], cell["value"]
-                text = _cell_text(value)
-                if cell["data_type"] == "formula-without-value":
-                    problems.append(ReadProblem(column - 1, str(FORMULA_WITHOUT_VALUE)))
-                elif cell["data_type"] == "e" and text:
-                    problems.append(ReadProblem(column - 1, str(EXCEL_ERROR % {"value": text})))
-                    text = ""
-                if (number, column) in down:
-                    carried[column] = (text, down[(number, column)])
-                if text.strip():
-                    extent = max(extent, column)
-                if column <= limit:
-                    texts += [""] * (column - len(texts))
-                    texts[column - 1] = text
-            yield _fill_merged(_Read(texts, problems, extent or None), number, carried)
-
-
-def _fill_merged(read: _Read, number: int, carried: dict[int, tuple[str, int]]) -> _Read:
-    for column, (value, last_row) in list(carried.items()):
-        if number > last_row:
-            del carried[column]
-            continue
-        if len(read.cells) < column:
-            read.cells += [""] * (column - len(read.cells))
-        if not read.cells[column - 1]:
-            read.cells[column - 1] = value
-            read.extent = max(read.extent or 0, column) if value.strip() else read.extent
-    return read
-
-
-def _xlsx_records(data: bytes) -> Iterator[_Read]:
-    """The first sheet's rows; `_xlsx_check_archive` has passed before (see `_open_table`)."""
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                if not workbook.worksheets:
-                    raise _file_error(_("The workbook has no sheet."))
-                yield from _sheet_records(workbook, workbook.worksheets[0])
-            finally:
-                workbook.close()
-    except ValidationError:
-        raise
-    except Exception:  # openpyxl and zipfile raise many kinds of errors on a damaged workbook
-        logger.info("Unreadable workbook", exc_info=True)
-        raise _file_error(_("The file is not a valid Excel .xlsx workbook."))
-
-
-# Control characters that separate words in the files of other programs (the unit and record
-# separators, escape...): a space keeps the words apart where removing them would join them.
-_CONTROLS_TO_SPACE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
-_SPACES = re.compile(r" {2,}")
-
-
-def _clean_cell(text: str) -> str:
-    # Control characters cannot be stored (an XLSX export could not hold them): they become a
-    # space (line-break-like ones a line break), invisible format characters are removed, and
-    # the check says so per cell (`_cleaned`).
-    if _CONTROLS_TO_SPACE.search(text):
-        text = _SPACES.sub(" ", _CONTROLS_TO_SPACE.sub(" ", text))
-    text = clean_text(text, multiline=True).strip()
-    if text.startswith(_EXPORT_GUARD):
-        text = text[1:]
-    return text
-
-
-def _open_table(data: bytes) -> Table:
-    """Read the header row of `data` and return a `Table` that can walk the data rows."""
-    file_format = _detect_format(data)
-    if file_format == "xlsx":
-        encoding = ""
-        _xlsx_check_archive(data)
-
-        def raw_records() -> Iterator[_Read]:
-            return _xlsx_records(data)
-    else:
-        text, encoding = _decode(data)
-        delimiter = _sniff_delimiter(text)
-
-        def raw_records() -> Iterator[_Read]:
-            return _csv_records(text, delimiter)
-
-    with closing(raw_records()) as iterator:
-        first = next(iterator, None)
-    headers = [_clean_cell(h).lstrip("\ufeff") for h in (first.cells if first else [])]
-    while headers and not headers[-1]:
-        headers.pop()
-    if not any(headers):
-        raise _file_error(_("The first row must hold the column names."))
-    if len(headers) > MAX_COLUMNS:
-        raise _file_error(
-            _("The file has %(count)s columns; at most %(max)s can be imported.")
-            % {"count": len(headers), "max": MAX_COLUMNS}
-        )
-    width = len(headers)
-
-    def records() -> Iterator[RawRow]:
-        with closing(raw_records()) as iterator:
-            next(iterator, None)  # the header row
-            for number, read in enumerate(iterator, start=2):
-                yield from _record(number, read, width, file_format)
-
-    return Table(file_format=file_format, encoding=encoding, headers=headers, records=records)
-
-
-def _record(number: int, read: _Read, width: int, file_format: str) -> Iterator[RawRow]:
-    """The data row `read` as a `RawRow` with every reading problem; nothing for a blank row."""
-    count = len(read.cells)
-    cells = _trimmed([_clean_cell(c) for c in read.cells])
-    problems = list(read.problems)
-    for index, raw in enumerate(read.cells if cells else ()):
-        found = bad_characters(raw, multiline=True) if raw else []
-        if found:
-            chars = tuple(dict.fromkeys(describe(c) for c in found))
-            problems.append(ReadProblem(index, "", cleaned=chars))
-    if not cells and not problems:
-        return
-    extent = max(read.extent or 0, len(cells))
-    if not any(p.whole_row for p in problems):
-        if extent > width:
-            message = LONG_ROW % {"cells": extent, "columns": width}
-            problems.append(ReadProblem(None, str(message), whole_row=True))
-        elif file_format == "csv" and count < width:
-            message = SHORT_ROW % {"cells": count, "columns": width}
-            problems.append(ReadProblem(None, str(message), whole_row=True))
-    problems += [
-        ReadProblem(index, str(BAD_BYTES))
-        for index, cell in enumerate(cells)
-        if _REPLACEMENT in cell
-    ]
-    yield RawRow(number=number, cells=cells, problems=problems)
-
-
-def _count_rows(table: Table) -> int:
-    """The data rows of the file as the report counts them: lines a quote left open read into
-    a cell are rows too (see `ReadProblem.swallowed`)."""
-    limit = settings.IMPORT_MAX_ROWS
-    count = 0
-    for record in table.records():
-        count += 1
-        for problem in record.problems:
-            if problem.swallowed:
-                count += problem.swallowed[1] - problem.swallowed[0] + 1
-        if count > limit:
-            raise _file_error(
-                _("The file has more than %(max)s rows; split it into smaller files.")
-                % {"max": limit}
-            )
-    if not count:
-        raise _file_error(_("The file has no data rows below the header row."))
-    return count
-
-
-def _job_table(job: ImportJob) -> Table:
-    try:
-        with job.file.open("rb") as handle:
-            data = handle.read()
-    except (OSError, ValueError):
-        raise ValidationError(_("The uploaded file is no longer available; upload it again."))
-    return _open_table(data)
-
-
-def import_job_preview(*, job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
-    """The first data rows of the job's file, padded to the header width, for the mapping page."""
-    width = len(job.headers)
-    preview = []
-    try:
-        for number, cells in _job_table(job).rows():
-            preview.append((number, (cells + [""] * width)[:width]))
-            if len(preview) >= limit:
-                break
-    except ValidationError:
-        return []
-    return preview
-
-
-# --- services: create, map, start -------------------------------------------------------------
-
-
-def _require_import_permission(actor) -> None:
-    if actor is None or not actor.has_perm("contacts.import_contact"):
-        raise PermissionDenied(gettext("You may not import contacts."))
-
-
-def import_job_create(*, actor, company: Company, uploaded_file) -> ImportJob:
-    """Check an uploaded file (size, format, encoding, header, rows) and keep it as a new job."""
-    _require_import_permission(actor)
-    data = _read_upload(uploaded_file)
-    table = _open_table(data)
-    total = _count_rows(table)
-    original = Path(getattr(uploaded_file, "name", "") or "contacts").name[:255]
-    job = ImportJob(
-        company=company,
-        created_by=actor,
-        original_name=original,
-        file_format=table.file_format,
-        encoding=table.encoding,
-        headers=table.headers,
-        mapping={"columns": guess_mapping(table.headers), "contact_type": None},
-        total_rows=total,
-        status=ImportJob.Status.UPLOADED,
-    )
-    # Stored under an opaque name: the original name is only shown, never used as a path.
-    # Parsing above stays outside any transaction: on SQLite a transaction holds the only write
-    # lock, and reading a large file takes a while.
-    job.file.save(f"{uuid.uuid4().hex}.{table.file_format}", ContentFile(data), save=False)
-    job.save()
-    return job
-
-
-def _can_change(job: ImportJob) -> bool:
-    return job.status in {
-        ImportJob.Status.UPLOADED,
-        ImportJob.Status.VALIDATED,
-        ImportJob.Status.FAILED,
-    }
-
-
-@transaction.atomic
-def import_job_set_mapping(
-    *,
-    actor,
-    job: ImportJob,
-    columns: dict[int, str],
-    contact_type: ContactType | None = None,
-    duplicate_policy: str | None = None,
-    error_policy: str | None = None,
-) -> ImportJob:
-    """Store which column feeds which field, and the policies for duplicates and for rows with
-    problems (None: unchanged); errors are keyed `column_<index>`, `contact_type` or the
-    policy's name."""
-    _require_import_permission(actor)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if not _can_change(job):
-        raise ValidationError(gettext("This import is running or finished; its mapping is fixed."))
-    errors: dict[str, list[str]] = _policy_errors(duplicate_policy, error_policy)
-    mapping: dict[str, str] = {}
-    first_column: dict[str, int] = {}
-    for column, key in sorted(columns.items()):
-        if not key:
-            continue
-        if not 0 <= column < len(job.headers):
-            raise ValidationError(gettext("Unknown column."))
-        target = TARGET_BY_KEY.get(key)
-        if target is None:
-            errors[f"column_{column}"] = [gettext("Unknown field.")]
-            continue
-        if key in first_column and not target.multiple:
-            errors[f"column_{column}"] = [
-                gettext("“%(field)s” is already fed by column “%(column)s”.")
-                % {"field": target.label, "column": _column_name(job.headers, first_column[key])}
-            ]
-            continue
-        first_column.setdefault(key, column)
-        mapping[str(column)] = key
-    if "name" not in first_column:
-        errors.setdefault(NON_FIELD_ERRORS, []).append(
-            gettext("Choose the column that holds the contact's name.")
-        )
-    if contact_type is not None and contact_type.company_id != job.company_id:
-        errors["contact_type"] = [gettext("This value belongs to another company.")]
-    elif contact_type is None and "contact_type" not in first_column:
-        errors["contact_type"] = [
-            gettext("Choose a contact type for all rows, or a column that holds it.")
-        ]
-    if errors:
-        raise ValidationError(errors)
-    job.mapping = {"columns": mapping, "contact_type": contact_type.pk if contact_type else None}
-    job.duplicate_policy = duplicate_policy or job.duplicate_policy
-    job.error_policy = error_policy or job.error_policy
-    job.save(update_fields=["mapping", "duplicate_policy", "error_policy", "updated_at"])
-    return job
-
-
-def _policy_errors(duplicate_policy: str | None, error_policy: str | None) -> dict[str, list]:
-    errors: dict[str, list] = {}
-    if duplicate_policy and duplicate_policy not in ImportJob.DuplicatePolicy.values:
-        errors["duplicate_policy"] = [gettext("Choose what to do with duplicates.")]
-    if error_policy and error_policy not in ImportJob.ErrorPolicy.values:
-        errors["error_policy"] = [gettext("Choose what to do with rows that have problems.")]
-    return errors
-
-
-@transaction.atomic
-def import_job_set_policies(
-    *, actor, job: ImportJob, duplicate_policy: str | None = None, error_policy: str | None = None
-) -> ImportJob:
-    """Change what a job does with duplicates and with rows that have problems (None: keep)."""
-    _require_import_permission(actor)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if not _can_change(job):
-        raise ValidationError(gettext("This import is running or finished; its mapping is fixed."))
-    errors = _policy_errors(duplicate_policy, error_policy)
-    if errors:
-        raise ValidationError(errors)
-    job.duplicate_policy = duplicate_policy or job.duplicate_policy
-    job.error_policy = error_policy or job.error_policy
-    job.save(update_fields=["duplicate_policy", "error_policy", "updated_at"])
-    return job
-
-
-UPDATE_NEEDS_CHECK = _(
-    "Check the file before updating existing contacts: an update changes only the contacts the "
-    "check showed."
-)
-
-
-@transaction.atomic
-def import_job_start(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
-    """Queue a dry run or the import of a mapped job; the task starts after commit."""
-    from .tasks import import_contacts_task
-
-    _require_import_permission(actor)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if not _can_change(job):
-        raise ValidationError(gettext("This import is already running or finished."))
-    if not job.mapping.get("columns"):
-        raise ValidationError(gettext("Map the columns first."))
-    if dry_run:
-        # What the check shows is all an update may change (see `_Pass._update_target`).
-        job.mapping.pop("seen", None)
-    elif job.duplicate_policy == ImportJob.DuplicatePolicy.UPDATE and "seen" not in job.mapping:
-        raise ValidationError(UPDATE_NEEDS_CHECK)
-    job.status = ImportJob.Status.QUEUED
-    job.dry_run = dry_run
-    job.processed_rows = 0
-    job.created_count = job.updated_count = job.skipped_count = 0
-    job.errors = []
-    job.duplicates = []
-    job.message = ""
-    job.save()
-    _progress_cache().delete(_progress_key(job.pk))
-    job_id = job.pk
-    transaction.on_commit(lambda: import_contacts_task(job_id, dry_run))
-    return job
-
-
-# --- progress -------------------------------------------------------------------------------
-
-
-def _progress_key(job_id: int) -> str:
-    return f"tawasul:contacts:import:{job_id}:processed"
-
-
-def _progress_cache():
-    """A cache every web process and every worker on this machine shares.
-
-    The default cache is shared when it is Redis. In the embedded setup it lives in one process's
-    memory, while the page asking for progress and the Huey consumer running the import are
-    different processes; a file-based cache under VAR_DIR is shared by both.
-    """
-    from django.core.cache import caches
-    from django.core.cache.backends.dummy import DummyCache
-    from django.core.cache.backends.filebased import FileBasedCache
-    from django.core.cache.backends.locmem import LocMemCache
-
-    default = caches["default"]
-    if isinstance(default, (LocMemCache, DummyCache)):
-        location = Path(settings.VAR_DIR) / "cache" / "contacts-import"
-        return FileBasedCache(str(location), {"TIMEOUT": 24 * 3600})
-    return default
-
-
-class _ProgressReporter:
-    """Publishes how many rows an import has processed while its transaction is still open.
-
-    Every row is written in one transaction, so a count saved through the same connection would
-    stay invisible until the end. Two channels carry it instead:
-
-    - the cache (`_progress_cache`), on every database;
-    - on PostgreSQL, a second connection that updates `processed_rows` of the job row in
-      autocommit. The import transaction never touches the job row, so nothing waits; a short
-      lock timeout guards against a caller that locked the row anyway.
-
-    SQLite allows one writer per database and the import holds it, so a second connection would
-    only wait for the lock; there the cache alone carries the count. The second connection is
-    also skipped when the caller already holds a transaction (tests, immediate mode), since no
-    one could see the progress before the caller commits anyway.
-    """
-
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.cache = _progress_cache()
-        self.side = None
-        if connection.vendor != "sqlite" and not connection.in_atomic_block:
-            try:
-                self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-                if self.side.vendor == "postgresql":
-                    with self.side.cursor() as cursor:
-                        cursor.execute("SET lock_timeout = '2s'")
-            except Exception:
-                logger.warning("Import progress: no second database connection", exc_info=True)
-                self.side = None
-
-    def update(self, processed: int) -> None:
-        try:
-            self.cache.set(_progress_key(self.job_id), processed, 24 * 3600)
-        except Exception:
-            logger.warning("Import progress: cache write failed", exc_info=True)
-        if self.side is not None:
-            table = self.side.ops.quote_name(ImportJob._meta.db_table)
-            try:
-                with self.side.cursor() as cursor:
-                    cursor.execute(
-                        f"UPDATE {table} SET processed_rows = %s WHERE id = %s",  # noqa: S608
-                        [processed, self.job_id],
-                    )
-            except Exception:
-                logger.warning("Import progress: side connection failed", exc_info=True)
-                self.close()
-
-    def close(self) -> None:
-        if self.side is not None:
-            try:
-                self.side.close()
-            finally:
-                self.side = None
-
-
-def import_job_progress(*, job: ImportJob) -> int:
-    """Rows processed so far, read from the job row or the progress cache, whichever is ahead."""
-    processed = job.processed_rows
-    if job.status == ImportJob.Status.RUNNING:
-        try:
-            cached = _progress_cache().get(_progress_key(job.pk))
-        except Exception:
-            cached = None
-        if isinstance(cached, int):
-            processed = max(processed, cached)
-    return min(processed, job.total_rows) if job.total_rows else processed
+    """Choices for a mapping select: "skip", then the targets grouped as in `TARGETS`; address
+    and person groups up to the highest one `columns` uses and one more."""
+    return COLUMNS.choices(columns)
 
 
 # --- resolving link values ------------------------------------------------------------------
@@ -1385,50 +489,7 @@ class _Resolver:
 # --- one row --------------------------------------------------------------------------------
 
 
-@dataclass
-class _Row:
-    """The cells of one data row, grouped by target, and the problems found so far."""
-
-    number: int
-    values: dict[str, list[tuple[int, str]]]
-    headers: list[str]
-    mapped: dict[str, int]  # target -> its first mapped column, also when the cell is empty
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    def get(self, key: str) -> str:
-        return self.values[key][0][1] if key in self.values else ""
-
-    def column_of(self, key: str) -> int | None:
-        return self.values[key][0][0] if key in self.values else self.mapped.get(key)
-
-    def add(self, key: str, message: Any, column: int | None = None, value: str = "") -> None:
-        if column is None:
-            column = self.column_of(key)
-        if column is not None:
-            name = _column_name(self.headers, column)
-            if not value and key in self.values:
-                value = next((v for c, v in self.values[key] if c == column), "")
-        elif key in TARGET_BY_KEY:
-            name = str(TARGET_BY_KEY[key].label)
-        else:
-            name = ""
-        self.errors.append(
-            {
-                "row": self.number,
-                "column": name,
-                "field": key,
-                "message": str(message),
-                "value": value[:200],
-            }
-        )
-
-    def has_error(self, key: str) -> bool:
-        return any(e["field"] == key for e in self.errors)
-
-
-def _column_name(headers: list[str], column: int) -> str:
-    header = headers[column] if column < len(headers) else ""
-    return header or gettext("Column %(n)s") % {"n": column + 1}
+# --- one row --------------------------------------------------------------------------------
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -1439,7 +500,7 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in MULTI_VALUE_SPLIT.split(value) if v.strip()]
 
 
-def _kinded(row: _Row, base: str, kinds) -> Iterator[tuple[int, str, str]]:
+def _kinded(row: RowReport, base: str, kinds) -> Iterator[tuple[int, str, str]]:
     """(column, cell, kind) of the columns feeding `base` ("phone": kind "") and its kinds
     ("phone_work": kind "work"), in column order."""
     found = [(c, v, "") for c, v in row.values.get(base, [])]
@@ -1472,7 +533,7 @@ def _clean_email(value: str) -> str:
     return address
 
 
-def _build(row: _Row, resolver: _Resolver, default_type: ContactType | None) -> dict[str, Any]:
+def _build(row: RowReport, resolver: _Resolver, default_type: ContactType | None) -> dict[str, Any]:
     """The keyword arguments of `contact_create` for one row; problems go to `row.errors`."""
     data: dict[str, Any] = {}
     for key in ("code", "name", "name_ar", "tax_number", "notes", "rejection_reason"):
@@ -1690,79 +751,48 @@ def _phone_kind(value: str, region: str) -> str:
     return ""  # fixed line or mobile (as in the US), toll-free, VoIP...: the default kind
 
 
-_INDEXED = re.compile(r"^(phones|emails|addresses|persons)\[(\d+)\](?:\.(phones|emails))?$")
+_INDEXED = re.compile(
+    r"^(phones|emails|addresses|persons)(?:\[(\d+)\]|\.(\d+))(?:\.([a-z_]+))?(?:\.\d+)?$"
+)
 _PREFIXED = re.compile(r"^(\w+): (.*)$", re.S)
 
 
-def _record_service_errors(row: _Row, exc: ValidationError, where: dict[str, list[int]]) -> None:
-    """Turn the service's error keys (`code`, `persons[1].phones`...) into columns of the row."""
-    if not hasattr(exc, "error_dict"):
-        for message in _messages(exc):
-            row.add("", message)
-        return
-    for key, messages in exc.message_dict.items():
-        match = _INDEXED.match(key)
-        for message in messages:
-            target, column = key, None
-            if key == NON_FIELD_ERRORS:
-                target = ""
-            elif match:
-                kind, index, sub = match.group(1), int(match.group(2)), match.group(3)
-                slots = where.get(kind, [])
-                slot = slots[index] if index < len(slots) else None
-                if kind in {"phones", "emails"}:
-                    target, column = kind[:-1], slot
-                else:
-                    prefix = f"{'address' if kind == 'addresses' else 'person'}{slot or 1}_"
-                    prefixed = _PREFIXED.match(message)
-                    if sub:
-                        target = prefix + sub[:-1]
-                    elif prefixed and prefix + prefixed.group(1) in TARGET_BY_KEY:
-                        target, message = prefix + prefixed.group(1), prefixed.group(2)
-                    else:
-                        target = prefix + ("line1" if kind == "addresses" else "name")
-            elif key == "phone":
-                target = "phone"
-            elif key == "email":
-                target = "email"
-            if target and row.has_error(target):
-                continue  # already explained by the check before the service ran
-            row.add(target, message, column)
+def _locate(where: dict[str, list[Any]]):
+    """The `rows.Locate` of one row: a service error's path (`code`, `phones.0`,
+    `persons.1.phones`, `addresses.0.line1`) -> (target, column, message). `where` says which
+    column fed each phone and e-mail and which numbered group each address and person came
+    from, in the order the service was given them (see `_build`)."""
 
+    def locate(path: str, message: str) -> tuple[str, int | None, str]:
+        if path in ("", NON_FIELD_ERRORS):
+            return "", None, message
+        match = _INDEXED.match(path)
+        if match is None:
+            return path, None, message
+        kind, index, sub = match.group(1), int(match.group(2) or match.group(3)), match.group(4)
+        slots = where.get(kind, [])
+        slot = slots[index] if index < len(slots) else None
+        if kind in {"phones", "emails"}:
+            return kind[:-1], slot, message
+        prefix = f"{'address' if kind == 'addresses' else 'person'}{slot or 1}_"
+        prefixed = _PREFIXED.match(message)
+        if sub in {"phones", "emails"}:
+            return prefix + sub[:-1], None, message
+        if sub and prefix + sub in TARGET_BY_KEY:
+            return prefix + sub, None, message
+        if prefixed and prefix + prefixed.group(1) in TARGET_BY_KEY:
+            return prefix + prefixed.group(1), None, prefixed.group(2)
+        return prefix + ("line1" if kind == "addresses" else "name"), None, message
 
-def _row_values(cells: list[str], columns: dict[int, str]) -> dict[str, list[tuple[int, str]]]:
-    values: dict[str, list[tuple[int, str]]] = {}
-    for column, key in sorted(columns.items()):
-        if column < len(cells) and cells[column]:
-            # Only notes may keep line breaks; in any other field they become spaces.
-            text = clean_text(cells[column], multiline=key == "notes")
-            values.setdefault(key, []).append((column, text))
-    return values
+    return locate
 
 
 # --- running a check or an import -------------------------------------------------------------
 
-# Rows per transaction when a run commits as it goes; a batch also ends after BATCH_SECONDS, so
-# that other writers never wait long for SQLite's single write lock.
-BATCH_ROWS = 200
-BATCH_SECONDS = 0.5
-# SQLite's busy handler lets a waiting writer retry at most every 100 ms; a pause a little longer
-# between two batches lets every waiting writer (pages, the API, sweeps) in before the next one.
-SQLITE_BATCH_PAUSE = 0.12
 MATCHES_SHOWN = 5
-DUPLICATES_KEPT = 2000
 # Fields an update from a file never changes: the code identifies the contact, and the lifecycle
 # moves only through its own service with its rules and reasons.
 _NOT_UPDATED = {"code", "lifecycle", "rejection_reason"}
-# How a run writes (see `_Pass`).
-CHECK = "check"  # nothing: every batch is rolled back
-ONE_TRANSACTION = "one"  # all rows in one transaction, rolled back if any row fails
-BATCHES = "batches"  # committed batch by batch; rows with problems are left out
-BATCHES_OR_UNDO = "undo"  # committed batch by batch; the first failing row undoes the run
-
-
-class _StopRun(Exception):
-    """A row failed while writing all or nothing batch by batch: undo what was written."""
 
 
 @dataclass
@@ -1773,23 +803,6 @@ class _Before:
     data: dict[str, Any]
     groups: list[int]
     children: dict[Any, set[int]]
-
-
-@dataclass
-class _Outcome:
-    """What a pass over the rows found and did (in a check: would do)."""
-
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    duplicates: list[dict[str, Any]] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    rows: int = 0
-    written: bool = False
-    # Row number (as text, a JSON key) -> the contacts the check showed as its matches.
-    seen: dict[str, list[int]] = field(default_factory=dict)
-    # Cells whose invisible control characters were replaced or removed: row, column, chars.
-    cleaned: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _FileKeys:
@@ -1811,29 +824,15 @@ class _FileKeys:
             self.first.setdefault(key, number)
 
 
-class _Pass:
+class _Pass(ImportPass):
     """One pass over a job's rows: check each, find its duplicates, write it as `mode` says."""
 
-    def __init__(
-        self,
-        *,
-        job: ImportJob,
-        table: Table,
-        actor,
-        mode: str,
-        progress,
-        share=(0.0, 1.0),
-        seen: dict[str, list[int]] | None = None,
-    ) -> None:
-        self.job, self.table, self.actor, self.mode = job, table, actor, mode
-        self.progress = progress
-        self.share = share  # (start, size) of this pass in the progress bar, as fractions
+    columns = COLUMNS
+
+    def __init__(self, *, seen: dict[str, list[int]] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        job, actor = self.job, self.actor
         self.company = job.company
-        self.headers = job.headers
-        self.columns = {int(c): k for c, k in (job.mapping.get("columns") or {}).items() if k}
-        self.mapped: dict[str, int] = {}
-        for column, key in sorted(self.columns.items()):
-            self.mapped.setdefault(key, column)
         self.default_type = None
         if job.mapping.get("contact_type"):
             self.default_type = ContactType.objects.filter(
@@ -1858,45 +857,8 @@ class _Pass:
         # When importing after a check: the contacts it showed per row, the only ones an
         # update may change (None: a check, which is what shows them).
         self.seen = seen
-        self.outcome = _Outcome()
 
-    # -- the loop --
-
-    def run(self) -> _Outcome:
-        records = self.table.records()
-        limit = settings.IMPORT_MAX_ROWS
-        more = True
-        while more:
-            more, started, done = False, time.monotonic(), 0
-            with transaction.atomic():
-                for record in records:
-                    self.outcome.rows += 1
-                    if self.outcome.rows > limit:
-                        raise ValidationError(
-                            gettext(
-                                "The file has more than %(max)s rows; split it into smaller files."
-                            )
-                            % {"max": limit}
-                        )
-                    self.row(record)
-                    done += 1
-                    if self.outcome.rows % PROGRESS_EVERY == 0:
-                        start, size = self.share
-                        total = self.job.total_rows or self.outcome.rows
-                        self.progress.update(round(total * start + self.outcome.rows * size))
-                    if self.mode != ONE_TRANSACTION and (
-                        done >= BATCH_ROWS or time.monotonic() - started >= BATCH_SECONDS
-                    ):
-                        more = True
-                        break
-                if self.mode == CHECK:
-                    transaction.set_rollback(True)
-                    self._forget_batch()
-            if more and connection.vendor == "sqlite" and not connection.in_atomic_block:
-                time.sleep(SQLITE_BATCH_PAUSE)
-        return self.outcome
-
-    def _forget_batch(self) -> None:
+    def forget_batch(self) -> None:
         """After a check batch is rolled back: its rows' contacts exist no more, but later rows
         may still name them (as a dealer or referrer, by code), as they will when imported."""
         known = getattr(self.resolver, "contacts", None)
@@ -1910,31 +872,8 @@ class _Pass:
 
     # -- one row --
 
-    def row(self, record: RawRow) -> None:
-        row = _Row(
-            number=record.number,
-            values=_row_values(record.cells, self.columns),
-            headers=self.headers,
-            mapped=self.mapped,
-        )
-        whole_row = [p for p in record.problems if p.whole_row]
-        for problem in whole_row:
-            row.add("", problem.message, problem.column)
-            if problem.swallowed:
-                row.errors[-1]["swallowed"] = list(problem.swallowed)
-        if whole_row:
-            self._fail(row)
-            return
-        for problem in record.problems:
-            if problem.cleaned:
-                if len(self.outcome.cleaned) < DUPLICATES_KEPT:
-                    name = _column_name(self.headers, problem.column)
-                    self.outcome.cleaned.append(
-                        {"row": row.number, "column": name, "chars": list(problem.cleaned)}
-                    )
-            elif problem.column in self.columns:
-                value = record.cells[problem.column] if problem.column < len(record.cells) else ""
-                row.add(self.columns[problem.column], problem.message, problem.column, value)
+    def handle(self, row: RowReport, record: RawRow) -> None:
+        """Build the row's contact, find its duplicates, and write it as the policy says."""
         kwargs = _build(row, self.resolver, self.default_type)
         where = kwargs.pop("_where")
         keys = self._keys(kwargs)
@@ -2019,7 +958,7 @@ class _Pass:
         return by_code + [m for m in found if "code" not in m.reasons][: MATCHES_SHOWN - 1]
 
     def _update_target(
-        self, row: _Row, earlier: int | None, earlier_reasons: list[str], matches: list[Any]
+        self, row: RowReport, earlier: int | None, earlier_reasons: list[str], matches: list[Any]
     ) -> tuple[str, Contact | None, int | None]:
         """(action, the contact to update, the earlier row it repeats) of a duplicate row when
         duplicates update their contact.
@@ -2095,7 +1034,7 @@ class _Pass:
             }
         )
 
-    def _write(self, row: _Row, kwargs, where, target: Contact | None, action: str) -> None:
+    def _write(self, row: RowReport, kwargs, where, target: Contact | None, action: str) -> None:
         """Create or update the row's contact in a savepoint; keep it if the row has no problem."""
         if target is None and "contact_type" not in kwargs["data"] and self.stand_in_type:
             # The row already has its type error; a stand-in type lets the service report the
@@ -2128,7 +1067,7 @@ class _Pass:
         except (ValidationError, PermissionDenied, IntegrityError, DataError) as exc:
             transaction.savepoint_rollback(savepoint)
             if isinstance(exc, ValidationError):
-                _record_service_errors(row, exc, where)
+                record_errors(row, exc, _locate(where))
             elif isinstance(exc, PermissionDenied) and target is not None:
                 row.add(
                     "",
@@ -2150,7 +1089,7 @@ class _Pass:
         if row.errors:
             if contact is not None:
                 transaction.savepoint_rollback(savepoint)
-            self._fail(row)
+            self.fail(row)
             return
         transaction.savepoint_commit(savepoint)
         self.row_contact[row.number] = contact.pk
@@ -2165,13 +1104,11 @@ class _Pass:
         if before is not None:
             self.undo_updates.append(before)
 
-    def _fail(self, row: _Row) -> None:
-        self.outcome.errors.extend(row.errors)
+    def fail(self, row: RowReport) -> None:
         duplicates = self.outcome.duplicates
         if duplicates and duplicates[-1]["row"] == row.number:
             duplicates[-1]["action"] = "failed"
-        if self.mode == BATCHES_OR_UNDO:
-            raise _StopRun
+        super().fail(row)
 
     # -- undoing a run written batch by batch --
 
@@ -2189,9 +1126,11 @@ class _Pass:
     def undo(self) -> None:
         """Delete the contacts this run created and put back what it changed, batch by batch."""
         created = sorted(self.run_created)
-        for start in range(0, len(created), BATCH_ROWS):
+        for start in range(0, len(created), runner.BATCH_ROWS):
             with transaction.atomic():
-                for contact in Contact.objects.filter(pk__in=created[start : start + BATCH_ROWS]):
+                for contact in Contact.objects.filter(
+                    pk__in=created[start : start + runner.BATCH_ROWS]
+                ):
                     contact._history_user = self.actor
                     contact.delete()
         reason = gettext("Import of %(file)s undone") % {"file": self.job.original_name}
@@ -2225,7 +1164,7 @@ def _address_key(address: dict[str, Any]) -> tuple[str, ...]:
     return tuple(normalize_name(str(address.get(f) or "")) for f in ("line1", "line2", "city"))
 
 
-def _update_arguments(contact: Contact, kwargs: dict[str, Any], where, row: _Row, region: str):
+def _update_arguments(contact: Contact, kwargs: dict[str, Any], where, row: RowReport, region: str):
     """`contact_update`'s arguments that bring a file's row into an existing contact, losing
     nothing: the row's filled-in fields are set (never the code or the lifecycle stage; the
     type only from the row, not the default type for new rows); phones, e-mails, addresses,
@@ -2304,16 +1243,11 @@ def _update_arguments(contact: Contact, kwargs: dict[str, Any], where, row: _Row
     return arguments, new_where
 
 
-def error_counts(errors: list[dict[str, Any]]) -> tuple[int, int]:
-    """How many problems a report lists, and in how many rows."""
-    return len(errors), len({e["row"] for e in errors})
-
-
 def _counted(singular: str, plural: str, count: int) -> str:
     return ngettext(singular, plural, count) % {"count": f"{count:,}"}
 
 
-def _summary(outcome: _Outcome, job: ImportJob, dry_run: bool) -> tuple[str, str]:
+def _summary(outcome: Outcome, job: ImportJob, dry_run: bool) -> tuple[str, str]:
     """The job's status and the one-paragraph message of a finished check or import."""
     problems, rows = error_counts(outcome.errors)
     counted = {
@@ -2378,79 +1312,131 @@ def _summary(outcome: _Outcome, job: ImportJob, dry_run: bool) -> tuple[str, str
     return ImportJob.Status.IMPORTED, " ".join(parts)
 
 
-def import_job_summary(job: ImportJob) -> str:
-    """The one-paragraph result of a finished check or import, in the active language."""
-    if job.message or job.status not in {
-        ImportJob.Status.VALIDATED,
-        ImportJob.Status.IMPORTED,
-        ImportJob.Status.FAILED,
-    }:
-        return job.message
-    outcome = _Outcome(
-        errors=job.errors,
-        created=job.created_count,
-        updated=job.updated_count,
-        skipped=job.skipped_count,
-        rows=job.processed_rows,
-        written=job.status == ImportJob.Status.IMPORTED,
+# --- the importer's declaration and its services ----------------------------------------------
+
+UPDATE_NEEDS_CHECK = _(
+    "Check the file before updating existing contacts: an update changes only the contacts the "
+    "check showed."
+)
+
+
+class ContactImporter(Importer):
+    """Contacts through the generic importer: `_Pass` per row, `contact_create` per contact."""
+
+    job_model = ImportJob
+    columns = COLUMNS
+    pass_class = _Pass
+    permission = "contacts.import_contact"
+    permission_message = _("You may not import contacts.")
+    default_name = "contacts"
+
+    def initial_mapping(self) -> dict[str, Any]:
+        return {"contact_type": None}
+
+    def check_mapping(
+        self, *, job, first_column: dict[str, int], errors: dict[str, list], options: dict
+    ) -> dict[str, Any]:
+        """A name column is required; the type comes from a column or one for all rows."""
+        contact_type = options.get("contact_type")
+        if "name" not in first_column:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                gettext("Choose the column that holds the contact's name.")
+            )
+        if contact_type is not None and contact_type.company_id != job.company_id:
+            errors["contact_type"] = [gettext("This value belongs to another company.")]
+        elif contact_type is None and "contact_type" not in first_column:
+            errors["contact_type"] = [
+                gettext("Choose a contact type for all rows, or a column that holds it.")
+            ]
+        return {"contact_type": contact_type.pk if contact_type else None}
+
+    def before_start(self, *, job, dry_run: bool) -> None:
+        if dry_run:
+            # What the check shows is all an update may change (see `_Pass._update_target`).
+            job.mapping.pop("seen", None)
+        elif job.duplicate_policy == ImportJob.DuplicatePolicy.UPDATE and "seen" not in job.mapping:
+            raise ValidationError(UPDATE_NEEDS_CHECK)
+
+    def before_run(self, *, job, actor, dry_run: bool) -> None:
+        if not actor.has_perm("contacts.add_contact"):
+            raise ValidationError(gettext("You may not add contacts, so nothing can be imported."))
+
+    def run_rows(self, *, job, actor, dry_run: bool, progress) -> Outcome:
+        """As the generic run; an import after a check may update only the contacts it showed,
+        and an update without a check is refused."""
+        table = reading.job_table(job)
+        seen = None
+        if not dry_run:
+            seen = job.mapping.get("seen")
+            if seen is None and job.duplicate_policy == ImportJob.DuplicatePolicy.UPDATE:
+                raise ValidationError(UPDATE_NEEDS_CHECK)
+            seen = seen or {}
+        make_pass = functools.partial(
+            _Pass, job=job, table=table, actor=actor, progress=progress, seen=seen
+        )
+        valid_rows = job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS
+        return run_passes(make_pass=make_pass, dry_run=dry_run, valid_rows=valid_rows)
+
+    def after_run(self, *, job, outcome: Outcome, dry_run: bool) -> None:
+        if dry_run:
+            job.mapping["seen"] = outcome.seen
+
+    def summary(self, outcome: Outcome, job, dry_run: bool) -> tuple[str, str]:
+        return _summary(outcome, job, dry_run)
+
+    def enqueue(self, job_id: int, dry_run: bool) -> None:
+        from .tasks import import_contacts_task
+
+        import_contacts_task(job_id, dry_run)
+
+
+IMPORTER = ContactImporter()
+
+
+def import_job_create(*, actor, company: Company, uploaded_file) -> ImportJob:
+    """Check an uploaded file (size, format, encoding, header, rows) and keep it as a new job."""
+    return IMPORTER.create(actor=actor, company=company, uploaded_file=uploaded_file)
+
+
+def import_job_preview(*, job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
+    """The first data rows of the job's file, padded to the header width, for the mapping page."""
+    return reading.preview(job=job, limit=limit)
+
+
+def import_job_set_mapping(
+    *,
+    actor,
+    job: ImportJob,
+    columns: dict[int, str],
+    contact_type: ContactType | None = None,
+    duplicate_policy: str | None = None,
+    error_policy: str | None = None,
+) -> ImportJob:
+    """Store which column feeds which field, and the policies for duplicates and for rows with
+    problems (None: unchanged); errors are keyed `column_<index>`, `contact_type` or the
+    policy's name."""
+    return IMPORTER.set_mapping(
+        actor=actor,
+        job=job,
+        columns=columns,
+        duplicate_policy=duplicate_policy,
+        error_policy=error_policy,
+        contact_type=contact_type,
     )
-    return _summary(outcome, job, job.dry_run)[1]
 
 
-def _actor_language(actor) -> str:
-    from tawasul.core.models import UserPreference
-
-    preferred = UserPreference.objects.filter(user=actor).values_list("language", flat=True)
-    return preferred.first() or translation.get_language() or settings.LANGUAGE_CODE
-
-
-def _import_rows(*, job: ImportJob, actor, dry_run: bool, progress) -> _Outcome:
-    """Run the check or the import of `job` as its error policy and the database allow.
-
-    - A check writes each batch and rolls it back, so that no write lock is held for long.
-    - "Import the valid rows" commits batch by batch and leaves the rows with problems out.
-    - "All or nothing" is one transaction where that blocks no one (PostgreSQL: row locks only;
-      or inside a caller's transaction). On SQLite, whose one write lock a long transaction
-      would hold while pages, the API and sweeps time out, it checks every row first (batches
-      rolled back), then writes batch by batch; should a row fail only then (a contact changed
-      in between), what this run wrote is undone: its new contacts deleted, updated contacts
-      given their previous values and children back.
-    """
-    table = _job_table(job)
-    if dry_run:
-        return _Pass(job=job, table=table, actor=actor, progress=progress, mode=CHECK).run()
-    seen = job.mapping.get("seen")
-    if seen is None and job.duplicate_policy == ImportJob.DuplicatePolicy.UPDATE:
-        raise ValidationError(UPDATE_NEEDS_CHECK)
-    one_pass = functools.partial(
-        _Pass, job=job, table=table, actor=actor, progress=progress, seen=seen or {}
+def import_job_set_policies(
+    *, actor, job: ImportJob, duplicate_policy: str | None = None, error_policy: str | None = None
+) -> ImportJob:
+    """Change what a job does with duplicates and with rows that have problems (None: keep)."""
+    return IMPORTER.set_policies(
+        actor=actor, job=job, duplicate_policy=duplicate_policy, error_policy=error_policy
     )
-    if job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS:
-        outcome = one_pass(mode=BATCHES).run()
-        outcome.written = bool(outcome.created or outcome.updated)
-        return outcome
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        with transaction.atomic():
-            outcome = one_pass(mode=ONE_TRANSACTION).run()
-            if outcome.errors:
-                transaction.set_rollback(True)
-                outcome.created = outcome.updated = outcome.skipped = 0
-        outcome.written = not outcome.errors
-        return outcome
-    check = one_pass(mode=CHECK, share=(0.0, 0.5)).run()
-    if check.errors:
-        check.created = check.updated = check.skipped = 0
-        return check
-    writer = one_pass(mode=BATCHES_OR_UNDO, share=(0.5, 0.5))
-    try:
-        outcome = writer.run()
-    except _StopRun:
-        writer.undo()
-        outcome = writer.outcome
-        outcome.created = outcome.updated = outcome.skipped = 0
-        return outcome
-    outcome.written = True
-    return outcome
+
+
+def import_job_start(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
+    """Queue a dry run or the import of a mapped job; the task starts after commit."""
+    return IMPORTER.start(actor=actor, job=job, dry_run=dry_run)
 
 
 def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
@@ -2458,73 +1444,22 @@ def import_job_run(*, job_id: int, dry_run: bool) -> ImportJob | None:
 
     Safe to call twice: only a queued job is claimed, so a retried task does nothing.
     """
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING,
-        dry_run=dry_run,
-        processed_rows=0,
-        updated_at=timezone.now(),
-    )
-    if not claimed:
-        return None
-    job = ImportJob.objects.select_related("company", "created_by").get(pk=job_id)
-    actor = job.created_by
-    job.errors, job.duplicates = [], []
-    job.created_count = job.updated_count = job.skipped_count = 0
-    with translation.override(_actor_language(actor)):
-        progress = _ProgressReporter(job.pk)
-        try:
-            if not actor.has_perm("contacts.add_contact"):
-                raise ValidationError(
-                    gettext("You may not add contacts, so nothing can be imported.")
-                )
-            outcome = _import_rows(job=job, actor=actor, dry_run=dry_run, progress=progress)
-        except ValidationError as exc:
-            job.status = ImportJob.Status.FAILED
-            job.message = " ".join(_messages(exc))[:500]
-        except Exception:
-            logger.exception("Contact import %s stopped", job.pk)
-            job.status = ImportJob.Status.FAILED
-            job.message = gettext(
-                "The import stopped because of an unexpected error. Nothing was imported."
-            )
-        else:
-            # The summary is said at read time in the reader's language, from the counts kept
-            # (`import_job_summary`); `message` holds only what stopped a run.
-            job.status, _text = _summary(outcome, job, dry_run)
-            job.message = ""
-            job.errors = outcome.errors
-            job.duplicates = outcome.duplicates
-            job.mapping = {**job.mapping, "cleaned": outcome.cleaned}
-            if dry_run:
-                job.mapping["seen"] = outcome.seen
-            job.created_count = outcome.created
-            job.updated_count = outcome.updated
-            job.skipped_count = outcome.skipped
-            job.processed_rows = outcome.rows
-        finally:
-            progress.close()
-    if job.status != ImportJob.Status.IMPORTED:
-        job.processed_rows = max(job.processed_rows, import_job_progress(job=job))
-    job.save(
-        update_fields=[
-            "status",
-            "message",
-            "mapping",
-            "errors",
-            "duplicates",
-            "created_count",
-            "updated_count",
-            "skipped_count",
-            "processed_rows",
-            "updated_at",
-        ]
-    )
-    _progress_cache().delete(_progress_key(job.pk))
-    if job.status == ImportJob.Status.IMPORTED and job.file:
-        # The rows now live in the contacts; keep no second copy of personal data around.
-        job.file.delete(save=False)
-        ImportJob.objects.filter(pk=job.pk).update(file="")
-    return job
+    return IMPORTER.run(job_id=job_id, dry_run=dry_run)
+
+
+def import_job_progress(*, job: ImportJob) -> int:
+    """Rows processed so far, read from the job row or the progress cache, whichever is ahead."""
+    return job_progress(job)
+
+
+def import_job_summary(job: ImportJob) -> str:
+    """The one-paragraph result of a finished check or import, in the active language."""
+    return IMPORTER.summary_of(job)
+
+
+def import_job_fail_stale(*, now=None) -> int:
+    """Mark jobs left running by a worker that died as failed (see `Importer.fail_stale`)."""
+    return IMPORTER.fail_stale(now=now)
 
 
 # --- files we hand out -------------------------------------------------------------------------
@@ -2613,37 +1548,3 @@ def import_sample_rows(*, company: Company | None) -> tuple[list[str], list[list
         "address1_city": "Riyadh",
     }
     return header, [[row.get(k, "") for k in SAMPLE_COLUMNS] for row in (example, second)]
-
-
-STALE_AFTER = timedelta(hours=2)
-
-
-def import_job_fail_stale(*, now=None) -> int:
-    """Mark jobs left running by a worker that died as failed.
-
-    A check, and an all-or-nothing import in one transaction, rolled back with the worker. An
-    import that commits batch by batch (valid rows; all or nothing on SQLite) kept the batches
-    written before: the message says so, and running the file again skips them as duplicates.
-    """
-    now = now or timezone.now()
-    stale = ImportJob.objects.filter(
-        status=ImportJob.Status.RUNNING, updated_at__lt=now - STALE_AFTER
-    )
-    batched = stale.filter(dry_run=False)
-    if connection.vendor != "sqlite":
-        batched = batched.filter(error_policy=ImportJob.ErrorPolicy.VALID_ROWS)
-    partly = batched.update(
-        status=ImportJob.Status.FAILED,
-        message=gettext(
-            "The import stopped before it finished. Rows written before it stopped are kept; "
-            "run the file again with duplicates skipped to import the rest."
-        ),
-        updated_at=now,
-    )
-    return partly + stale.update(
-        status=ImportJob.Status.FAILED,
-        message=gettext(
-            "The import stopped before it finished. Nothing was imported; run it again."
-        ),
-        updated_at=now,
-    )

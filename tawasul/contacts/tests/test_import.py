@@ -34,6 +34,7 @@ from tawasul.contacts.tests.factories import (
     ProductGroupFactory,
     make_contact,
 )
+from tawasul.core.importer import progress
 from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFactory
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -389,15 +390,15 @@ def test_progress_is_published_while_the_transaction_is_open(
     company, importer, customer_type, monkeypatch, django_capture_on_commit_callbacks
 ):
     seen = []
-    original = imports._ProgressReporter.update
+    original = progress.ProgressReporter.update
 
     def spy(self, processed):
         original(self, processed)
         running = ImportJob.objects.get(pk=self.job_id)
         seen.append((processed, import_job_progress(job=running)))
 
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
-    monkeypatch.setattr(imports._ProgressReporter, "update", spy)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(progress.ProgressReporter, "update", spy)
     rows = "".join(f"Row {n},customer\n" for n in range(5))
     job = upload(importer, company, ("Name,Type\n" + rows).encode())
     job = run(job, dry_run=True, capture=django_capture_on_commit_callbacks)
@@ -413,11 +414,11 @@ def test_progress_is_visible_to_other_connections_during_a_committed_run(
     from django.db import connection, connections
 
     seen = []
-    original = imports._ProgressReporter.update
+    original = progress.ProgressReporter.update
 
     def spy(self, processed):
         original(self, processed)
-        from_cache = imports._progress_cache().get(imports._progress_key(self.job_id))
+        from_cache = progress.progress_cache().get(self.key)
         from_row = None
         if connection.vendor == "postgresql":  # SQLite: one writer, the cache carries it
             other = connections.create_connection("default")
@@ -431,8 +432,8 @@ def test_progress_is_visible_to_other_connections_during_a_committed_run(
                 other.close()
         seen.append((processed, from_cache, from_row))
 
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 3)
-    monkeypatch.setattr(imports._ProgressReporter, "update", spy)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 3)
+    monkeypatch.setattr(progress.ProgressReporter, "update", spy)
     rows = "".join(f"Row {n},customer\n" for n in range(7))
     job = upload(importer, company, ("Name,Type\n" + rows).encode())
     import_job_start(actor=importer, job=job, dry_run=False)  # autocommit: runs at once
@@ -604,7 +605,7 @@ def test_progress_fragment_polls_while_running_and_stops_when_done(
 ):
     job = upload(importer, company, ("Name\n" + "x\n" * 10).encode())
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, dry_run=False)
-    imports._progress_cache().set(imports._progress_key(job.pk), 4)
+    progress.progress_cache().set(progress.progress_key(job), 4)
     url = reverse("contacts:import_progress", args=[job.pk])
 
     response = import_client.get(url, HTTP_HX_REQUEST="true")
