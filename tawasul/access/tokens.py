@@ -16,11 +16,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from tawasul.core import clock
 
 from .accounts import account_state, is_portal_user, may_sign_in
 from .audit import log_change
@@ -63,7 +64,7 @@ def token_expiry(token: ApiToken) -> datetime | None:
 def token_is_live(token: ApiToken, now: datetime | None = None) -> bool:
     """Not expired, and made since the owner's password last changed."""
     expiry = token_expiry(token)
-    if expiry is not None and expiry <= (now or timezone.now()):
+    if expiry is not None and expiry <= (now or clock.now()):
         return False
     return secrets.compare_digest(token.password_fingerprint, password_fingerprint(token.user))
 
@@ -116,7 +117,7 @@ def api_token_create(*, actor, name: str = "") -> tuple[ApiToken, str]:
         raise PermissionDenied  # the portal offers no API
     name = " ".join((name or "").split())
     if not name:
-        name = _("Token of %(date)s") % {"date": timezone.localdate().isoformat()}
+        name = _("Token of %(date)s") % {"date": clock.today().isoformat()}
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError(
             {"name": _("At most %(count)s characters.") % {"count": NAME_MAX_LENGTH}}
@@ -223,7 +224,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             .filter(digest=key_digest(key))
             .first()
         )
-        now = timezone.now()
+        now = clock.now()
         if (
             token is None
             or not token_is_live(token, now)

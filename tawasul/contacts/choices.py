@@ -25,6 +25,22 @@ LIFECYCLE_MOVES: dict[str, set[str]] = {
     Lifecycle.RECOVERED: {Lifecycle.PROSPECT, Lifecycle.CUSTOMER, Lifecycle.REJECTED},
 }
 
+# The verb that moves a contact into each stage (`core.documents.transition`); the stage a move
+# ends in names it, so the lifecycle's event rows keep only the stages.
+LIFECYCLE_VERBS: dict[str, str] = {
+    Lifecycle.TARGET: "mark_target",
+    Lifecycle.PROSPECT: "mark_prospect",
+    Lifecycle.CUSTOMER: "mark_customer",
+    Lifecycle.REJECTED: "reject",
+    Lifecycle.RECOVERED: "recover",
+}
+
+# `LIFECYCLE_MOVES` as the document protocol's table: verb -> (stages it starts from, its stage).
+LIFECYCLE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    verb: (frozenset(old for old, moves in LIFECYCLE_MOVES.items() if stage in moves), stage)
+    for stage, verb in LIFECYCLE_VERBS.items()
+}
+
 
 class AreaLevel(models.TextChoices):
     COUNTRY = "country", _("Country")

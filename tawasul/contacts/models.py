@@ -21,6 +21,7 @@ from .choices import (
     PhoneKind,
     ReferralKind,
 )
+from .lifecycle import ContactLifecycle
 
 
 class MasterData(BilingualName):
@@ -169,7 +170,7 @@ RULE_COLUMNS = [
 ]
 
 
-class Contact(ConstraintFieldErrors, TimeStampedModel):
+class Contact(ContactLifecycle, ConstraintFieldErrors, TimeStampedModel):
     """A customer, prospect, supplier, dealer, agent, competitor or employee."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="contacts")

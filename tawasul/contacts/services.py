@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from tawasul.access.querysets import verify_within
 from tawasul.core import events
 from tawasul.core.countries import country_code
+from tawasul.core.documents import record_event, transition
 from tawasul.core.services import sequence_next
 from tawasul.core.text import joined_digits, normalize_name
 from tawasul.org.models import Company, Employee
 
-from .choices import DEALER_TYPE_CODES, LIFECYCLE_MOVES, Lifecycle
+from .choices import DEALER_TYPE_CODES, LIFECYCLE_VERBS, Lifecycle
 from .models import (
     Address,
     Area,
@@ -26,7 +27,6 @@ from .models import (
     ContactPerson,
     DealerProfile,
     Email,
-    LifecycleChange,
     Phone,
 )
 from .phones import phone_region, phone_search_forms, phone_to_e164
@@ -381,16 +381,6 @@ def _save_dealer_profile(*, actor, contact: Contact, dealer: dict[str, Any] | No
         profile.territories.set(territories)
 
 
-def _record_lifecycle(contact: Contact, actor, old: str, reason: str) -> None:
-    LifecycleChange.objects.create(
-        contact=contact,
-        from_stage=old,
-        to_stage=contact.lifecycle,
-        reason=reason,
-        changed_by=actor if getattr(actor, "pk", None) else None,
-    )
-
-
 def code_refused_message() -> str:
     """The answer for a code already taken, by any contact, visible to the user or not: it
     neither says that a contact holds it nor hints which (docs/user/contacts.md)."""
@@ -483,7 +473,7 @@ def contact_create(
         emails=emails,
     )
     _save_dealer_profile(actor=actor, contact=contact, dealer=dealer_profile)
-    _record_lifecycle(contact, actor, "", "")
+    record_event(contact, actor=actor, verb="create", to_status=contact.lifecycle)
     contact_refresh_search(contact=contact)
     _verify_access(actor, contact, "add")
     events.emit("contact.created", contact_id=contact.pk, actor_id=getattr(actor, "pk", None))
@@ -548,42 +538,18 @@ def contact_update(
     return contact
 
 
-@transaction.atomic
 def contact_set_lifecycle(*, actor, contact: Contact, stage: str, reason: str = "") -> Contact:
-    """Move a contact through the lifecycle; rejecting needs a reason, recovering leaves rejected."""
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    _verify_access(actor, contact, "change")
-    old = contact.lifecycle
-    if stage == old:
-        return contact
-    if stage not in Lifecycle.values:
-        raise ValidationError({"lifecycle": _("Unknown lifecycle stage.")})
-    if stage not in LIFECYCLE_MOVES[old]:
-        raise ValidationError(
-            {
-                "lifecycle": _("A contact cannot move from %(old)s to %(new)s.")
-                % {"old": Lifecycle(old).label, "new": Lifecycle(stage).label}
-            }
-        )
-    reason = (reason or "").strip()
-    if stage == Lifecycle.REJECTED and not reason:
-        raise ValidationError({"rejection_reason": _("Say why the contact is rejected.")})
-    contact.lifecycle = stage
-    if stage == Lifecycle.REJECTED:
-        contact.rejection_reason = reason
-    contact._history_user = actor if getattr(actor, "pk", None) else None
-    contact._change_reason = reason or None
-    contact.save()
-    _record_lifecycle(contact, actor, old, reason)
-    _verify_access(actor, contact, "change")
-    events.emit(
-        "contact.lifecycle_changed",
-        contact_id=contact.pk,
-        actor_id=getattr(actor, "pk", None),
-        old=old,
-        new=stage,
-    )
-    return contact
+    """Move a contact through the lifecycle (`core.documents.transition` with the verb of
+    `stage`, see contacts.lifecycle); rejecting needs a reason, recovering leaves rejected.
+    Returns the contact as saved; moving to its own stage changes nothing."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        _verify_access(actor, contact, "change")
+        if stage == contact.lifecycle:
+            return contact
+        if stage not in Lifecycle.values:
+            raise ValidationError({"lifecycle": _("Unknown lifecycle stage.")})
+        return transition(contact, LIFECYCLE_VERBS[stage], actor, remark=(reason or "").strip())
 
 
 ASSIGNABLE = ("representative", "coordinator", "manager")

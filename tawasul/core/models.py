@@ -61,9 +61,14 @@ class SavedFilter(ConstraintFieldErrors, models.Model):
 
 
 class NumberSequence(models.Model):
-    """A gapless counter per company, kind and year; advanced only under a row lock."""
+    """A gapless counter per company, branch, kind and year; advanced only under a row lock.
+
+    Plain integer columns, not foreign keys, so the kernel knows no company or branch model;
+    branch 0 and year 0 mean "one counter for the whole company" and "never restarts".
+    """
 
     company_id = models.BigIntegerField()
+    branch_id = models.BigIntegerField(default=0)
     kind = models.CharField(max_length=40)
     year = models.PositiveIntegerField(default=0)
     last_value = models.PositiveBigIntegerField(default=0)
@@ -72,7 +77,7 @@ class NumberSequence(models.Model):
         constraints = [
             # Taken only under a row lock by `sequence_next`; no input of a user reaches it.
             models.UniqueConstraint(
-                fields=["company_id", "kind", "year"],
+                fields=["company_id", "branch_id", "kind", "year"],
                 name="uniq_sequence",
                 violation_error_message=_("This number sequence already exists."),
                 violation_error_code="uniq_sequence",
@@ -80,4 +85,4 @@ class NumberSequence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}/{self.year}: {self.last_value}"
+        return f"{self.kind}/{self.branch_id}/{self.year}: {self.last_value}"
