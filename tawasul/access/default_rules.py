@@ -1,7 +1,8 @@
 """The record rules that come with the default roles, per company (idempotent).
 
-The rules themselves are part of the default roles' table (`roles.DEFAULT_ROLES`); this module
-turns them into `RecordRule` rows of one company, through `rule_save` (validated and audited).
+The rules themselves are part of the default roles (`roles.default_roles()`, each rule naming
+the governed model it is over, as the module that declared it says); this module turns them
+into `RecordRule` rows of one company, through `rule_save` (validated and audited).
 """
 
 import logging
@@ -16,7 +17,11 @@ from .services import rule_save
 
 logger = logging.getLogger("tawasul.access")
 
-CONTACT = "contacts.contact"
+
+def __getattr__(name: str):
+    """Names of the modules' role vocabularies (such as a module's model label constant), for
+    code that imported them from here before they moved (see `roles.__getattr__`)."""
+    return getattr(roles, name)
 
 
 def resolve_conditions(company, spec: roles.RuleSpec) -> list[dict] | None:
@@ -25,7 +30,7 @@ def resolve_conditions(company, spec: roles.RuleSpec) -> list[dict] | None:
     None when a condition names codes none of which the company holds (the rule cannot be
     stated yet; leaving it out grants nothing, where a rule without the condition would widen).
     """
-    entry = governed(CONTACT)
+    entry = governed(spec.model)
     conditions = []
     for condition in spec.conditions:
         values = list(condition.get("values", ()))
@@ -67,8 +72,11 @@ def ensure_default_rules(company, actor=None, *, reset: bool = False) -> list[Re
     Returns the rules created or changed.
     """
     made = []
-    groups = {g.name: g for g in Group.objects.filter(name__in=roles.DEFAULT_ROLE_BY_NAME)}
-    for role in roles.DEFAULT_ROLES:
+    default_roles = roles.default_roles()
+    groups = {
+        g.name: g for g in Group.objects.filter(name__in=[role.name for role in default_roles])
+    }
+    for role in default_roles:
         group = groups.get(role.name)
         if group is None:
             continue
@@ -84,7 +92,7 @@ def ensure_default_rules(company, actor=None, *, reset: bool = False) -> list[Re
                 continue
             existing = (
                 RecordRule.objects.filter(
-                    company=company, role=group, name=spec.name, model=CONTACT
+                    company=company, role=group, name=spec.name, model=spec.model
                 )
                 .prefetch_related("conditions")
                 .first()
@@ -97,7 +105,7 @@ def ensure_default_rules(company, actor=None, *, reset: bool = False) -> list[Re
                     company=company,
                     instance=existing,
                     name=spec.name,
-                    model=CONTACT,
+                    model=spec.model,
                     actions=list(spec.actions),
                     role=group,
                     all_records=spec.all_records,

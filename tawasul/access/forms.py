@@ -57,21 +57,6 @@ ACTION_TEXT = {
     "assign": _("Assign"),
 }
 
-# Permissions beyond view/add/change/delete, with the words administrators know them by.
-PERMISSION_TEXT = {
-    "export_contact": _("Export"),
-    "assign_contact": _("Assign"),
-    "import_contact": _("Import"),
-    "view_commission": _("See commission rates"),
-    "view_audit": _("See the access audit"),
-}
-MATRIX_APP_LABELS = {
-    "contacts": _("Contacts"),
-    "org": _("Organization"),
-    "access": _("Access control"),
-    "auth": _("Roles and users"),
-    "core": _("General"),
-}
 MATRIX_ACTIONS = ("view", "add", "change", "delete")
 
 
@@ -491,7 +476,16 @@ class RoleForm(CleanTextFormMixin, forms.Form):
 
     def matrix(self) -> list[dict]:
         """Rows per kind of record, grouped by module: a checkbox per standard action, the rest
-        listed apart."""
+        listed apart; the groups and the other permissions' words are the modules' matrix
+        sections (`registry.matrix_section`), in their order."""
+        from .services import matrix_sections
+
+        sections = {section.app_label: section for section in matrix_sections()}
+        permission_text = {
+            codename: text
+            for section in sections.values()
+            for codename, text in section.permission_labels.items()
+        }
         checked = self.checked_ids()
         rows: dict[int, dict] = {}
         for perm in self.perms:
@@ -516,16 +510,15 @@ class RoleForm(CleanTextFormMixin, forms.Form):
                 cell["label"] = action_label(action)
                 row["cells"][action] = cell
             else:
-                cell["label"] = str(PERMISSION_TEXT.get(perm.codename, perm.name))
+                cell["label"] = str(permission_text.get(perm.codename, perm.name))
                 row["other"].append(cell)
         groups: dict[str, dict] = {}
         for row in sorted(rows.values(), key=lambda r: str(r["label"])):
             row["cells"] = [row["cells"][action] for action in MATRIX_ACTIONS]
-            group = groups.setdefault(
-                row["app"], {"label": MATRIX_APP_LABELS.get(row["app"], row["app"]), "rows": []}
-            )
+            label = sections[row["app"]].label if row["app"] in sections else row["app"]
+            group = groups.setdefault(row["app"], {"label": label, "rows": []})
             group["rows"].append(row)
-        order = list(MATRIX_APP_LABELS)
+        order = list(sections)
         return sorted(groups.values(), key=lambda g: order.index(g["rows"][0]["app"]))
 
 

@@ -1,10 +1,12 @@
 """The default roles: one Django group per kind of user, in one declarative table.
 
-`DEFAULT_ROLES` says, for every default role, who receives it (department kind × job role), the
-model permissions it holds, the record rules over contacts it gets in every company, and what
-that comes to (`ContactRights`: the user guide's table, which `test_default_roles` checks role by
-role against real behaviour). `ensure_default_roles` and `default_rules.ensure_default_rules`
-read only this table.
+`BASE_ROLES` says, for every default role, who receives it (department kind × job role) and
+what comes with it whatever the modules add; each module gives roles its part in its
+`module.py` (`registry.role_part`: model permissions, record rules over its models in every
+company, and a summary of what that comes to, such as the contacts module's `ContactRights`,
+the user guide's table, which `test_default_roles` checks role by role against real behaviour).
+`default_roles()` (also `DEFAULT_ROLES`) puts them together; `ensure_default_roles` and
+`default_rules.ensure_default_rules` read only that.
 
 Group names are the English role names below and stay stable, because code and data refer to
 them; people see the translated label. Administrators may add their own groups and adjust the
@@ -12,8 +14,9 @@ default ones; `ensure_default_roles` brings the default ones back to this defini
 loader calls it).
 """
 
+import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
@@ -23,6 +26,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from tawasul.core.registry import get_registry
 from tawasul.org.choices import DepartmentKind as Dept
 from tawasul.org.choices import JobRoleCode as Job
 
@@ -61,19 +65,7 @@ PORTAL_ROLES = (PORTAL_CUSTOMER, PORTAL_DEALER, PORTAL_AGENT)
 
 # --- building blocks of the permission sets ------------------------------------------------------
 
-MASTER_MODELS = (
-    "area",
-    "industry",
-    "segment",
-    "size",
-    "productgroup",
-    "referralsource",
-    "contacttype",
-    "contactcategory",
-)
 ORG_MODELS = ("company", "branch", "department", "employee", "jobrole")
-# Records that live inside a contact; editing a contact adds, changes and removes them.
-CONTACT_PARTS = ("contactperson", "address", "phone", "email", "dealerprofile")
 
 
 def _perms(app_label: str, actions: Iterable[str], models: Iterable[str]) -> tuple[str, ...]:
@@ -83,42 +75,14 @@ def _perms(app_label: str, actions: Iterable[str], models: Iterable[str]) -> tup
 # Every member of staff sees the organization (colleagues, branches, departments): pickers of
 # employees and the team pages need it, and it is what an internal directory shows anyway.
 ORG_LOOKUPS = _perms("org", ["view"], ORG_MODELS)
-# The values contacts are classified by; only roles that see contacts need them.
-MASTER_LOOKUPS = _perms("contacts", ["view"], MASTER_MODELS)
-CONTACT_READ = (
-    "contacts.view_contact",
-    "contacts.view_lifecyclechange",
-    *_perms("contacts", ["view"], CONTACT_PARTS),
-)
-CONTACT_EDIT = (
-    *CONTACT_READ,
-    "contacts.change_contact",
-    *_perms("contacts", ["add", "change", "delete"], CONTACT_PARTS),
-)
-CONTACT_WRITE = (*CONTACT_EDIT, "contacts.add_contact")
-CONTACT_MANAGE = (
-    *CONTACT_WRITE,
-    "contacts.export_contact",
-    "contacts.assign_contact",
-    "contacts.import_contact",
-    "contacts.view_commission",
-    *_perms("contacts", ["view", "add", "change"], ["importjob"]),
-    # Managers keep the sales link values; contact types stay with administrators.
-    *_perms("contacts", ["add", "change"], [m for m in MASTER_MODELS if m != "contacttype"]),
-)
-CONTACT_VIEWER = (*ORG_LOOKUPS, *MASTER_LOOKUPS, *CONTACT_READ)
-
-# --- the default record rules --------------------------------------------------------------------
-
-CONTACT_ACTIONS = ("view", "change", "delete", "export", "assign")
 
 
 @dataclass(frozen=True)
 class RuleSpec:
-    """A default record rule over contacts.
+    """A default record rule over `model` ("app_label.modelname", a governed model).
 
     A condition names its values either as record ids (`values`) or, for master data that every
-    company holds under fixed codes (the built-in contact types), as `codes`, looked up in each
+    company holds under fixed codes (such as built-in types), as `codes`, looked up in each
     company when its rules are made.
     """
 
@@ -126,57 +90,7 @@ class RuleSpec:
     actions: tuple[str, ...]
     all_records: bool = False
     conditions: tuple[dict, ...] = ()
-
-
-CUSTOMER_TYPE = {"field": "contact_type", "operator": "in", "codes": ("customer",)}
-MY_BRANCH = {"field": "branch", "operator": "is_my_branch"}
-ALL_CONTACTS = RuleSpec("All contacts", CONTACT_ACTIONS, all_records=True)
-BRANCH_CUSTOMERS = RuleSpec(
-    "Customers of my branch", ("view",), conditions=(MY_BRANCH, CUSTOMER_TYPE)
-)
-
-# --- what a role comes to, as the user guide states it -------------------------------------------
-
-# Which contacts a role reaches (the "Sees" column).
-SCOPE_ALL = "all"
-SCOPE_TEAM = "team"
-SCOPE_OWN = "own"
-SCOPE_COORDINATED = "coordinated"
-SCOPE_CUSTOMERS_DEALERS = "customers_dealers"
-SCOPE_BRANCH_CUSTOMERS = "branch_customers"
-SCOPE_NONE = "none"
-SCOPE_LABELS = {
-    SCOPE_ALL: _("all contacts of the company"),
-    SCOPE_TEAM: _("contacts their reports-to team represents or coordinates"),
-    SCOPE_OWN: _("contacts they represent"),
-    SCOPE_COORDINATED: _("contacts they coordinate or whose representative they serve"),
-    SCOPE_CUSTOMERS_DEALERS: _("customers, dealers and agents of the company"),
-    SCOPE_BRANCH_CUSTOMERS: _("customers of their branch"),
-    SCOPE_NONE: _("none"),
-}
-# To whom a role may re-assign the contacts it may assign (the "Assign" column).
-ASSIGN_COMPANY = "company"
-ASSIGN_TEAM = "team"
-ASSIGN_NONE = ""
-ASSIGN_LABELS = {
-    ASSIGN_COMPANY: _("to anyone in the company"),
-    ASSIGN_TEAM: _("within their team"),
-    ASSIGN_NONE: _("no"),
-}
-
-
-@dataclass(frozen=True)
-class ContactRights:
-    """What a role may do with contacts: one row of the user guide's table."""
-
-    scope: str = SCOPE_NONE
-    add: bool = False
-    change: bool = False
-    delete: bool = False
-    export: bool = False
-    imports: bool = False
-    assign: str = ASSIGN_NONE
-    commission: bool = False
+    model: str = ""
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -190,7 +104,11 @@ STAFF_JOBS = (Job.SUPERVISOR, Job.REPRESENTATIVE, Job.COORDINATOR)
 
 @dataclass(frozen=True)
 class DefaultRole:
-    """One default role: who receives it, what it holds, and what that comes to."""
+    """One default role: who receives it, what it holds, and what that comes to.
+
+    `rights` holds each module's summary of what the role may do with its records, by the kind
+    the module declared (`registry.role_rights`); `role.<kind>` reads it (`role.contacts`).
+    """
 
     name: str
     label: Promise
@@ -200,29 +118,21 @@ class DefaultRole:
     # Every permission of these apps ("app") or models ("app.model") on top of `permissions`.
     all_permissions_of: tuple[str, ...] = ()
     rules: tuple[RuleSpec, ...] = ()
-    contacts: ContactRights = ContactRights()
+    rights: dict = field(default_factory=dict, compare=False)
+
+    def __getattr__(self, name: str):
+        rights = self.__dict__.get("rights") or {}
+        if name in rights:
+            return rights[name]
+        raise AttributeError(name)
 
 
 def _staff(kind: str) -> tuple[tuple[str, str], ...]:
     return tuple((kind, job) for job in STAFF_JOBS)
 
 
-# Departments whose work needs no contacts yet: manager and staff see the organization only,
-# until their modules give them a reason.
-_NO_CONTACTS = [
-    (
-        Dept.WAREHOUSE,
-        WAREHOUSE_MANAGER,
-        _("Warehouse manager"),
-        WAREHOUSE_STAFF,
-        _("Warehouse staff"),
-    ),
-    (Dept.QC, QC_MANAGER, _("Quality control manager"), QC_STAFF, _("Quality control staff")),
-    (Dept.RND, RND_MANAGER, _("R&D manager"), RND_STAFF, _("R&D staff")),
-    (Dept.HR, HR_MANAGER, _("HR manager"), HR_STAFF, _("HR staff")),
-]
-# Departments that serve customers after the sale: they look customers of their branch up.
-_BRANCH_CUSTOMERS = [
+# Departments with a manager role and a staff role, each named and labelled.
+_DEPARTMENT_ROLES = [
     (
         Dept.CUSTOMER_SERVICE,
         CUSTOMER_SERVICE_MANAGER,
@@ -245,35 +155,42 @@ _BRANCH_CUSTOMERS = [
         _("Maintenance staff"),
     ),
 ]
-_BRANCH_CUSTOMER_RIGHTS = ContactRights(scope=SCOPE_BRANCH_CUSTOMERS)
-_EVERYTHING = ContactRights(
-    scope=SCOPE_ALL,
-    add=True,
-    change=True,
-    delete=True,
-    export=True,
-    imports=True,
-    assign=ASSIGN_COMPANY,
-    commission=True,
-)
+_LATER_DEPARTMENT_ROLES = [
+    (
+        Dept.WAREHOUSE,
+        WAREHOUSE_MANAGER,
+        _("Warehouse manager"),
+        WAREHOUSE_STAFF,
+        _("Warehouse staff"),
+    ),
+    (Dept.QC, QC_MANAGER, _("Quality control manager"), QC_STAFF, _("Quality control staff")),
+    (Dept.RND, RND_MANAGER, _("R&D manager"), RND_STAFF, _("R&D staff")),
+    (Dept.HR, HR_MANAGER, _("HR manager"), HR_STAFF, _("HR staff")),
+]
 
-DEFAULT_ROLES: tuple[DefaultRole, ...] = (
+
+def _department_roles(table) -> tuple[DefaultRole, ...]:
+    return tuple(
+        role
+        for kind, manager, manager_label, staff, staff_label in table
+        for role in (
+            DefaultRole(manager, manager_label, ((kind, Job.MANAGER),), ORG_LOOKUPS),
+            DefaultRole(staff, staff_label, _staff(kind), ORG_LOOKUPS),
+        )
+    )
+
+
+# The roles as access knows them: who receives each, and what comes with every role whatever
+# the modules add (the organization for staff; administering access for administrators). The
+# modules give the roles their part in their module.py (`registry.role_part`), and
+# `default_roles` puts the two together.
+BASE_ROLES: tuple[DefaultRole, ...] = (
+    # Every permission of every module; the module apps are added by `default_roles`.
     DefaultRole(
         ADMINISTRATOR,
         _("Administrator"),
         given_to=((ANY, Job.ADMINISTRATOR),),
-        all_permissions_of=(
-            "core",
-            "org",
-            "access",
-            "contacts",
-            "portal",
-            "auth.user",
-            "auth.group",
-            "auth.permission",
-        ),
-        rules=(ALL_CONTACTS,),
-        contacts=_EVERYTHING,
+        all_permissions_of=("core", "org", "access"),
     ),
     # Every business right; administering access (roles, rules, accounts) stays with
     # administrators.
@@ -282,148 +199,21 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
         _("General manager"),
         given_to=((Dept.MANAGEMENT, Job.MANAGER),),
         permissions=("access.view_audit",),
-        all_permissions_of=("org", "contacts"),
-        rules=(RuleSpec("All contacts of the company", CONTACT_ACTIONS, all_records=True),),
-        contacts=_EVERYTHING,
+        all_permissions_of=("org",),
     ),
+    DefaultRole(SALES_MANAGER, _("Sales manager"), ((Dept.SALES, Job.MANAGER),), ORG_LOOKUPS),
+    DefaultRole(SUPERVISOR, _("Supervisor"), ((Dept.SALES, Job.SUPERVISOR),), ORG_LOOKUPS),
     DefaultRole(
-        SALES_MANAGER,
-        _("Sales manager"),
-        given_to=((Dept.SALES, Job.MANAGER),),
-        permissions=(*ORG_LOOKUPS, *MASTER_LOOKUPS, *CONTACT_MANAGE),
-        rules=(
-            RuleSpec("All contacts of the company", ("view", "change", "export", "assign"), True),
-        ),
-        contacts=ContactRights(
-            scope=SCOPE_ALL,
-            add=True,
-            change=True,
-            export=True,
-            imports=True,
-            assign=ASSIGN_COMPANY,
-            commission=True,
-        ),
+        REPRESENTATIVE, _("Representative"), ((Dept.SALES, Job.REPRESENTATIVE),), ORG_LOOKUPS
     ),
+    DefaultRole(COORDINATOR, _("Coordinator"), ((Dept.SALES, Job.COORDINATOR),), ORG_LOOKUPS),
+    *_department_roles(_DEPARTMENT_ROLES),
     DefaultRole(
-        SUPERVISOR,
-        _("Supervisor"),
-        given_to=((Dept.SALES, Job.SUPERVISOR),),
-        permissions=(*ORG_LOOKUPS, *MASTER_LOOKUPS, *CONTACT_WRITE, "contacts.assign_contact"),
-        rules=(
-            RuleSpec(
-                "My team's contacts",
-                ("view", "change", "assign"),
-                conditions=({"field": "representative", "operator": "is_me_or_team"},),
-            ),
-            RuleSpec(
-                "Contacts my team coordinates",
-                ("view", "change"),
-                conditions=({"field": "coordinator", "operator": "is_me_or_team"},),
-            ),
-        ),
-        contacts=ContactRights(scope=SCOPE_TEAM, add=True, change=True, assign=ASSIGN_TEAM),
+        ACCOUNTS_MANAGER, _("Accounts manager"), ((Dept.ACCOUNTS, Job.MANAGER),), ORG_LOOKUPS
     ),
-    DefaultRole(
-        REPRESENTATIVE,
-        _("Representative"),
-        given_to=((Dept.SALES, Job.REPRESENTATIVE),),
-        permissions=(*ORG_LOOKUPS, *MASTER_LOOKUPS, *CONTACT_WRITE),
-        rules=(
-            RuleSpec(
-                "My contacts",
-                ("view", "change"),
-                conditions=({"field": "representative", "operator": "is_me"},),
-            ),
-        ),
-        contacts=ContactRights(scope=SCOPE_OWN, add=True, change=True),
-    ),
-    DefaultRole(
-        COORDINATOR,
-        _("Coordinator"),
-        given_to=((Dept.SALES, Job.COORDINATOR),),
-        permissions=(*ORG_LOOKUPS, *MASTER_LOOKUPS, *CONTACT_EDIT),
-        rules=(
-            RuleSpec(
-                "Contacts I coordinate",
-                ("view", "change"),
-                conditions=({"field": "coordinator", "operator": "is_me"},),
-            ),
-            RuleSpec(
-                "Contacts of the representatives I serve",
-                ("view", "change"),
-                conditions=({"field": "representative", "operator": "coordinated_by_me"},),
-            ),
-        ),
-        contacts=ContactRights(scope=SCOPE_COORDINATED, change=True),
-    ),
-    *(
-        role
-        for kind, manager, manager_label, staff, staff_label in _BRANCH_CUSTOMERS
-        for role in (
-            DefaultRole(
-                manager,
-                manager_label,
-                given_to=((kind, Job.MANAGER),),
-                permissions=CONTACT_VIEWER,
-                rules=(BRANCH_CUSTOMERS,),
-                contacts=_BRANCH_CUSTOMER_RIGHTS,
-            ),
-            DefaultRole(
-                staff,
-                staff_label,
-                given_to=_staff(kind),
-                permissions=CONTACT_VIEWER,
-                rules=(BRANCH_CUSTOMERS,),
-                contacts=_BRANCH_CUSTOMER_RIGHTS,
-            ),
-        )
-    ),
-    # Accounts settle with customers, dealers and agents: they see all of them, export them and
-    # see the dealers' commission rates, but change nothing.
-    DefaultRole(
-        ACCOUNTS_MANAGER,
-        _("Accounts manager"),
-        given_to=((Dept.ACCOUNTS, Job.MANAGER),),
-        permissions=(*CONTACT_VIEWER, "contacts.export_contact", "contacts.view_commission"),
-        rules=(
-            RuleSpec(
-                "Customers, dealers and agents of the company",
-                ("view", "export"),
-                conditions=(
-                    {
-                        "field": "contact_type",
-                        "operator": "in",
-                        "codes": ("customer", "dealer", "agent"),
-                    },
-                ),
-            ),
-        ),
-        contacts=ContactRights(scope=SCOPE_CUSTOMERS_DEALERS, export=True, commission=True),
-    ),
-    DefaultRole(
-        ACCOUNTS_STAFF,
-        _("Accounts staff"),
-        given_to=_staff(Dept.ACCOUNTS),
-        permissions=CONTACT_VIEWER,
-        rules=(BRANCH_CUSTOMERS,),
-        contacts=_BRANCH_CUSTOMER_RIGHTS,
-    ),
-    DefaultRole(
-        CASHIER,
-        _("Cashier"),
-        given_to=((ANY, Job.CASHIER),),
-        permissions=CONTACT_VIEWER,
-        rules=(BRANCH_CUSTOMERS,),
-        contacts=_BRANCH_CUSTOMER_RIGHTS,
-    ),
-    *(
-        role
-        for kind, manager, manager_label, staff, staff_label in _NO_CONTACTS
-        for role in (
-            DefaultRole(manager, manager_label, ((kind, Job.MANAGER),), ORG_LOOKUPS),
-            DefaultRole(staff, staff_label, _staff(kind), ORG_LOOKUPS),
-        )
-    ),
+    DefaultRole(ACCOUNTS_STAFF, _("Accounts staff"), _staff(Dept.ACCOUNTS), ORG_LOOKUPS),
+    DefaultRole(CASHIER, _("Cashier"), ((ANY, Job.CASHIER),), ORG_LOOKUPS),
+    *_department_roles(_LATER_DEPARTMENT_ROLES),
     DefaultRole(
         WAREHOUSE_KEEPER, _("Warehouse keeper"), ((ANY, Job.WAREHOUSE_KEEPER),), ORG_LOOKUPS
     ),
@@ -436,9 +226,72 @@ DEFAULT_ROLES: tuple[DefaultRole, ...] = (
     DefaultRole(PORTAL_DEALER, _("Portal dealer"), ()),
     DefaultRole(PORTAL_AGENT, _("Portal agent"), ()),
 )
-DEFAULT_ROLE_BY_NAME = {role.name: role for role in DEFAULT_ROLES}
-ROLE_LABELS = {role.name: role.label for role in DEFAULT_ROLES}
-_GIVEN_TO = {pair: role.name for role in DEFAULT_ROLES for pair in role.given_to}
+ROLE_LABELS = {role.name: role.label for role in BASE_ROLES}
+_GIVEN_TO = {pair: role.name for role in BASE_ROLES for pair in role.given_to}
+# Administrators administer accounts and roles, besides every module.
+_ADMINISTRATOR_AUTH = ("auth.user", "auth.group", "auth.permission")
+
+
+def _assemble() -> tuple[DefaultRole, ...]:
+    registry = get_registry()
+    parts: dict[str, list] = {}
+    for part in registry.role_parts:
+        if part.role not in ROLE_LABELS:
+            raise LookupError(f"{part.app}: no default role {part.role!r}")
+        parts.setdefault(part.role, []).append(part)
+    modules = tuple(label for label in registry.modules if label not in ("core", "org", "access"))
+    assembled = []
+    for base in BASE_ROLES:
+        permissions = list(base.permissions)
+        all_of = list(base.all_permissions_of)
+        rules = list(base.rules)
+        rights = dict(registry.role_rights_defaults)
+        if base.name == ADMINISTRATOR:
+            all_of += [*modules, *_ADMINISTRATOR_AUTH]
+        for part in parts.get(base.name, ()):
+            permissions += part.permissions
+            all_of += [label for label in part.all_permissions_of if label not in all_of]
+            rules += part.rules
+            rights.update(part.rights)
+        assembled.append(
+            replace(
+                base,
+                permissions=tuple(permissions),
+                all_permissions_of=tuple(all_of),
+                rules=tuple(rules),
+                rights=rights,
+            )
+        )
+    return tuple(assembled)
+
+
+_ASSEMBLED: tuple[DefaultRole, ...] | None = None
+
+
+def default_roles() -> tuple[DefaultRole, ...]:
+    """Every default role with what each module gives it (`registry.role_part`), in the order of
+    `BASE_ROLES`; a role's permissions, rules and rights come base first, then by module in
+    layer order."""
+    global _ASSEMBLED
+    if _ASSEMBLED is None:
+        _ASSEMBLED = _assemble()
+    return _ASSEMBLED
+
+
+def __getattr__(name: str):
+    """`DEFAULT_ROLES` and `DEFAULT_ROLE_BY_NAME` (assembled on first use, after every module has
+    registered), and the names of the modules' role vocabularies (`registry.role_rights`'s
+    `names_from`), for code that imported them from here before they moved."""
+    if name == "DEFAULT_ROLES":
+        return default_roles()
+    if name == "DEFAULT_ROLE_BY_NAME":
+        return {role.name: role for role in default_roles()}
+    if not name.startswith("__"):
+        for dotted in get_registry().role_modules:
+            module = importlib.import_module(dotted)
+            if name in vars(module):
+                return vars(module)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def role_label(name: str) -> str:
@@ -525,9 +378,10 @@ def ensure_default_roles(*, reset: bool = True) -> dict[str, Group]:
     With `reset=False` (every migrate) only missing roles are created, so an administrator's
     changes to a default role survive upgrades.
     """
-    resolved = _resolve({code for role in DEFAULT_ROLES for code in role.permissions})
+    roles = default_roles()
+    resolved = _resolve({code for role in roles for code in role.permissions})
     groups: dict[str, Group] = {}
-    for role in DEFAULT_ROLES:
+    for role in roles:
         group, created = Group.objects.get_or_create(name=role.name)
         if created or reset:
             group.permissions.set(role_permissions(role, resolved))
@@ -535,10 +389,11 @@ def ensure_default_roles(*, reset: bool = True) -> dict[str, Group]:
     return groups
 
 
-# --- the user guide's table ----------------------------------------------------------------------
+# --- the user guide's tables --------------------------------------------------------------------
 
 
-def _given_to_text(role: DefaultRole) -> str:
+def given_to_text(role: DefaultRole) -> str:
+    """Who receives `role`, in the active language ("Sales: supervisor, representative")."""
     by_kind: dict[str, list[str]] = {}
     for kind, job in role.given_to:
         by_kind.setdefault(kind, []).append(job)
@@ -551,48 +406,3 @@ def _given_to_text(role: DefaultRole) -> str:
         names = ", ".join(str(Job(job).label).lower() for job in jobs)
         parts.append(f"{where}: {names}")
     return "; ".join(parts)
-
-
-def contact_rights_table() -> list[list[str]]:
-    """The user guide's table of default roles (header first), in the active language."""
-    yes, no = str(_("yes")), str(_("no"))
-    header = [
-        _("Role"),
-        _("Given to"),
-        _("Sees"),
-        _("Add"),
-        _("Change"),
-        _("Delete"),
-        _("Export"),
-        _("Import"),
-        _("Assign"),
-        _("Commission"),
-    ]
-    rows = [[str(cell) for cell in header]]
-    for role in DEFAULT_ROLES:
-        if role.name in PORTAL_ROLES:
-            continue
-        rights = role.contacts
-        rows.append(
-            [
-                str(role.label),
-                _given_to_text(role),
-                str(SCOPE_LABELS[rights.scope]),
-                *(
-                    yes if flag else no
-                    for flag in (rights.add, rights.change, rights.delete, rights.export)
-                ),
-                yes if rights.imports else no,
-                str(ASSIGN_LABELS[rights.assign]),
-                yes if rights.commission else no,
-            ]
-        )
-    return rows
-
-
-def contact_rights_markdown() -> str:
-    """`contact_rights_table` as the Markdown table docs/user/access.md holds."""
-    rows = contact_rights_table()
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
-    return "\n".join(lines)

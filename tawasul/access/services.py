@@ -55,7 +55,7 @@ def rule_validate(
             errors.setdefault("user", []).append(_("This user does not work for this company."))
     cleaned = []
     for index, condition in enumerate(conditions or []):
-        where = f"conditions[{index}]"
+        where = error_path("conditions", index)
         name, op = condition.get("field"), condition.get("operator")
         values = condition.get("values") or []
         decl = entry.fields.get(name)
@@ -181,19 +181,28 @@ def rule_delete(*, actor, rule: RecordRule) -> None:
     )
 
 
-# The permissions administrators grant on the roles page: the business apps' and the roles and
-# users'. Anything else a role holds (granted by a developer in Django's admin) is left alone.
-MATRIX_APPS = ("core", "org", "access", "contacts")
-MATRIX_AUTH_MODELS = ("group", "user")
+# The permissions administrators grant on the roles page: those of the sections the modules
+# declare (`registry.matrix_section`: the business apps', and the roles and users'). Anything
+# else a role holds (granted by a developer in Django's admin) is left alone.
+def matrix_sections():
+    """The permission matrix's sections (`core.registry.MatrixSection`), in their order."""
+    from tawasul.core.registry import get_registry
+
+    return sorted(get_registry().matrix_sections.values(), key=lambda section: section.order)
 
 
 def matrix_permissions():
     """The permissions the roles page offers and `role_save` accepts."""
+    condition = Q(pk__in=[])
+    for section in matrix_sections():
+        if section.models is None:
+            condition |= Q(content_type__app_label=section.app_label)
+        else:
+            condition |= Q(
+                content_type__app_label=section.app_label, content_type__model__in=section.models
+            )
     return (
-        Permission.objects.filter(
-            Q(content_type__app_label__in=MATRIX_APPS)
-            | Q(content_type__app_label="auth", content_type__model__in=MATRIX_AUTH_MODELS)
-        )
+        Permission.objects.filter(condition)
         .exclude(content_type__model__startswith="historical")
         .select_related("content_type")
         .order_by("content_type__app_label", "content_type__model", "codename")
@@ -332,12 +341,6 @@ def role_delete(*, actor, company, group: Group) -> None:
     group.delete()
     log_change(
         actor=actor, kind="role.deleted", subject=before["name"], before=before, company=company
-    )
-
-
-def permission_choices(app_labels=("core", "org", "access", "contacts")):
-    return Permission.objects.filter(content_type__app_label__in=app_labels).select_related(
-        "content_type"
     )
 
 

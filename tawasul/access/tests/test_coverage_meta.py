@@ -1,9 +1,10 @@
 """Meta-test: no page or endpoint that returns governed records escapes the property tests.
 
-Every route of the URLconf and every viewset of the API router must be classified here: either
+Every route of the URLconf and every viewset of the API router must be classified by the app
+that owns it, in `<app>/tests/routes.py` (the project's own few routes are classified here): either
 COVERED (the property tests in `test_properties.py` compare what it returns or writes with the
 oracle) or NOT_GOVERNED (with the reason it returns no governed records). A new module's routes
-fail this test until someone classifies them; a route that reads a governed model (by its
+fail this test until its routes.py classifies them; a route that reads a governed model (by its
 queryset, its model, or by naming the model or one of its selectors in its code) cannot be
 waved through as NOT_GOVERNED unless REVIEWED explains why.
 """
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.viewsets import ViewSetMixin
@@ -25,121 +27,46 @@ from tawasul.api_urls import router
 from tawasul.core.dashboard import _WIDGETS
 from tawasul.core.search import providers
 
-# Routes whose answers test_properties compares with the oracle: key -> what is checked.
-COVERED = {
-    "home": "the 'My contacts' widget count",
-    "global_search": "the contact hits",
-    "contacts:contact_list": "every row on every keyset page, plain and with ?q=",
-    "contacts:dealer_list": "every row: visible dealers and agents",
-    "contacts:contact_detail": "200 or 404 per contact; a dealer's customers-served list",
-    "contacts:autocomplete": "contact (?q=) and dealer suggestions",
-    "contacts:contact_export": "every CSV row",
-    "contacts:contact_update": "404 outside the change set; moves out of it refused",
-    "contacts:contact_lifecycle": "404 outside the change set; moves out of it refused",
-    "contacts:contact_delete": "404 outside the delete set, nothing deleted",
-    "contacts:contact_bulk": "bulk assign touches only contacts one may assign, all or none",
-    "contacts:contact_create": "a new contact must land inside the change set",
-    "router:contact": "list (every page), detail, PATCH, DELETE and POST",
-    "contacts:team": "each subordinate's count of the contacts one may see",
-    "access:value_autocomplete": "rule editor's search over contacts (the dealer field)",
-    "access:condition_row": "rule editor's values select for the dealer field",
-    "access:portal_account_list": "portal accounts of the contacts one may see",
-    "access:portal_account_create": "no portal account for a contact one does not see",
-    "access:portal_account_deactivate": "404 and nothing changed for an account of a contact "
-    "one does not see (test_portal_deactivate)",
-    "access:portal_account_reactivate": "as access:portal_account_deactivate",
-    "portal:home": "a dealer's customers served (test_portal)",
-}
-
-ORG = "organisation records: company-scoped by restrict, not governed by record rules"
-MASTER = "link-field master data: company-scoped by restrict, not governed by record rules"
-AUTH = "authentication page: no business records"
-NOT_GOVERNED = {
-    "login": AUTH,
-    "logout": AUTH,
-    "password_change": AUTH,
-    "password_change_done": AUTH,
-    "password_reset": AUTH,
-    "password_reset_done": AUTH,
-    "password_reset_confirm": AUTH,
-    "password_reset_complete": AUTH,
-    "login_code": AUTH,
-    "mfa_overview": "the signed-in user's own two-factor authentication",
-    "mfa_setup": "the signed-in user's own two-factor authentication",
-    "mfa_recovery_codes": "the signed-in user's own two-factor authentication",
-    "mfa_disable": "the signed-in user's own two-factor authentication",
+# The project's own routes (tawasul/urls.py and the API's root): no module owns them.
+PROJECT_NOT_GOVERNED = {
     "set_language": "switches the interface language",
-    "preferences": "the signed-in user's own language and time zone",
-    "org:overview": ORG,
-    "org:chart": ORG,
-    "org:company_list": ORG,
-    "org:company_create": ORG,
-    "org:company_update": ORG,
-    "org:branch_list": ORG,
-    "org:branch_create": ORG,
-    "org:branch_update": ORG,
-    "org:department_list": ORG,
-    "org:department_create": ORG,
-    "org:department_update": ORG,
-    "org:employee_list": ORG,
-    "org:employee_create": ORG,
-    "org:employee_detail": ORG,
-    "org:employee_update": ORG,
-    "contacts:saved_filter": "the user's own saved list filters; no contacts",
-    "contacts:import_list": "the company's import jobs; no contact rows",
-    "contacts:import_upload": "uploads a file; contacts are created only by contact_create, "
-    "which verifies each one lands inside the uploader's rights",
-    "contacts:import_sample": "a static sample CSV",
-    "contacts:import_detail": "one import job: the uploaded file's rows, not stored contacts",
-    "contacts:import_mapping": "one import job's column mapping",
-    "contacts:import_start": "starts an import job (rows created through contact_create)",
-    "contacts:import_progress": "one import job's counters",
-    "contacts:import_report": "one import job's error report (rows of the uploaded file)",
-    "contacts:masterdata_index": MASTER,
-    "contacts:masterdata_list": MASTER,
-    "contacts:masterdata_create": MASTER,
-    "contacts:masterdata_update": MASTER,
-    "contacts:masterdata_active": MASTER,
-    "access:rule_list": "record-rule administration: rules and their values' names",
-    "access:rule_create": "rule editor: its condition rows come from the ConditionForm whose "
-    "value lists are checked through access:condition_row",
-    "access:rule_update": "rule editor: as access:rule_create",
-    "access:rule_delete": "deletes one rule (rule administration)",
-    "access:rule_model_parts": "rule editor: actions and one empty condition row (no values)",
-    "access:rule_preview": "rule administration: counts of what a rule would grant someone",
-    "access:role_list": "roles (groups) and their permissions",
-    "access:role_create": "roles (groups) and their permissions",
-    "access:role_update": "roles (groups) and their permissions",
-    "access:role_delete": "roles (groups) and their permissions",
-    "access:user_autocomplete": "users of the company (through the employees one may view)",
-    "access:audit": "the access audit: rule changes and denied attempts",
-    "api-token": "exchanges credentials for an API token",
-    "api-token-list": "the signed-in user's own API tokens",
-    "api-token-detail": "one of the signed-in user's own API tokens",
-    "api-token-current": "revokes the API token the request carries",
-    "access_tokens:mine": "the signed-in user's own API tokens",
-    "access_tokens:company": "API tokens of the company's users (through company_users)",
-    "access_tokens:revoke": "revokes one API token (owner or company administrator)",
     "api-root": "lists the endpoints' URLs",
     "api-schema": "the OpenAPI document",
     "api-docs": "Swagger UI for the OpenAPI document",
     "admin:*": "Django admin: no governed model is registered there (asserted below)",
-    "router:company": ORG,
-    "router:branch": ORG,
-    "router:department": ORG,
-    "router:employee": ORG,
-    "router:contacttype": MASTER,
-    "router:contactcategory": MASTER,
-    "router:area": MASTER,
-    "router:industry": MASTER,
-    "router:segment": MASTER,
-    "router:size": MASTER,
-    "router:productgroup": MASTER,
-    "router:referralsource": MASTER,
 }
+
+
+def _app_classifications() -> list[tuple[str, object]]:
+    """Each project app's `<app>/tests/routes.py`, in layer order: (app label, module)."""
+    found = []
+    for config in django_apps.get_app_configs():
+        if config.name.split(".")[0] != "tawasul":
+            continue
+        try:
+            found.append((config.label, importlib.import_module(f"{config.name}.tests.routes")))
+        except ModuleNotFoundError as exc:
+            if not exc.name or not exc.name.startswith(config.name):
+                raise
+    return found
+
+
+def _gather(name: str, start: dict | None = None) -> dict[str, str]:
+    merged = dict(start or {})
+    for label, module in _app_classifications():
+        for key, reason in getattr(module, name, {}).items():
+            assert key not in merged, f"{key} is classified twice ({label}/tests/routes.py)"
+            merged[key] = reason
+    return merged
+
+
+# Routes whose answers test_properties compares with the oracle: key -> what is checked.
+COVERED = _gather("COVERED")
+# Routes that return no governed records: key -> why.
+NOT_GOVERNED = _gather("NOT_GOVERNED", PROJECT_NOT_GOVERNED)
 # Routes the heuristics below flag as touching a governed model although they return none of
 # its records: key -> why that is so.
-REVIEWED: dict[str, str] = {}
+REVIEWED: dict[str, str] = _gather("REVIEWED")
 
 NOT_GOVERNED_SEARCH_PROVIDERS: dict[str, str] = {}
 NOT_GOVERNED_WIDGETS: dict[str, str] = {}
@@ -300,16 +227,7 @@ def test_routes_that_read_governed_models_are_covered():
 
 # Covered routes the code heuristic cannot see, because they reach governed records through a
 # registry or a declaration instead of naming the model (that is why they are listed by hand).
-HEURISTIC_BLIND = {
-    "home": "reads through the dashboard widgets' registry",
-    "global_search": "reads through the search providers' registry",
-    "access:value_autocomplete": "reads the model a link field declares",
-    "access:condition_row": "reads the model a link field declares",
-    "access:portal_account_list": "reads PortalAccount.contact's related model",
-    "access:portal_account_create": "its form reads PortalAccount.contact's related model",
-    "access:portal_account_deactivate": "reads PortalAccount.contact's related model",
-    "access:portal_account_reactivate": "reads PortalAccount.contact's related model",
-}
+HEURISTIC_BLIND = _gather("HEURISTIC_BLIND")
 
 
 def test_the_heuristic_recognises_the_routes_we_know_are_governed():
