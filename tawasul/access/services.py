@@ -55,7 +55,7 @@ def rule_validate(
             errors.setdefault("user", []).append(_("This user does not work for this company."))
     cleaned = []
     for index, condition in enumerate(conditions or []):
-        where = error_path("conditions", index)
+        where = f"conditions[{index}]"
         name, op = condition.get("field"), condition.get("operator")
         values = condition.get("values") or []
         decl = entry.fields.get(name)
