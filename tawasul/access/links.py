@@ -11,8 +11,8 @@ replaced by "(not visible to you)". Visibility is asked of the access entry poin
 - `mask_links(user, records)`: replaces, on loaded records, each linked record the user may not
   view by a `HiddenRecord` (its key, no name), so templates and code that print
   `record.dealer` print "(not visible to you)".
-- `Visibility(user).labels(model, keys)`: names for keys; `history_labels(user, model, changes)`
-  names the links in change-history entries the same way, at read time.
+- `Visibility(user).labels(model, keys)`: names for keys. Change-history entries name their
+  links the same way, at read time (`tawasul.core.timeline.link_labels`).
 
 Forms keep today's hidden values valid and name them the same way through
 `tawasul.core.widgets.offer_links`.
@@ -161,28 +161,3 @@ def masked(user, records: Iterable[models.Model], *, fields=None, batch: int = 5
             yield from mask_links(user, chunk, fields=fields, visibility=visibility)
             chunk = []
     yield from mask_links(user, chunk, fields=fields, visibility=visibility)
-
-
-def history_labels(user, model: type[models.Model], changes) -> dict:
-    """Labels for the keys that changed in link fields of history entries, keyed
-    `(related model, key)`, as `user` may see them today.
-
-    `changes` are django-simple-history changes (`field`, `old`, `new`) of `model`. One query
-    per kind of linked record: a record the user may not view, one that no longer exists, and
-    one without an access entry point (a user account) are labelled "(not visible to you)",
-    never by name, even in entries written before the user's rights changed.
-    """
-    wanted: dict = {}
-    for change in changes:
-        field = model._meta.get_field(change.field)
-        if field.is_relation and field.many_to_one:
-            keys = wanted.setdefault(field.related_model, set())
-            keys.update(v for v in (change.old, change.new) if v is not None)
-    visibility = Visibility(user)
-    labels = {}
-    for related, keys in wanted.items():
-        governed = hasattr(related._default_manager, "restrict")
-        named = visibility.labels(related, keys) if governed else {}
-        for key in keys:
-            labels[(related, key)] = named.get(key, str(HIDDEN_LABEL))
-    return labels

@@ -1,9 +1,11 @@
 """Reads of contacts, always starting from the access-scoped queryset."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from tawasul.core.pagination import capped_count
 from tawasul.core.search import ranked_sort, text_filter
+from tawasul.core.timeline import Change, event_source, history_source, register_source
 
 from .models import Contact, DealerProfile
 
@@ -95,141 +97,48 @@ def contact_served_customers(*, user, contact: Contact) -> QuerySet[Contact]:
     return contact_list(user=user).filter(dealer=contact).order_by("name", "pk")[:50]
 
 
-HISTORY_LIMIT = 50
+def register_timeline() -> None:
+    """A contact's timeline (`core.timeline`) holds, besides its own changes, those of its dealer
+    terms, persons, addresses, phones and e-mails, and its lifecycle moves."""
+    from .models import Address, ContactPerson, Email, LifecycleChange, Phone
 
-
-def _change_rows(model, changes, labels: dict) -> list[dict]:
-    """History changes as rows of field, before and after: links by their (access-checked)
-    labels, choices by their display names."""
-    rows = []
-    for change in changes:
-        field = model._meta.get_field(change.field)
-        old, new = change.old, change.new
-        if field.is_relation and field.many_to_one:
-            old = labels.get((field.related_model, old), old)
-            new = labels.get((field.related_model, new), new)
-        elif field.choices:
-            display = dict(field.choices)
-            old, new = display.get(old, old), display.get(new, new)
-        rows.append({"field": field.verbose_name, "old": old, "new": new})
-    return rows
-
-
-def contact_history(*, user, contact: Contact) -> list[dict]:
-    """The contact's change history, newest first: who, when, and each field's before and after.
-
-    Linked records are named only if `user` may view them today (`access.links.history_labels`).
-
-    Changes to persons, addresses, phones and e-mails are merged into the same timeline.
-    """
-    from tawasul.access.links import history_labels
-
-    from .models import Address, ContactPerson, Email, Phone
-
-    entries = []
-    records = list(
-        contact.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : HISTORY_LIMIT + 1
-        ]
+    # Dealer terms are named by their kind only (their text is the contact's name).
+    register_source(
+        "contacts.Contact",
+        history_source(
+            DealerProfile, "contact", subject=lambda row: DealerProfile._meta.verbose_name
+        ),
     )
-    # Each record is compared with the one before it; the oldest has nothing to compare with.
-    # (Contacts loaded in bulk may have no history rows at all.)
-    previous_records = [*records[1:], None] if records else []
-    pairs = list(zip(records, previous_records, strict=True))[:HISTORY_LIMIT]
-    all_changes = []
-    for record, previous in pairs:
-        if previous is None:
-            all_changes.append((record, []))
-            continue
-        delta = record.diff_against(previous, foreign_keys_are_objs=False)
-        all_changes.append((record, delta.changes))
-    labels = history_labels(user, Contact, [c for _, changes in all_changes for c in changes])
-    for record, changes in all_changes:
-        rows = _change_rows(Contact, changes, labels)
-        entries.append(
-            {
-                "when": record.history_date,
-                "who": record.history_user,
-                "kind": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
-                "subject": None,
-                "reason": record.history_change_reason,
-                "changes": rows,
-            }
-        )
-    for model in (DealerProfile, ContactPerson, Address, Phone, Email):
-        entries.extend(_child_history(user, model, contact))
-    # A save that changed nothing (before saves were skipped) is no event worth showing.
-    entries = [e for e in entries if e["kind"] != "changed" or e["changes"] or e["reason"]]
-    entries.sort(key=lambda e: e["when"], reverse=True)
-    return entries[:HISTORY_LIMIT]
+    for model in (ContactPerson, Address, Phone, Email):
+        register_source("contacts.Contact", history_source(model, "contact"))
 
+    stage = Contact._meta.get_field("lifecycle")
 
-def _child_history(user, model, contact: Contact) -> list[dict]:
-    """History entries of one kind of a contact's child records (dealer terms, persons,
-    addresses, phones, e-mails), each change with its field, before and after."""
-    from tawasul.access.links import history_labels
-
-    records = list(
-        model.history.filter(contact_id=contact.pk)
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
-    )
-    # Each change is compared with the same record's version before it: found among the rows
-    # read, else read with one more query for all the records whose earlier version is older.
-    previous: dict[int, object] = {}
-    latest_older: dict[int, object] = {}
-    for record in reversed(records):
-        previous[record.history_id] = latest_older.get(record.id)
-        latest_older[record.id] = record
-    missing = {r.id for r in records if r.history_type == "~" and previous[r.history_id] is None}
-    if missing:
-        read = {r.history_id for r in records}
-        older: dict[int, list] = {}
-        for row in (
-            model.history.filter(id__in=missing)
-            .exclude(history_id__in=read)
-            .order_by("-history_date", "-history_id")
-        ):
-            older.setdefault(row.id, []).append(row)
-        for record in records:
-            if record.history_type == "~" and previous[record.history_id] is None:
-                previous[record.history_id] = next(
-                    (
-                        row
-                        for row in older.get(record.id, [])
-                        if (row.history_date, row.history_id)
-                        < (record.history_date, record.history_id)
-                    ),
-                    None,
+    def lifecycle_move(row: LifecycleChange) -> dict:
+        return {
+            "title": _("Moved in the lifecycle"),
+            "reason": row.reason,
+            "changes": [
+                Change(
+                    field=stage.verbose_name,
+                    old=row.get_from_stage_display() if row.from_stage else None,
+                    new=row.get_to_stage_display(),
                 )
-    deltas = {}
-    for record in records:
-        before = previous[record.history_id]
-        if record.history_type == "~" and before is not None:
-            deltas[record.history_id] = record.diff_against(
-                before, excluded_fields=["contact"], foreign_keys_are_objs=False
-            ).changes
-    labels = history_labels(user, model, [c for changes in deltas.values() for c in changes])
-    entries = []
-    for record in records:
-        rows = _change_rows(model, deltas.get(record.history_id, []), labels)
-        # Dealer terms are named by their contact; the others by their own text.
-        subject = (
-            model._meta.verbose_name
-            if model is DealerProfile
-            else f"{model._meta.verbose_name}: {record.instance}"
-        )
-        entries.append(
-            {
-                "when": record.history_date,
-                "who": record.history_user,
-                "kind": {"+": "added", "~": "changed", "-": "removed"}[record.history_type],
-                "subject": subject,
-                "reason": record.history_change_reason,
-                "changes": rows,
-            }
-        )
-    return entries
+            ],
+        }
+
+    register_source(
+        "contacts.Contact",
+        event_source(
+            LifecycleChange,
+            "contact",
+            lifecycle_move,
+            when="changed_at",
+            who="changed_by",
+            # The first stage is the contact's creation, which its history tells.
+            condition=~Q(from_stage=""),
+        ),
+    )
 
 
 def employee_assignable_list(*, user, field: str, action: str = "assign") -> QuerySet:

@@ -5,13 +5,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import TemplateView
 
 from tawasul.access.fields import can_see
 from tawasul.access.links import is_hidden
 from tawasul.access.querysets import get_restricted_or_404
+from tawasul.core.records import Action, Fact, RecordHeader, RecordView, Status, Tab
 from tawasul.core.search import ranked_sort, text_filter
 from tawasul.org.models import Employee
 
@@ -30,41 +31,101 @@ def contact_or_404(request, pk, action="view"):
     return get_restricted_or_404(Contact.objects.all(), request.user, action, pk=pk)
 
 
-class ContactDetailView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+class ContactDetailView(RecordView):
     """A contact's page: header with key facts and actions, tabs, history timeline."""
 
+    model = Contact
     permission_required = "contacts.view_contact"
     template_name = "contacts/contact_detail.html"
+    timeline_id = "contact-history"
 
-    @property
-    def history_only(self) -> bool:
-        """The history tab's timeline, fetched by the page when the tab is first opened."""
-        return bool(self.request.htmx and self.request.htmx.target == "contact-history")
+    def get_object(self) -> Contact:
+        if not hasattr(self, "_record"):
+            self._record = selectors.contact_detail(user=self.request.user, pk=self.kwargs["pk"])
+        return self._record
 
-    def get_template_names(self):
-        return ["contacts/_contact_history.html"] if self.history_only else [self.template_name]
+    def can_change(self, contact: Contact) -> bool:
+        if not hasattr(self, "_can_change"):
+            self._can_change = (
+                Contact.objects.restrict(self.request.user, "change").filter(pk=contact.pk).exists()
+            )
+        return self._can_change
+
+    def header(self, contact: Contact) -> RecordHeader:
+        type_text = str(contact.contact_type)
+        if contact.category:
+            type_text = f"{type_text} · {contact.category}"
+        facts = [
+            Fact(_("Code"), contact.code, css="font-monospace"),
+            Fact(_("Type"), type_text),
+            Fact(_("Representative"), contact.representative),
+            Fact(_("Area"), contact.area),
+        ]
+        if contact.name_ar and contact.name_ar != contact.display_name:
+            facts.append(Fact(_("Arabic name"), contact.name_ar, lang="ar"))
+        elif contact.name != contact.display_name:
+            facts.append(Fact(_("Name"), contact.name, lang="en"))
+        actions = []
+        if self.can_change(contact):
+            url = reverse("contacts:contact_update", args=[contact.pk])
+            actions.append(Action(_("Edit"), url, icon="pencil", id="edit-contact"))
+        return RecordHeader(
+            name=contact.display_name,
+            code=contact.code,
+            status=Status(contact.get_lifecycle_display(), f"lifecycle-{contact.lifecycle}"),
+            facts=facts,
+            actions=actions,
+        )
+
+    def tabs(self, contact: Contact) -> list[Tab]:
+        panes = "contacts/_contact_tabs.html"
+        tabs = [
+            Tab("details", _("Details"), template=panes),
+            Tab("persons", _("Persons"), count=len(contact.persons.all()), template=panes),
+            Tab("addresses", _("Addresses"), count=len(contact.addresses.all()), template=panes),
+        ]
+        if contact.contact_type.code in DEALER_TYPE_CODES:
+            tabs.append(Tab("dealer", _("Dealer terms"), template=panes))
+        tabs += [
+            Tab("history", _("History")),
+            Tab(
+                "activity",
+                _("Activity"),
+                note=_(
+                    "Tasks, follow-ups, calls, visits and e-mails with this contact will appear "
+                    "here when the Communicator and Field modules are enabled."
+                ),
+            ),
+            Tab(
+                "documents",
+                _("Documents"),
+                note=_(
+                    "Documents attached to this contact will appear here when the Documents "
+                    "module is enabled."
+                ),
+            ),
+            Tab(
+                "inquiries",
+                _("Inquiries"),
+                note=_(
+                    "Inquiries, quotations and orders of this contact will appear here when the "
+                    "Sales modules are enabled."
+                ),
+            ),
+        ]
+        return tabs
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        contact = selectors.contact_detail(user=self.request.user, pk=self.kwargs["pk"])
-        if self.history_only:
-            ctx.update(
-                contact=contact,
-                history=selectors.contact_history(user=self.request.user, contact=contact),
-            )
-            return ctx
         user = self.request.user
-        can_change = Contact.objects.restrict(user, "change").filter(pk=contact.pk).exists()
+        contact = ctx["record"]
         ctx.update(
             contact=contact,
             lifecycle_changes=contact.lifecycle_changes.select_related("changed_by")[:20],
-            lifecycle_form=LifecycleForm(),
             lifecycle_moves=[
                 (s, Lifecycle(s).label) for s in sorted(LIFECYCLE_MOVES[contact.lifecycle])
             ],
-            can_change=can_change,
-            can_delete=user.has_perm("contacts.delete_contact"),
-            tab=self.request.GET.get("tab", "details"),
+            can_change=self.can_change(contact),
             contact_phones=[p for p in contact.phones.all() if p.person_id is None],
             contact_emails=[e for e in contact.emails.all() if e.person_id is None],
             can_see_commission=can_see(user, COMMISSION),

@@ -12,9 +12,15 @@ from tawasul.contacts.models import (
     Email,
     Phone,
 )
-from tawasul.contacts.selectors import contact_history
 from tawasul.contacts.services import contact_update
 from tawasul.contacts.tests.factories import ContactTypeFactory, make_contact
+from tawasul.core.timeline import timeline
+
+
+def contact_history(*, user, contact):
+    """The newest page of the contact's timeline."""
+    return timeline(user, contact, size=50).entries
+
 
 HISTORY_MODELS = [Contact, ContactPerson, Address, Phone, Email, DealerProfile]
 
@@ -95,8 +101,8 @@ def test_rename_and_one_removal_write_two_rows(staff_client, staff_user, rich_co
     assert _history_rows() == before + 2
     assert Phone.objects.filter(contact=rich_contact, person__isnull=True).count() == 1
     entries = contact_history(user=staff_user, contact=rich_contact)
-    assert entries[0]["kind"] in ("changed", "removed")
-    assert {e["kind"] for e in entries[:2]} == {"changed", "removed"}
+    assert entries[0].kind in ("changed", "removed")
+    assert {e.kind for e in entries[:2]} == {"changed", "removed"}
 
 
 def test_service_update_with_the_same_children_writes_no_history(staff_user, rich_contact):
@@ -139,9 +145,9 @@ def test_moving_the_primary_person_records_both_flags(staff_user, rich_contact):
     assert ContactPerson.objects.get(is_primary=True).pk == huda.pk
     assert _history_rows() == before + 2
     rows = [
-        e for e in contact_history(user=staff_user, contact=rich_contact) if e["kind"] == "changed"
+        e for e in contact_history(user=staff_user, contact=rich_contact) if e.kind == "changed"
     ][:2]
-    assert all(str(r["changes"][0]["field"]) == "primary" for r in rows)
+    assert all(str(r.changes[0].field) == "primary" for r in rows)
 
 
 def test_dealer_terms_changes_show_field_before_and_after(company, staff_user):
@@ -160,8 +166,8 @@ def test_dealer_terms_changes_show_field_before_and_after(company, staff_user):
         dealer_profile={"commission_rate": "7.50", "agreement_end": "2025-12-31"},
     )
     entry = contact_history(user=staff_user, contact=dealer)[0]
-    assert entry["kind"] == "changed" and "dealer terms" in str(entry["subject"])
-    changes = {str(c["field"]): (str(c["old"]), str(c["new"])) for c in entry["changes"]}
+    assert entry.kind == "changed" and "dealer terms" in str(entry.subject)
+    changes = {str(c.field): (str(c.old), str(c.new)) for c in entry.changes}
     assert changes["commission rate (%)"] == ("5.00", "7.50")
     assert changes["agreement end"][1] == "2025-12-31"
 
