@@ -1,4 +1,8 @@
-"""Contact import pages: upload, column mapping, dry run or import, progress and report."""
+"""Contact import pages: upload, column mapping, dry run or import, progress and report.
+
+The pages call the contacts' import services (`imports`), which run the generic importer
+(`tawasul.core.importer`); its preview, progress and report counts are read from it directly.
+"""
 
 from django import forms
 from django.conf import settings
@@ -14,13 +18,13 @@ from django.views.generic import FormView, TemplateView
 
 from tawasul.access.querysets import user_company_id
 from tawasul.core.export import csv_response
+from tawasul.core.importer.progress import job_progress
+from tawasul.core.importer.reading import preview as table_preview
+from tawasul.core.importer.runner import error_counts
 from tawasul.org.models import Company
 
 from .imports import (
-    error_counts,
     import_job_create,
-    import_job_preview,
-    import_job_progress,
     import_job_set_mapping,
     import_job_set_policies,
     import_job_start,
@@ -215,7 +219,7 @@ class ImportMappingView(ImportPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         form = kwargs["form"]
-        preview = import_job_preview(job=self.job)
+        preview = table_preview(job=self.job)
         ctx["job"] = self.job
         ctx["preview"] = preview
         ctx["columns"] = [
@@ -302,7 +306,7 @@ def _duplicate_outcome(job: ImportJob, entry: dict) -> str:
 
 
 def _status_context(job: ImportJob) -> dict:
-    processed = import_job_progress(job=job)
+    processed = job_progress(job)
     percent = min(100, round(100 * processed / job.total_rows)) if job.total_rows else 0
     problems, rows = error_counts(job.errors)
     valid_rows = job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS

@@ -780,3 +780,16 @@ def test_uploaded_files_are_encrypted_at_rest(importer, company):
     raw = Path(job.file.path).read_bytes()
     assert raw.startswith(b"TWE1") and b"Secret Client" not in raw
     assert job.total_rows == 1  # and the import reads it back
+
+
+def test_service_error_paths_are_reported_at_the_columns_that_fed_them():
+    """The row report reads a service's structured error (core.errors): a phone's path names
+    the column it came from, an address's or person's path its numbered group's column."""
+    locate = imports._locate({"phones": [4, 6], "addresses": [2], "persons": [1]})
+    assert locate("phones.1.number", "Bad") == ("phone", 6, "Bad")
+    assert locate("persons.0.phones", "Bad") == ("person1_phone", None, "Bad")
+    assert locate("persons.0", "Bad") == ("person1_name", None, "Bad")
+    assert locate("addresses.0.country", "Bad") == ("address2_country", None, "Bad")
+    assert locate("addresses.0", "Bad") == ("address2_line1", None, "Bad")
+    assert locate("code", "Bad") == ("code", None, "Bad")
+    assert locate("", "Bad") == ("", None, "Bad")
