@@ -24,9 +24,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
+from .. import clock
 from . import reading
 from .columns import Columns
 from .progress import ProgressReporter, clear_progress, job_progress
@@ -238,7 +239,7 @@ class Importer:
             status=status.RUNNING,
             dry_run=dry_run,
             processed_rows=0,
-            updated_at=timezone.now(),
+            updated_at=clock.now(),
         )
         if not claimed:
             return None
@@ -321,7 +322,7 @@ class Importer:
         batches written before: the message says so, and running the file again skips them as
         duplicates.
         """
-        now = now or timezone.now()
+        now = now or clock.now()
         stale = self.job_model.objects.filter(
             status=self.job_model.Status.RUNNING, updated_at__lt=now - STALE_AFTER
         )
