@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.importer import reading, runner
 from tawasul.core.importer.columns import Columns, Target, header_key
-from tawasul.core.importer.jobs import STALE_AFTER, Importer
+from tawasul.core.importer.jobs import Importer
 from tawasul.core.importer.progress import job_progress
 from tawasul.core.importer.reading import RawRow
 from tawasul.core.importer.rows import RowReport, record_errors
@@ -82,8 +82,6 @@ from .services import (
 )
 
 logger = logging.getLogger(__name__)
-
-__all__ = ["STALE_AFTER", "error_counts"]
 
 # Numbered groups of columns a file may hold (shared with the export, see `fileformat`).
 PERSON_SLOTS = fileformat.PERSON_SLOTS

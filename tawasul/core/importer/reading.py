@@ -18,7 +18,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,7 +224,7 @@ def _sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _csv_records(text: str, delimiter: str) -> Iterator[_Read]:
+def _csv_records(text: str, delimiter: str) -> Generator[_Read, None, None]:
     """The records of a CSV text, each with the quoting problems found in it.
 
     Python's reader (not strict) lets a quote that is never closed run to the end of the file,
@@ -389,7 +389,7 @@ def _sheet_parser_class():
     return SheetParser
 
 
-def _sheet_records(workbook, sheet) -> Iterator[_Read]:
+def _sheet_records(workbook, sheet) -> Generator[_Read, None, None]:
     """Rows of a read-only sheet as text, numbered as in Excel (missing rows come out empty).
 
     A range merged over several rows shows its value on every row of it, so the value is
@@ -455,7 +455,7 @@ def _fill_merged(read: _Read, number: int, carried: dict[int, tuple[str, int]]) 
     return read
 
 
-def _xlsx_records(data: bytes) -> Iterator[_Read]:
+def _xlsx_records(data: bytes) -> Generator[_Read, None, None]:
     """The first sheet's rows; `_xlsx_check_archive` has passed before (see `open_table`)."""
     from openpyxl import load_workbook
 
@@ -501,13 +501,13 @@ def open_table(data: bytes) -> Table:
         encoding = ""
         _xlsx_check_archive(data)
 
-        def raw_records() -> Iterator[_Read]:
+        def raw_records() -> Generator[_Read, None, None]:
             return _xlsx_records(data)
     else:
         text, encoding = decode(data)
         delimiter = _sniff_delimiter(text)
 
-        def raw_records() -> Iterator[_Read]:
+        def raw_records() -> Generator[_Read, None, None]:
             return _csv_records(text, delimiter)
 
     with closing(raw_records()) as iterator:

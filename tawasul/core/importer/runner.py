@@ -166,7 +166,7 @@ class ImportPass:
             return
         for problem in record.problems:
             if problem.cleaned:
-                if len(self.outcome.cleaned) < DUPLICATES_KEPT:
+                if len(self.outcome.cleaned) < DUPLICATES_KEPT and problem.column is not None:
                     name = column_name(self.headers, problem.column)
                     self.outcome.cleaned.append(
                         {"row": row.number, "column": name, "chars": list(problem.cleaned)}
