@@ -31,3 +31,4 @@ def register(registry) -> None:
         permission_labels={"view_audit": _("See the access audit")},
     )
     registry.matrix_section("auth", _("Roles and users"), order=40, models=("group", "user"))
+    registry.demo_builder("roles", "tawasul.access.demo.build")

@@ -83,3 +83,4 @@ def register(registry) -> None:
             perm="contacts.view_contact",
         )
     )
+    registry.demo_builder("contacts", "tawasul.contacts.demo.build")

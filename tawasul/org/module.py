@@ -17,3 +17,4 @@ def register(registry) -> None:
     registry.urls("org/", "tawasul.org.urls", namespace="org")
     registry.api("tawasul.org.api.register")
     registry.matrix_section("org", _("Organization"), order=20)
+    registry.demo_builder("organization", "tawasul.org.demo.build")

@@ -3,3 +3,4 @@
 
 def register(registry) -> None:
     registry.urls("portal/", "tawasul.portal.urls", namespace="portal")
+    registry.demo_builder("portal accounts", "tawasul.portal.demo.build")

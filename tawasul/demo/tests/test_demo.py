@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from tawasul.access import roles
 from tawasul.access.roles import employee_default_roles
 from tawasul.contacts.choices import DEALER_TYPE_CODES, SYSTEM_CONTACT_TYPES, Lifecycle
+from tawasul.contacts.demo import ContactsDemo
 from tawasul.contacts.models import Contact, ContactType, LifecycleChange, Phone
 from tawasul.contacts.services import contact_refresh_search
 from tawasul.demo import builder
@@ -170,8 +171,8 @@ def test_building_again_changes_nothing(demo):
 
 
 def test_same_seed_builds_the_same_contacts():
-    first = builder.DemoBuilder(contacts=5)
-    second = builder.DemoBuilder(contacts=5)
+    first = ContactsDemo(builder.DemoBuilder(contacts=5))
+    second = ContactsDemo(builder.DemoBuilder(contacts=5))
     assert first._type_sequence() == second._type_sequence()
     assert builder.organisation_name(first.rng, 0) == builder.organisation_name(second.rng, 0)
 
