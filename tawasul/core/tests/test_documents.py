@@ -250,3 +250,49 @@ def test_lock_rows_takes_tables_in_name_order_and_rows_by_key(quote_model, branc
         assert all("FOR UPDATE" in sql for sql in tables)
     quote_sql = tables[order.index(quote_table)]
     assert "ORDER BY" in quote_sql
+
+
+# --- the contact lifecycle on the same protocol --------------------------------------------------
+
+
+def test_the_lifecycle_verbs_allow_exactly_the_lifecycle_moves():
+    from tawasul.contacts.choices import LIFECYCLE_MOVES, LIFECYCLE_TRANSITIONS
+    from tawasul.contacts.models import Contact
+
+    assert Contact.TRANSITIONS is LIFECYCLE_TRANSITIONS
+    allowed = {
+        (old, target) for _verb, (sources, target) in Contact.TRANSITIONS.items() for old in sources
+    }
+    assert allowed == {(old, new) for old, moves in LIFECYCLE_MOVES.items() for new in moves}
+
+
+def test_a_lifecycle_move_is_a_transition_with_its_event_row_and_domain_event(
+    staff_user, company, customer_type, django_capture_on_commit_callbacks
+):
+    from tawasul.contacts.services import contact_set_lifecycle
+    from tawasul.contacts.tests.factories import make_contact
+
+    contact = make_contact(company=company, contact_type=customer_type, name="Lifecycle Co")
+    seen = []
+    events.handler("contact.lifecycle_changed")(handler := lambda **p: seen.append(p))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            moved = contact_set_lifecycle(
+                actor=staff_user, contact=contact, stage="rejected", reason=" no budget "
+            )
+    finally:
+        events._HANDLERS["contact.lifecycle_changed"].remove(handler)
+    assert (moved.lifecycle, moved.rejection_reason) == ("rejected", "no budget")
+    row = moved.lifecycle_changes.first()
+    assert (row.from_stage, row.to_stage, row.reason, row.changed_by) == (
+        "target",
+        "rejected",
+        "no budget",
+        staff_user,
+    )
+    assert seen == [
+        {"contact_id": contact.pk, "actor_id": staff_user.pk, "old": "target", "new": "rejected"}
+    ]
+    with pytest.raises(ValidationError) as refused:
+        contact_set_lifecycle(actor=staff_user, contact=moved, stage="customer")
+    assert "cannot move from Rejected to Customer" in refused.value.message_dict["lifecycle"][0]
