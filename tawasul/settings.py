@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "tawasul.portal",
     "tawasul.demo",
 ]
+# What a portal account is about ("app_label.ModelName", like AUTH_USER_MODEL): the access app
+# points its PortalAccount at it without importing the module that owns it (which declares it,
+# see `tawasul.access.registry.portal_subject`).
+TAWASUL_PORTAL_SUBJECT_MODEL = "contacts.Contact"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

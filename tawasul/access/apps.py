@@ -1,4 +1,11 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+from tawasul.core.access import set_policy, user_company_id
+from tawasul.core.timezones import register_company_zone
+
+from .generation import bump_generation
 
 
 class AccessConfig(AppConfig):
@@ -6,11 +13,13 @@ class AccessConfig(AppConfig):
     label = "access"
 
     def ready(self) -> None:
-        from django.contrib.auth import get_user_model
-        from django.db.models.signals import m2m_changed, post_delete, post_save
-
+        # Models (and modules that import them) load once the app registry is ready.
+        from . import handlers  # noqa: F401  (domain-event handlers)
         from .models import RecordRule, RuleCondition
-        from .rules import bump_generation
+        from .querysets import POLICY
+
+        # The access policy answers every `restrict` (`tawasul.core.access`).
+        set_policy(POLICY)
 
         # Cached copies of the rules are dropped whenever rules or memberships change.
         for model in (RecordRule, RuleCondition):
@@ -22,8 +31,6 @@ class AccessConfig(AppConfig):
             bump_generation, sender=get_user_model().groups.through, dispatch_uid="bump-groups"
         )
         # Compiled rules hold the keys of a user's team and coordinated representatives.
-        from django.apps import apps
-
         employee = apps.get_model("org", "Employee")
         post_save.connect(bump_generation, sender=employee, dispatch_uid="bump-employee")
         post_delete.connect(bump_generation, sender=employee, dispatch_uid="bumpd-employee")
@@ -32,31 +39,21 @@ class AccessConfig(AppConfig):
             sender=employee.coordinators.through,
             dispatch_uid="bump-coordinators",
         )
-        from django.db.models.signals import post_migrate
-
-        from . import handlers  # noqa: F401  (domain-event handlers)
-
         post_migrate.connect(_default_roles, sender=self, dispatch_uid="access-default-roles")
-
-        from tawasul.core.timezones import register_company_zone
-
         register_company_zone(_company_zone)
 
 
 def _company_zone(user) -> str | None:
     """The time zone of the company a user works for or is a customer of (`zone_for`)."""
-    from tawasul.org.models import Company
-
-    from .querysets import user_company_id
-
     company_id = user_company_id(user)
     if company_id is None:
         return None
-    return Company._default_manager.filter(pk=company_id).values_list("timezone", flat=True).first()
+    company = apps.get_model("org", "Company")
+    return company._default_manager.filter(pk=company_id).values_list("timezone", flat=True).first()
 
 
 def _default_roles(sender, using="default", **kwargs):
     """Every installation has the default roles from its first migrate on."""
-    from .roles import ensure_default_roles
+    from .roles import ensure_default_roles  # roles reads models: imported once apps are ready
 
     ensure_default_roles(reset=False)

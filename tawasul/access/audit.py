@@ -2,6 +2,10 @@
 
 import logging
 
+from tawasul.core.access import user_company_id
+
+from .middleware import current_request
+from .models import AccessChange, AccessDenial
 from .registry import model_key
 
 logger = logging.getLogger("tawasul.access")
@@ -9,19 +13,13 @@ logger = logging.getLogger("tawasul.access")
 
 def log_denial(*, user, model, object_id="", action="", request=None, status=404) -> None:
     """Record that `user` tried to reach a record outside their rights."""
-    from .models import AccessDenial
-
     path = method = ""
     if request is not None:
         path, method = request.get_full_path()[:500], request.method
     else:
-        from .middleware import current_request
-
         current = current_request()
         if current is not None:
             path, method = current.get_full_path()[:500], current.method
-    from .querysets import user_company_id
-
     AccessDenial.objects.create(
         company_id=user_company_id(user) if getattr(user, "pk", None) else None,
         user=user if getattr(user, "pk", None) else None,
@@ -43,9 +41,6 @@ def log_denial(*, user, model, object_id="", action="", request=None, status=404
 
 def log_change(*, actor, kind: str, subject: str, before=None, after=None, company=None) -> None:
     """Record a change to roles, memberships or rules (of `company`, else the actor's)."""
-    from .models import AccessChange
-    from .querysets import user_company_id
-
     company_id = getattr(company, "pk", None)
     if company_id is None and getattr(actor, "pk", None):
         company_id = user_company_id(actor)

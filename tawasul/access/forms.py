@@ -27,6 +27,7 @@ from .registry import (
     TREE,
     Governed,
     all_governed,
+    get_portal_subject,
     governed,
 )
 from .roles import PORTAL_ROLES, ROLE_LABELS, role_label
@@ -531,7 +532,7 @@ class PortalAccountForm(CleanTextFormMixin, forms.Form):
     contact = forms.ModelChoiceField(
         label=_("Contact"),
         queryset=None,
-        widget=RemoteSelect(reverse_lazy("contacts:autocomplete", args=["contact"])),
+        widget=RemoteSelect(),  # its URL is the portal subject's picker (`__init__`)
         help_text=_("The customer, dealer or agent whose records this account will see."),
     )
     username = forms.CharField(label=_("Username"), max_length=150)
@@ -548,6 +549,9 @@ class PortalAccountForm(CleanTextFormMixin, forms.Form):
         self.fields["contact"].queryset = contact_model.objects.restrict(user, "view").filter(
             company_id=company_id
         )
+        subject = get_portal_subject()
+        if subject is not None:
+            self.fields["contact"].widget.attrs["data-autocomplete-url"] = subject.picker_url
         portal_roles = Group.objects.filter(name__in=PORTAL_ROLES).order_by("name")
         self.fields["role"].queryset = portal_roles
         self.fields["role"].initial = next(

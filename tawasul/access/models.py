@@ -88,13 +88,16 @@ class RuleCondition(models.Model):
 
 
 class PortalAccount(models.Model):
-    """An external user (customer, dealer, agent, supplier) who sees only their own contact."""
+    """An external user (customer, dealer, agent, supplier) who sees only their own contact.
+
+    The contact is the portal subject model (`settings.TAWASUL_PORTAL_SUBJECT_MODEL`).
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_account"
     )
     contact = models.ForeignKey(
-        "contacts.Contact",
+        settings.TAWASUL_PORTAL_SUBJECT_MODEL,
         on_delete=models.CASCADE,
         related_name="portal_accounts",
         verbose_name=_("contact"),

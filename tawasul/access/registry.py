@@ -2,12 +2,18 @@
 
 A module lists the link fields of a model that rules may test; the access app turns rules
 into query conditions from these declarations, so no module writes filter code of its own.
+The module whose records portal accounts are about (contacts) declares that too
+(`portal_subject`), so the access app knows no module above it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from .generation import bump_generation
 
 # Kinds of link field, and the operators each offers.
 TREE = "tree"  # a foreign key into a tree with a materialised `path` (areas)
@@ -76,10 +82,6 @@ def model_key(model: type[models.Model]) -> str:
 
 def govern(model, fields: list[LinkField], **options) -> Governed:
     """Declare `model` governed by record rules over these link fields."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from .rules import bump_generation
-
     entry = Governed(model=model, fields={f.name: f for f in fields}, **options)
     _GOVERNED[entry.key] = entry
     # Compiled rules hold the keys of tree subtrees; a change in a tree recompiles them...
@@ -105,3 +107,34 @@ def governed(model_or_key) -> Governed | None:
 
 def all_governed() -> list[Governed]:
     return list(_GOVERNED.values())
+
+
+@dataclass(frozen=True)
+class PortalSubject:
+    """What a portal account is about (`settings.TAWASUL_PORTAL_SUBJECT_MODEL`, a contact).
+
+    `is_dealer(subject) -> bool` tells whether the subject also sees the records it serves
+    (a governed entry's `portal_dealer_path`); `picker_url` is the autocomplete URL the portal
+    account form offers subjects from (read through `restrict`).
+    """
+
+    model: type[models.Model]
+    is_dealer: Callable[[models.Model], bool]
+    picker_url: str
+
+
+_PORTAL_SUBJECT: list[PortalSubject | None] = [None]
+
+
+def portal_subject(
+    model: type[models.Model], *, is_dealer: Callable[[models.Model], bool], picker_url: str
+) -> PortalSubject:
+    """Declare the model portal accounts are about; called once, by the module that owns it."""
+    subject = PortalSubject(model=model, is_dealer=is_dealer, picker_url=picker_url)
+    _PORTAL_SUBJECT[0] = subject
+    return subject
+
+
+def get_portal_subject() -> PortalSubject | None:
+    """The declared portal subject, or None before its module is ready (no dealer links)."""
+    return _PORTAL_SUBJECT[0]

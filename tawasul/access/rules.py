@@ -7,10 +7,14 @@ copy away), so a page that calls `restrict` many times reads and compiles the ru
 
 import operator
 from functools import reduce
-from itertools import count
 
 from django.db.models import Q
 
+from tawasul.core.access import user_company_id
+from tawasul.org.models import Employee
+
+from .generation import GENERATION, bump_generation  # noqa: F401  (re-exported)
+from .models import RecordRule
 from .registry import (
     BRANCH,
     CHOICE,
@@ -26,17 +30,10 @@ NOTHING = Q(pk__in=[])
 # Many-to-many conditions list the linked records' keys when there are at most this many (the
 # planner then estimates them well and PostgreSQL hashes the list); beyond, a subquery.
 LINKED_CAP = 2_000
-_generation = count(1)
-GENERATION = [next(_generation)]
 
 # Rule actions a requested action is checked against ("add" is judged by the change rules:
 # a new record must land inside what the actor may change).
 ACTION_ALIASES = {"add": "change"}
-
-
-def bump_generation(*args, **kwargs) -> None:
-    """Forget every cached copy of the rules (called when rules or memberships change)."""
-    GENERATION[0] = next(_generation)
 
 
 def _employee(user):
@@ -45,9 +42,6 @@ def _employee(user):
 
 def user_rules(user, key: str) -> list:
     """The active rules of `key` that reach `user` directly or through a role."""
-    from .models import RecordRule
-    from .querysets import user_company_id
-
     cache = user.__dict__.get("_tawasul_rules")
     if cache is None or cache[0] != GENERATION[0]:
         cache = (GENERATION[0], {})
@@ -162,8 +156,6 @@ class _Resolver:
     def team(self) -> list[int]:
         """The employee and everyone in their reports-to subtree."""
         if self._team is None:
-            from tawasul.org.models import Employee
-
             path = self.employee.path
             team = {self.employee.pk}
             if path and path != "/":  # "/" is an employee whose place is not set yet
@@ -175,8 +167,6 @@ class _Resolver:
     def coordinated(self) -> list[int]:
         """Representatives the employee coordinates."""
         if self._coordinated is None:
-            from tawasul.org.models import Employee
-
             self._coordinated = sorted(
                 Employee._base_manager.filter(coordinators=self.employee.pk).values_list(
                     "pk", flat=True

@@ -1,60 +1,29 @@
-"""Contacts declare, once, which link fields record rules may test."""
+"""Contacts declare, once, which link fields record rules may test, and that portal accounts
+are about a contact (dealers and agents also seeing the contacts they serve)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse_lazy
 
 from tawasul.access.fields import sensitive
-from tawasul.access.registry import (
-    BRANCH,
-    CHOICE,
-    DEALER,
-    EMPLOYEE,
-    MANY,
-    MASTER,
-    TREE,
-    LinkField,
-    govern,
-)
+from tawasul.access.registry import CHOICE, LinkField, govern, portal_subject
+
+from .links import RULE_FIELDS
 
 
 def register() -> None:
-    from tawasul.org.models import Branch, Employee
+    from .models import Contact
 
-    from .choices import Lifecycle
-    from .models import (
-        Area,
+    fields = []
+    for name, kind, label in RULE_FIELDS:
+        if kind == CHOICE:
+            choices = tuple(Contact._meta.get_field(name).choices)
+            fields.append(LinkField(name, label, kind, name, None, choices))
+        else:
+            model = Contact._meta.get_field(name).related_model
+            fields.append(LinkField(name, label, kind, name, model))
+    govern(Contact, fields, portal_path="pk", portal_dealer_path="dealer")
+    portal_subject(
         Contact,
-        ContactCategory,
-        ContactType,
-        Industry,
-        ProductGroup,
-        ReferralSource,
-        Segment,
-        Size,
-    )
-
-    govern(
-        Contact,
-        [
-            LinkField("area", _("Area"), TREE, "area", Area),
-            LinkField("industry", _("Industry"), MASTER, "industry", Industry),
-            LinkField("segment", _("Segment"), MASTER, "segment", Segment),
-            LinkField("size", _("Size"), MASTER, "size", Size),
-            LinkField("product_groups", _("Product groups"), MANY, "product_groups", ProductGroup),
-            LinkField("contact_type", _("Type"), MASTER, "contact_type", ContactType),
-            LinkField("category", _("Category"), MASTER, "category", ContactCategory),
-            LinkField(
-                "referral_source", _("Referral source"), MASTER, "referral_source", ReferralSource
-            ),
-            LinkField("branch", _("Branch"), BRANCH, "branch", Branch),
-            LinkField("representative", _("Representative"), EMPLOYEE, "representative", Employee),
-            LinkField("coordinator", _("Coordinator"), EMPLOYEE, "coordinator", Employee),
-            LinkField("manager", _("Manager"), EMPLOYEE, "manager", Employee),
-            LinkField(
-                "lifecycle", _("Lifecycle"), CHOICE, "lifecycle", None, tuple(Lifecycle.choices)
-            ),
-            LinkField("dealer", _("Served by dealer or agent"), DEALER, "dealer", Contact),
-        ],
-        portal_path="pk",
-        portal_dealer_path="dealer",
+        is_dealer=lambda contact: contact.is_dealer,
+        picker_url=reverse_lazy("contacts:autocomplete", args=["contact"]),
     )
     sensitive("contacts.dealerprofile.commission_rate", "contacts.view_commission")

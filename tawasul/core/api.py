@@ -13,10 +13,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .access import log_denial, record_exists, request_action
 from .cleaning import ControlCharacterValidator
 from .countries import country_code
 from .pagination import InvalidCursor, keyset_paginate, narrow_to_keys
 from .search import ranked_sort
+from .timezones import UserTimeZoneMixin
 
 
 class CleanCharField(serializers.CharField):
@@ -107,6 +109,37 @@ class BoundedJSONParser(JSONParser):
                 % {"max": MAX_JSON_DEPTH}
             )
         return data
+
+
+class RestrictedViewSetMixin(UserTimeZoneMixin):
+    """Every viewset of a governed or company-scoped model reads through `restrict`.
+
+    Dates are read and written in the requesting user's time zone (`zone_for`), token or not.
+
+    Reads use the "view" action, updates "change", deletes "delete" (`request_action`): a
+    record the user may see but not change answers 404 to a PATCH. Forbidden-but-existing
+    records are logged through the access policy (`tawasul.core.access.log_denial`).
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.restrict(self.request.user, request_action(self.request, self))
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            model = self.queryset.model
+            if record_exists(model, lookup):
+                log_denial(
+                    user=self.request.user,
+                    model=model,
+                    object_id=lookup,
+                    action=request_action(self.request, self),
+                    request=self.request,
+                )
+            raise
 
 
 class KeysetCursorPagination(BasePagination):

@@ -5,9 +5,8 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
-from tawasul.access.api import RestrictedViewSetMixin
-from tawasul.access.querysets import user_company_id
-from tawasul.core.api import CountryCodeField, ModelSerializer
+from tawasul.core.access import user_company_id
+from tawasul.core.api import CountryCodeField, ModelSerializer, RestrictedViewSetMixin
 
 from . import services
 from .filtersets import BranchFilterSet, CompanyFilterSet, DepartmentFilterSet, EmployeeFilterSet

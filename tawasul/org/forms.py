@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tawasul.access.querysets import user_company_id
+from tawasul.core.access import user_company_id
 from tawasul.core.cleaning import CleanTextFormMixin
 from tawasul.core.countries import country_code
 from tawasul.core.forms import COMMON_TIMEZONES

@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from tawasul.access.querysets import RestrictedQuerySet
+from tawasul.core.access import RestrictedQuerySet
 from tawasul.core.constraints import ConstraintFieldErrors
 from tawasul.core.models import TimeStampedModel
 from tawasul.core.text import search_text_of
