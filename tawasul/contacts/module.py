@@ -8,14 +8,17 @@ from tawasul.core.dashboard import Widget
 from tawasul.core.navigation import SETTINGS, NavItem
 from tawasul.core.search import SearchHit, SearchProvider
 
-from . import roles  # noqa: F401
+from . import roles
+from .selectors import (
+    contact_dashboard_counts,
+    contact_mask_links,
+    contact_search,
+)
 
 SECTION = "contacts"
 
 
 def _search(user, query: str, limit: int) -> list[SearchHit]:
-    from .selectors import contact_mask_links, contact_search
-
     hits = []
     found = contact_search(user=user, query=query)[:limit]
     # A hit's type is shown as "(not visible to you)" if the user may not view it.
@@ -31,8 +34,6 @@ def _search(user, query: str, limit: int) -> list[SearchHit]:
 
 
 def _dashboard_context(user) -> dict:
-    from .selectors import contact_dashboard_counts
-
     return contact_dashboard_counts(user=user)
 
 
