@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,8 +11,8 @@ from django.views import View
 from tawasul.access.fields import can_see
 from tawasul.access.links import is_hidden
 from tawasul.access.querysets import get_restricted_or_404
+from tawasul.core import autocomplete
 from tawasul.core.records import Action, Fact, RecordHeader, RecordView, Status, Tab
-from tawasul.core.search import ranked_sort, text_filter
 from tawasul.org.models import Employee
 
 from . import selectors, services
@@ -162,52 +161,61 @@ class ContactLifecycleView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return redirect("contacts:contact_detail", pk=contact.pk)
 
 
-def _name_matches(queryset, query: str):
-    """Records of a `BilingualName` model whose names or code hold every word typed, in the
-    normalised form, names starting with the words first (`ranked_sort`)."""
-    return text_filter(queryset, query, rank_by=("search_text",))
+class EmployeeAutocomplete(autocomplete.AutocompleteView):
+    """Active employees; with `?for=<field>`, only those the user may put in a contact's
+    representative, coordinator or manager (re-assigning, or with `?action=add` in a new
+    contact), as the services check."""
+
+    model = Employee
+
+    def get_queryset(self):
+        field = self.request.GET.get("for", "")
+        if not field:
+            return super().get_queryset()
+        action = "add" if self.request.GET.get("action") == "add" else "assign"
+        return selectors.employee_assignable_list(
+            user=self.request.user, field=field, action=action
+        )
+
+    def label(self, employee) -> str:
+        return f"{employee.display_name} ({employee.code})"
 
 
-class AutocompleteView(LoginRequiredMixin, View):
-    """Matches for a link field as the user types; reads through the access entry point."""
+class AreaAutocomplete(autocomplete.AutocompleteView):
+    model = Area
 
-    def get(self, request, kind):
-        query = request.GET.get("q", "").strip()[:80]
-        limit = 20
-        if kind == "employee":
-            field = request.GET.get("for", "")
-            if field:
-                # A contact's representative, coordinator or manager: only employees the user
-                # may put there (re-assigning, or in a new contact), as the services check.
-                action = "add" if request.GET.get("action") == "add" else "assign"
-                queryset = selectors.employee_assignable_list(
-                    user=request.user, field=field, action=action
-                )
-            else:
-                queryset = Employee.objects.restrict(request.user, "view").filter(is_active=True)
-            queryset = _name_matches(queryset, query)
-            rows = [
-                {"value": e.pk, "text": f"{e.display_name} ({e.code})"}
-                for e in queryset.order_by(ranked_sort(queryset, "name"), "pk")[:limit]
-            ]
-        elif kind == "area":
-            queryset = Area.objects.restrict(request.user, "view").filter(is_active=True)
-            queryset = _name_matches(queryset, query)
-            rows = [
-                {"value": a.pk, "text": f"{a.display_name} · {a.get_level_display()}"}
-                for a in queryset.order_by(ranked_sort(queryset, "name"), "pk")[:limit]
-            ]
-        elif kind in ("contact", "dealer"):
-            queryset = (
-                selectors.contact_search(user=request.user, query=query)
-                if query
-                else selectors.contact_list(user=request.user).order_by("name", "pk")
-            )
-            if kind == "dealer":
-                queryset = queryset.filter(contact_type__code__in=DEALER_TYPE_CODES)
-            rows = [
-                {"value": c.pk, "text": f"{c.display_name} ({c.code})"} for c in queryset[:limit]
-            ]
-        else:
-            raise Http404
-        return JsonResponse({"results": rows})
+    def label(self, area) -> str:
+        return f"{area.display_name} · {area.get_level_display()}"
+
+
+class ContactAutocomplete(autocomplete.AutocompleteView):
+    """Contacts the user may view: the contacts' own search, or all by name."""
+
+    model = Contact
+
+    def matches(self, query: str):
+        user = self.request.user
+        if query:
+            return selectors.contact_search(user=user, query=query)
+        return selectors.contact_list(user=user).order_by("name", "pk")
+
+    def label(self, contact) -> str:
+        return f"{contact.display_name} ({contact.code})"
+
+
+class DealerAutocomplete(ContactAutocomplete):
+    """Dealers and agents the user may view."""
+
+    def matches(self, query: str):
+        return super().matches(query).filter(contact_type__code__in=DEALER_TYPE_CODES)
+
+
+class AutocompleteView(autocomplete.AutocompleteKinds):
+    """Matches for a contact's link fields as the user types, at `autocomplete/<kind>/`."""
+
+    kinds = {
+        "employee": EmployeeAutocomplete,
+        "area": AreaAutocomplete,
+        "contact": ContactAutocomplete,
+        "dealer": DealerAutocomplete,
+    }
