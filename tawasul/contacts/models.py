@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from tawasul.access.querysets import RestrictedQuerySet
 from tawasul.core.constraints import ConstraintFieldErrors
+from tawasul.core.importer.models import ImportJob as BaseImportJob
 from tawasul.core.models import TimeStampedModel
 from tawasul.org.models import BilingualName, Branch, Company, Employee
 
@@ -575,16 +576,9 @@ class LifecycleChange(models.Model):
         return f"{self.from_stage or '-'} → {self.to_stage}"
 
 
-class ImportJob(TimeStampedModel):
-    """An uploaded contacts file, its column mapping, and the report of its dry run or import."""
-
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("Uploaded")
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        VALIDATED = "validated", _("Checked")
-        FAILED = "failed", _("Failed")
-        IMPORTED = "imported", _("Imported")
+class ImportJob(BaseImportJob):
+    """An uploaded contacts file, its column mapping, and the report of its dry run or import
+    (the generic importer's job, see `tawasul.core.importer`)."""
 
     class DuplicatePolicy(models.TextChoices):
         """What a row that matches an existing contact (or an earlier row) does."""

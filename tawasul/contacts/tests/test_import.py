@@ -793,3 +793,17 @@ def test_service_error_paths_are_reported_at_the_columns_that_fed_them():
     assert locate("addresses.0", "Bad") == ("address2_line1", None, "Bad")
     assert locate("code", "Bad") == ("code", None, "Bad")
     assert locate("", "Bad") == ("", None, "Bad")
+
+
+def test_the_job_is_the_generic_importers_with_the_contacts_words():
+    """contacts.ImportJob keeps its table and fields through core's abstract job; its duplicate
+    choices still speak of contacts."""
+    from tawasul.core.importer.models import ImportJob as BaseImportJob
+
+    assert issubclass(ImportJob, BaseImportJob) and ImportJob._meta.db_table == "contacts_importjob"
+    field = ImportJob._meta.get_field("duplicate_policy")
+    assert [str(label) for _value, label in field.choices] == [
+        "Skip the row",
+        "Update the existing contact",
+        "Import it as a new contact anyway",
+    ]

@@ -9,7 +9,7 @@
   transactions, check / all-or-nothing / valid-rows modes, progress.
 - `progress`: the processed-rows count seen by the pages while a run's transaction is open.
 - `jobs`: the job's lifecycle (`Importer`, which a module declares): upload, map, queue, run,
-  summary, stale runs.
+  summary, stale runs; `models`: the abstract job a module's job model inherits.
 
 See docs/development/importing.md for how a module declares its importer.
 """

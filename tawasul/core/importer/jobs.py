@@ -7,9 +7,8 @@ a finished run) and calling these services through it:
     uploaded --set_mapping--> uploaded --start--> queued --run (task)--> running
         --> validated (a check) | imported | failed;   a validated or failed job may start again
 
-The job model is the module's own (e.g. `contacts.ImportJob`) with the fields and choices that
-model has: `Status`, `DuplicatePolicy`, `ErrorPolicy`, `file`, `headers`, `mapping`, counts,
-`errors`, `duplicates`, `message`, `company`, `created_by`.
+The job model is the module's own (e.g. `contacts.ImportJob`), a subclass of the abstract
+`tawasul.core.importer.models.ImportJob` with a `company` key.
 """
 
 from __future__ import annotations
@@ -27,6 +26,8 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext
 
+from tawasul.core.models import UserPreference
+
 from .. import clock
 from . import reading
 from .columns import Columns
@@ -41,8 +42,6 @@ STALE_AFTER = timedelta(hours=2)
 
 def actor_language(actor) -> str:
     """The language a run's report is written in: the actor's preference, else the active one."""
-    from tawasul.core.models import UserPreference
-
     preferred = UserPreference.objects.filter(user=actor).values_list("language", flat=True)
     return preferred.first() or translation.get_language() or settings.LANGUAGE_CODE
 
