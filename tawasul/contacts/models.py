@@ -587,50 +587,9 @@ class ImportJob(BaseImportJob):
         UPDATE = "update", _("Update the existing contact")
         CREATE = "create", _("Import it as a new contact anyway")
 
-    class ErrorPolicy(models.TextChoices):
-        """What an import does when some rows have problems."""
-
-        ALL_OR_NOTHING = "all", _("Import nothing until every row passes")
-        VALID_ROWS = "valid", _("Import the valid rows and report the rest")
-
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    file = models.FileField(upload_to="imports/")
-    original_name = models.CharField(max_length=255)
-    file_format = models.CharField(max_length=4)
-    encoding = models.CharField(max_length=20, blank=True)
-    headers = models.JSONField(default=list)
-    mapping = models.JSONField(default=dict)
-    dry_run = models.BooleanField(default=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list)
-    message = models.CharField(max_length=500, blank=True)
     duplicate_policy = models.CharField(
         max_length=10, choices=DuplicatePolicy.choices, default=DuplicatePolicy.SKIP
     )
-    error_policy = models.CharField(
-        max_length=10, choices=ErrorPolicy.choices, default=ErrorPolicy.ALL_OR_NOTHING
-    )
-    # Rows matching existing contacts or earlier rows: what was (or, in a check, would be) done.
-    duplicates = models.JSONField(default=list)
-    updated_count = models.PositiveIntegerField(default=0)
-    skipped_count = models.PositiveIntegerField(default=0)
 
     objects = RestrictedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def progress(self) -> int:
-        if not self.total_rows:
-            return 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))
