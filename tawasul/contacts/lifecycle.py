@@ -60,7 +60,7 @@ class ContactLifecycle(Transitions):
         data: Mapping[str, Any],
     ) -> models.Model:
         # The verb is the stage moved to (LIFECYCLE_VERBS), so the row keeps stages only.
-        return self.lifecycle_changes.create(
+        return getattr(self, "lifecycle_changes").create(  # noqa: B009 - Contact's reverse relation
             from_stage=from_status,
             to_stage=to_status,
             reason=remark,

@@ -85,8 +85,8 @@ def _write_setting(setting: dict) -> None:
     global _cache
     path = os.environ.get(ENV_VAR)
     if not path:
-        handle, path = tempfile.mkstemp(prefix="tawasul-clock-", suffix=".json")
-        os.close(handle)
+        descriptor, path = tempfile.mkstemp(prefix="tawasul-clock-", suffix=".json")
+        os.close(descriptor)
         os.environ[ENV_VAR] = path
     # Write beside the file and rename, so a reader never sees half a file.
     temporary = f"{path}.{os.getpid()}.tmp"

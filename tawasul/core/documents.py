@@ -31,7 +31,7 @@ Any model can move this way, not only a `Document`: the `Transitions` mixin carr
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -100,6 +100,7 @@ def lock_rows(*instances: models.Model) -> list[models.Model]:
     by_table: dict[str, tuple[type[models.Model], set]] = {}
     for instance in instances:
         model = type(instance)._meta.concrete_model
+        model = cast(type[models.Model], model)
         by_table.setdefault(model._meta.db_table, (model, set()))[1].add(instance.pk)
     fresh: dict[tuple[str, Any], models.Model] = {}
     for table in sorted(by_table):
@@ -108,17 +109,23 @@ def lock_rows(*instances: models.Model) -> list[models.Model]:
             fresh[(table, row.pk)] = row
     result = []
     for instance in instances:
-        key = (type(instance)._meta.concrete_model._meta.db_table, instance.pk)
+        concrete = cast(type[models.Model], type(instance)._meta.concrete_model)
+        key = (concrete._meta.db_table, instance.pk)
         if key not in fresh:
-            raise type(instance).DoesNotExist(f"{type(instance).__name__} {instance.pk} is gone.")
+            raise type(instance).DoesNotExist(f"{type(instance).__name__} {instance.pk} is gone.")  # type: ignore[attr-defined]
         result.append(fresh[key])
     return result
 
 
 # --- the protocol ------------------------------------------------------------------------------
 
+if TYPE_CHECKING:
+    _ModelBase = models.Model
+else:
+    _ModelBase = object  # a mixin: the model's own bases bring models.Model
 
-class Transitions:
+
+class Transitions(_ModelBase):
     """The moves of a model through its statuses; mixed into `Document`, usable by any model.
 
     Class attributes a model sets:
@@ -177,7 +184,7 @@ class Transitions:
         data: Mapping[str, Any],
     ) -> models.Model:
         """Write one event row; by default into the `events` of a `DocumentEvent` subclass."""
-        return self.events.create(
+        return getattr(self, "events").create(  # noqa: B009 - the subclass's reverse relation
             actor=actor if getattr(actor, "pk", None) else None,
             verb=verb,
             from_status=from_status,
@@ -245,7 +252,7 @@ def record_event(
     )
 
 
-def _refusal(model: type, message: str, code: str) -> ValidationError:
+def _refusal(model: type[Transitions], message: str, code: str) -> ValidationError:
     return ValidationError({model.TRANSITION_ERROR_FIELD: ValidationError(message, code=code)})
 
 
@@ -269,7 +276,7 @@ def transition(document: Transitions, verb: str, actor, **data) -> Any:
     if verb not in model.TRANSITIONS:
         raise ValueError(f"{model.__name__} has no verb {verb!r}.")
     sources, target = model.TRANSITIONS[verb]
-    document, *_others = lock_rows(document, *document.transition_locks(verb))
+    document = cast(Transitions, lock_rows(document, *document.transition_locks(verb))[0])
     action = model.VERB_ACTIONS.get(verb, "change")
     verify_within(actor, document, action, document.transition_denied(verb))
     old = getattr(document, model.STATUS_FIELD)
@@ -343,6 +350,9 @@ class Document(Transitions, models.Model):
     """
 
     NUMBER_KIND: ClassVar[str] = ""
+    if TYPE_CHECKING:
+        company_id: int
+        branch_id: int
     NUMBER_PATTERN: ClassVar[str] = "{kind}-{branch}-{year}-{n:05d}"
 
     company = models.ForeignKey(
@@ -389,7 +399,7 @@ class Document(Transitions, models.Model):
         if not self.number:
             self.number = document_number_next(
                 company_id=self.company_id,
-                kind=self.NUMBER_KIND or self._meta.model_name,
+                kind=self.NUMBER_KIND or str(self._meta.model_name),
                 pattern=self.NUMBER_PATTERN,
                 branch_id=self.branch_id,
                 branch_code=self.branch.code,
