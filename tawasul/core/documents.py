@@ -42,13 +42,8 @@ from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from . import clock, events
+from .access import RestrictedQuerySet, verify_within
 from .services import sequence_next
-
-try:  # the access protocol in core (issue 11, layers); the access app's copy until it lands
-    from .access import RestrictedQuerySet, verify_within
-except ImportError:  # pragma: no cover - only between the two commits
-    from tawasul.access.querysets import RestrictedQuerySet, verify_within  # noqa: I001
-
 
 # --- approvals ---------------------------------------------------------------------------------
 
