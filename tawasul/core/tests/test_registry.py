@@ -1,0 +1,152 @@
+"""Per-app registration (`core.registry`): every kind the modules declare in their module.py
+reaches the mechanism that reads it, in layer order, and what users see is what it was when
+core named every module itself."""
+
+import pytest
+from django.urls import reverse
+
+from tawasul.core import registry as registry_module
+from tawasul.core.navigation import COMING, navigation_for, sections
+from tawasul.core.registry import Registry, autodiscover, get_registry
+
+# The sidebar as core.navigation listed it by hand before the modules declared it.
+SIDEBAR_BEFORE = [
+    (
+        "Contacts",
+        [
+            "contacts:contact_list",
+            "contacts:dealer_list",
+            "contacts:team",
+            "contacts:import_list",
+        ],
+    ),
+    (
+        "Settings",
+        [
+            "org:overview",
+            "org:chart",
+            "contacts:masterdata_index",
+            "access:rule_list",
+            "access:audit",
+            "api-docs",
+        ],
+    ),
+]
+COMING_BEFORE = [
+    "Tasks",
+    "Follow-ups",
+    "Reminders",
+    "E-mail",
+    "Documents",
+    "Inquiries",
+    "Quotations",
+    "Orders",
+    "Samples",
+    "Complaints",
+    "Calls & visits",
+    "Sale agreements",
+    "Stock",
+    "Budgets",
+    "Service visits",
+    "Workshop",
+    "Installment bills",
+    "Cash & custody",
+    "Ledger",
+    "Reports",
+]
+
+
+def test_modules_register_in_layer_order_once():
+    registry = get_registry()
+    assert registry.modules == ["core", "org", "access", "contacts", "portal"]
+    entries = len(registry.nav_entries)
+    assert autodiscover() is registry
+    assert len(registry.nav_entries) == entries
+
+
+def test_the_sidebar_is_what_it_was():
+    assert [
+        (str(title), [item.url_name for item in items]) for title, items in sections()
+    ] == SIDEBAR_BEFORE
+    assert [str(item.label) for item in COMING] == COMING_BEFORE
+
+
+@pytest.mark.django_db
+def test_an_administrator_sees_every_declared_entry(admin_user):
+    navigation = navigation_for(admin_user, "/contacts/")
+    assert [(str(title), [row["url"] for row in rows]) for title, rows in navigation.groups] == [
+        (title, [reverse(name) for name in names]) for title, names in SIDEBAR_BEFORE
+    ]
+    assert [str(row["label"]) for row in navigation.soon] == COMING_BEFORE
+    active = [row for _t, rows in navigation.groups for row in rows if row["active"]]
+    assert [row["url"] for row in active] == ["/contacts/"]
+
+
+def test_urls_keep_their_addresses_and_names():
+    assert reverse("org:overview").startswith("/org/")
+    assert reverse("contacts:contact_list") == "/contacts/"
+    assert reverse("access:rule_list").startswith("/access/")
+    assert reverse("access_tokens:mine") == "/api-tokens/"
+    assert reverse("portal:home").startswith("/portal/")
+    assert reverse("login") == "/accounts/login/"
+    assert reverse("api-token") == "/api/auth/token/"
+    assert reverse("contact-list") == "/api/contacts/"
+    assert reverse("employee-list") == "/api/employees/"
+
+
+def test_api_routes_in_layer_order():
+    from tawasul.api_urls import router
+
+    prefixes = [prefix for prefix, _viewset, _basename in router.registry]
+    assert prefixes[:4] == ["companies", "branches", "departments", "employees"]
+    assert "contacts" in prefixes
+
+
+def test_demo_steps_run_in_layer_order():
+    steps = get_registry().demo_builders
+    assert [step.app for step in steps] == ["org", "access", "contacts", "portal"]
+    for step in steps:
+        assert callable(get_registry().resolve(step.build))
+
+
+def test_widgets_and_providers_come_from_module_py():
+    from tawasul.core.dashboard import widgets
+    from tawasul.core.search import providers
+
+    assert [w.template for w in widgets()] == ["contacts/_widget_my_contacts.html"]
+    assert list(providers()) == ["contacts"]
+
+
+def test_timeline_sources_are_handed_to_the_timeline(monkeypatch):
+    from tawasul.core import timeline
+
+    handed = []
+    monkeypatch.setattr(timeline, "register_source", lambda label, src: handed.append(label))
+    fresh = Registry()
+
+    def source(user, record):
+        return []
+
+    fresh.timeline_source("org.employee", source)
+    assert handed == ["org.employee"]
+    assert fresh.timeline_sources == [("org.employee", source)]
+
+
+def test_calendar_sources_are_kept_by_key():
+    fresh = Registry()
+
+    def source(user, start, end):
+        return []
+
+    fresh.calendar_source("visits", source)
+    assert fresh.calendar_sources == {"visits": source}
+
+
+def test_a_section_nobody_declared_is_an_error(monkeypatch):
+    from tawasul.core.navigation import NavItem
+
+    fresh = Registry()
+    fresh.nav_item("nowhere", NavItem("Lost", "x", "home"))
+    monkeypatch.setattr(registry_module, "get_registry", lambda: fresh)
+    with pytest.raises(LookupError):
+        sections()
