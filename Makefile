@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export DJANGO_SETTINGS_MODULE := tawasul.settings
 
-.PHONY: run test install install-dev assets system-deps messages static migrate demo lint bench clean
+.PHONY: run test test-fast install install-dev assets system-deps messages static migrate demo lint bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ run: install messages var
 
 test: install-dev messages
 	@bash scripts/test.sh
+
+# The inner loop: no browser, no fuzzing, no `slow` marker (docs/development/testing.md).
+test-fast: install-dev messages
+	@bash scripts/test-fast.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

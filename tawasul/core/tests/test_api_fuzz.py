@@ -21,6 +21,8 @@ _raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=T
 schema = schemathesis.openapi.from_dict(_raw)
 schema.app = get_wsgi_application()
 
+pytestmark = pytest.mark.fuzz
+
 
 @pytest.fixture
 def same_connection():
