@@ -21,7 +21,6 @@ module says what is particular to contacts:
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -49,7 +48,6 @@ from tawasul.core.importer.runner import (
     ImportPass,
     Outcome,
     error_counts,
-    run_passes,
 )
 from tawasul.core.text import normalize_name
 from tawasul.org.models import Branch, Company, Employee
@@ -1359,21 +1357,15 @@ class ContactImporter(Importer):
         if not actor.has_perm("contacts.add_contact"):
             raise ValidationError(gettext("You may not add contacts, so nothing can be imported."))
 
-    def run_rows(self, *, job, actor, dry_run: bool, progress) -> Outcome:
-        """As the generic run; an import after a check may update only the contacts it showed,
-        and an update without a check is refused."""
-        table = reading.job_table(job)
-        seen = None
-        if not dry_run:
-            seen = job.mapping.get("seen")
-            if seen is None and job.duplicate_policy == ImportJob.DuplicatePolicy.UPDATE:
-                raise ValidationError(UPDATE_NEEDS_CHECK)
-            seen = seen or {}
-        make_pass = functools.partial(
-            _Pass, job=job, table=table, actor=actor, progress=progress, seen=seen
-        )
-        valid_rows = job.error_policy == ImportJob.ErrorPolicy.VALID_ROWS
-        return run_passes(make_pass=make_pass, dry_run=dry_run, valid_rows=valid_rows)
+    def pass_options(self, *, job, dry_run: bool) -> dict[str, Any]:
+        """An import after a check may update only the contacts it showed (`seen`); an update
+        without a check is refused."""
+        if dry_run:
+            return {"seen": None}
+        seen = job.mapping.get("seen")
+        if seen is None and job.duplicate_policy == ImportJob.DuplicatePolicy.UPDATE:
+            raise ValidationError(UPDATE_NEEDS_CHECK)
+        return {"seen": seen or {}}
 
     def after_run(self, *, job, outcome: Outcome, dry_run: bool) -> None:
         if dry_run:

@@ -49,8 +49,9 @@ def actor_language(actor) -> str:
 class Importer:
     """What a module declares to import through the generic importer (see the module docstring).
 
-    Subclasses set the class attributes and may override `check_mapping`, `before_start`,
-    `before_run`, `run_rows` and must write `summary` and `enqueue`.
+    Subclasses set the class attributes and may override `initial_mapping`, `check_mapping`,
+    `before_start`, `before_run`, `pass_options`, `after_run`; they must write `summary` and
+    `enqueue`.
     """
 
     job_model: Any
@@ -81,13 +82,21 @@ class Importer:
     def before_run(self, *, job, actor, dry_run: bool) -> None:
         """Called in the worker before the rows; raise ValidationError to fail the run."""
 
+    def pass_options(self, *, job, dry_run: bool) -> dict[str, Any]:
+        """Keyword arguments the module's pass takes besides the generic ones; raise
+        ValidationError to fail the run."""
+        return {}
+
     def run_rows(self, *, job, actor, dry_run: bool, progress) -> Outcome:
         """The check or import of every row (see `runner.run_passes`)."""
         table = reading.job_table(job)
+        options = self.pass_options(job=job, dry_run=dry_run)
 
         def make_pass(**kwargs) -> ImportPass:
             kwargs.setdefault("share", (0.0, 1.0))
-            return self.pass_class(job=job, table=table, actor=actor, progress=progress, **kwargs)
+            return self.pass_class(
+                job=job, table=table, actor=actor, progress=progress, **options, **kwargs
+            )
 
         valid_rows = job.error_policy == job.ErrorPolicy.VALID_ROWS
         return run_passes(make_pass=make_pass, dry_run=dry_run, valid_rows=valid_rows)
