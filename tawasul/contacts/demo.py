@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -61,6 +60,7 @@ from tawasul.contacts.services import (
     contact_set_lifecycle,
     masterdata_save,
 )
+from tawasul.core import clock
 from tawasul.core.services import sequence_next
 from tawasul.org.demo import MOBILE_DIGITS, SEED, STAFF
 from tawasul.org.demo import mobile_number as _mobile
@@ -1144,7 +1144,7 @@ def bulk_contacts_load(
                     prefix=prefix,
                     start=done + 1,
                     size=size,
-                    now=timezone.now(),
+                    now=clock.now(),
                 )
                 _set_local(previous)  # in case the caller's transaction goes on
             done += size
