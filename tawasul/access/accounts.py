@@ -5,18 +5,20 @@ portal account (if any) is active. Sessions and tokens are checked on every requ
 account deactivated while signed in stops working at its next request.
 """
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.sessions.models import Session
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from rest_framework.permissions import BasePermission
+
+from tawasul.org.models import Employee
+
+from .models import ApiToken, PortalAccount
 
 
 def account_state(ref: str = "pk") -> dict:
     """Annotations telling whether the user at `ref` may sign in (one query with the user)."""
-    from tawasul.org.models import Employee
-
-    from .models import PortalAccount
-
     return {
         "account_employee_off": Exists(
             Employee.objects.filter(user_id=OuterRef(ref), is_active=False)
@@ -86,12 +88,6 @@ def account_sign_outs(user) -> int:
     For deactivation: without it, a session (or token) taken before would work again once the
     account is reactivated. Sessions are read from the database session store (Tawasul's).
     """
-    from django.contrib.auth import SESSION_KEY
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
-    from .models import ApiToken
-
     ended = []
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):

@@ -17,7 +17,3 @@ def can_see(user, label: str) -> bool:
     if permission is None:
         return True
     return bool(user and user.is_authenticated and user.has_perm(permission))
-
-
-def sensitive_fields() -> dict[str, str]:
-    return dict(_SENSITIVE)

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse, reverse_lazy
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.cleaning import CleanTextFormMixin, parse_ids
@@ -122,8 +122,6 @@ def value_labels(decl, objects) -> dict[int, str]:
 
 
 def _arabic() -> bool:
-    from django.utils.translation import get_language
-
     return get_language() == "ar"
 
 

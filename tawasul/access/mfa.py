@@ -29,7 +29,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from tawasul.core.access import user_company_id
 from tawasul.core.storage import master_keys
+from tawasul.org.models import Company
 
 from .audit import log_change
 
@@ -259,10 +261,6 @@ def _require_code(actor, code: str) -> Authenticator:
 
 
 def _company_of(user):
-    from tawasul.org.models import Company
-
-    from .querysets import user_company_id
-
     company_id = user_company_id(user)
     return Company(pk=company_id) if company_id else None
 

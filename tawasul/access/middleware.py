@@ -4,6 +4,8 @@ from contextvars import ContextVar
 
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 
+from .accounts import is_portal_user
+
 _current = ContextVar("tawasul_request", default=None)
 
 # The only paths a portal account may reach; everything else answers 404.
@@ -46,8 +48,6 @@ class AccessMiddleware:
         return response
 
     def _portal_gate(self, request):
-        from .accounts import is_portal_user
-
         # Any portal account, even a deactivated one, is kept out of the staff side (the
         # sign-in backend already ends such sessions; this never lets one through as staff).
         user = getattr(request, "user", None)

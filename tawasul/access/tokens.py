@@ -22,12 +22,14 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from tawasul.core import clock
+from tawasul.org.models import Company
 
 from .accounts import account_state, is_portal_user, may_sign_in
 from .audit import log_change
 from .mfa import mfa_enrolment_missing
 from .models import ApiToken
 from .querysets import user_company_id
+from .services import company_users
 
 logger = logging.getLogger("tawasul.access")
 
@@ -79,8 +81,6 @@ def api_tokens_of(user) -> QuerySet[ApiToken]:
 
 def api_tokens_administered(actor, company_id: int) -> QuerySet[ApiToken]:
     """Tokens of the company's users whose employee records `actor` may view."""
-    from .services import company_users
-
     users = company_users(actor, company_id)
     return (
         ApiToken.objects.filter(user__in=users.values("pk"))
@@ -190,8 +190,6 @@ def api_tokens_revoke_all(*, actor, user, reason: str = "") -> int:
 
 
 def _company_of(user):
-    from tawasul.org.models import Company
-
     company_id = user_company_id(user)
     return Company(pk=company_id) if company_id else None
 

@@ -1,14 +1,13 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate
+
+from .db import planner_statistics_refresh
 
 
 def _refresh_statistics(sender, using, **kwargs) -> None:
     """After migrations on SQLite, give the planner statistics to choose indexes by (`core.db`);
     PostgreSQL's autovacuum keeps its own."""
-    from django.db import connections
-
-    from .db import planner_statistics_refresh
-
     if connections[using].vendor == "sqlite":
         planner_statistics_refresh(using=using)
 

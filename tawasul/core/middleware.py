@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.utils import timezone, translation
 
+from .models import UserPreference
 from .timezones import preferred_zone_name, remember_preferred_zone, zone_for
 
 SESSION_LANGUAGE = "tawasul_language"
@@ -12,8 +13,6 @@ SESSION_TIMEZONE = "tawasul_timezone"
 
 def preferred_language(user) -> str:
     """The user's saved language ("" when they have not chosen one)."""
-    from .models import UserPreference
-
     language = (
         UserPreference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
     )

@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.db.models.signals import post_migrate
 
+from .pagination import UNINDEXED_SORT, with_keys
 from .text import is_blank, search_terms, search_text_of
 
 
@@ -185,8 +186,6 @@ def text_filter(
     `rank_label`), which `ranked_sort` offers as the default sort. Larger result sets are not
     ranked (sorting every match would cost a scan of them all); they keep the name order.
     """
-    from .pagination import UNINDEXED_SORT, with_keys
-
     words = search_terms(query).split()
     if not words:
         # Nothing typed: no narrowing. Only symbols (`*`, `"`, `%`, `_`, an emoji, a dash):
