@@ -11,9 +11,10 @@ from tawasul.access.fields import can_see
 from tawasul.access.querysets import user_company, user_company_id
 from tawasul.core.api import CleanCharField, CleanTextField, CountryCodeField, ModelSerializer
 from tawasul.org.api import ScopedPrimaryKeyRelatedField, ServiceWriteMixin
-from tawasul.org.models import Branch, Company, Employee
+from tawasul.org.models import Company
 
 from . import filtersets, services
+from .links import SINGLE_LINKS
 from .models import (
     Address,
     Area,
@@ -244,22 +245,24 @@ class DealerProfileSerializer(ModelSerializer):
         fields = ["territories", "commission_rate", "agreement_start", "agreement_end"]
 
 
-class ContactSerializer(ModelSerializer):
+def _link_fields() -> dict[str, KeptLinkField]:
+    """The API field of each single-valued link of a contact (`links.SINGLE_LINKS`): optional
+    unless the model requires it (the contact type)."""
+    fields = {}
+    for name in SINGLE_LINKS:
+        field = Contact._meta.get_field(name)
+        optional = {"required": False, "allow_null": True} if field.blank else {}
+        fields[name] = KeptLinkField(model=field.related_model, current=_today(name), **optional)
+    return fields
+
+
+# The links are declared on a base class made from `_link_fields` (DRF collects declared
+# fields from base classes too).
+_ContactLinks = type("_ContactLinks", (ModelSerializer,), _link_fields())
+
+
+class ContactSerializer(_ContactLinks):
     code = CleanCharField(required=False, allow_blank=True, max_length=30)
-    contact_type = KeptLinkField(model=ContactType, current=_today("contact_type"))
-    category = _link(ContactCategory, current=_today("category"))
-    area = _link(Area, current=_today("area"))
-    industry = _link(Industry, current=_today("industry"))
-    segment = _link(Segment, current=_today("segment"))
-    size = _link(Size, current=_today("size"))
-    referral_source = _link(ReferralSource, current=_today("referral_source"))
-    referred_by_contact = _link(Contact, current=_today("referred_by_contact"))
-    referred_by_employee = _link(Employee, current=_today("referred_by_employee"))
-    branch = _link(Branch, current=_today("branch"))
-    representative = _link(Employee, current=_today("representative"))
-    coordinator = _link(Employee, current=_today("coordinator"))
-    manager = _link(Employee, current=_today("manager"))
-    dealer = _link(Contact, current=_today("dealer"))
     product_groups = KeptLinkField(
         model=ProductGroup,
         many=True,

@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from tawasul.core.cleaning import CleanTextFormMixin
 from tawasul.core.countries import country_choices
 from tawasul.core.widgets import RemoteSelect, SearchableSelectMultiple, offer_links
-from tawasul.org.models import Branch, Employee
+from tawasul.org.models import Employee
 
 from .choices import DEALER_TYPE_CODES, AddressKind, EmailKind, Lifecycle, PhoneKind
+from .links import LINKS
 from .models import (
     ADDRESS_EMPTY,
-    Area,
     Contact,
     ContactCategory,
     ContactType,
@@ -117,23 +117,8 @@ class ContactForm(CleanTextFormMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].required = False
-        scoped = {
-            "contact_type": ContactType,
-            "category": ContactCategory,
-            "area": Area,
-            "industry": Industry,
-            "segment": Segment,
-            "size": Size,
-            "product_groups": ProductGroup,
-            "referral_source": ReferralSource,
-            "referred_by_contact": Contact,
-            "referred_by_employee": Employee,
-            "branch": Branch,
-            "representative": Employee,
-            "coordinator": Employee,
-            "manager": Employee,
-            "dealer": Contact,
-        }
+        # Every link (`links.LINK_FIELDS`) offers what the user may view.
+        scoped = {name: Contact._meta.get_field(name).related_model for name in LINKS}
         for name, model in scoped.items():
             visible = model.objects.restrict(user, "view")
             offered = visible

@@ -23,6 +23,7 @@ from .choices import (
     ReferralKind,
 )
 from .lifecycle import ContactLifecycle
+from .links import RULE_COLUMNS  # columns record rules test, carried by the name index
 
 
 class MasterData(BilingualName):
@@ -151,24 +152,6 @@ class ReferralSource(MasterData):
     class Meta(MasterData.Meta):
         verbose_name = _("referral source")
         verbose_name_plural = _("referral sources")
-
-
-# Columns record rules test on contacts (see governance.py), carried by the name index.
-RULE_COLUMNS = [
-    "area",
-    "industry",
-    "segment",
-    "size",
-    "contact_type",
-    "category",
-    "referral_source",
-    "branch",
-    "representative",
-    "coordinator",
-    "manager",
-    "lifecycle",
-    "dealer",
-]
 
 
 class Contact(ContactLifecycle, ConstraintFieldErrors, TimeStampedModel):

@@ -7,17 +7,14 @@ from tawasul.core.pagination import capped_count
 from tawasul.core.search import ranked_sort, text_filter
 from tawasul.core.timeline import Change, event_source, history_source, register_source
 
+from .links import SINGLE_LINKS
 from .models import Contact, DealerProfile
 
 # The names a search ranks its matches by (an exact name first; see core.search.text_filter).
 RANKED_NAMES = ("name_normalized", "name_ar_normalized")
-# Every record a contact links to by a single-valued link field, derived from the model so that a
-# new link field is joined wherever a whole contact is shown (its page, the export).
-LINK_RELATED = tuple(
-    f.name
-    for f in Contact._meta.concrete_fields
-    if f.many_to_one and f.name not in ("company", "created_by")
-)
+# Every record a contact links to by a single-valued link field (`links.LINK_FIELDS`), joined
+# wherever a whole contact is shown (its page, the export).
+LINK_RELATED = SINGLE_LINKS
 LIST_RELATED = ("contact_type", "category", "area", "representative", "branch")
 
 

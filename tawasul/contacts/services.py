@@ -20,6 +20,7 @@ from tawasul.core.text import joined_digits, normalize_name
 from tawasul.org.models import Company, Employee
 
 from .choices import DEALER_TYPE_CODES, LIFECYCLE_VERBS, Lifecycle
+from .links import SINGLE_LINKS
 from .models import (
     Address,
     Area,
@@ -31,23 +32,8 @@ from .models import (
 )
 from .phones import phone_region, phone_search_forms, phone_to_e164
 
-# Link fields of a contact and of an address, checked to belong to the contact's company.
-COMPANY_LINKS = [
-    "contact_type",
-    "category",
-    "area",
-    "industry",
-    "segment",
-    "size",
-    "referral_source",
-    "referred_by_contact",
-    "referred_by_employee",
-    "branch",
-    "representative",
-    "coordinator",
-    "manager",
-    "dealer",
-]
+# A contact's single-valued links (`links.LINK_FIELDS`), checked to belong to its company.
+COMPANY_LINKS = list(SINGLE_LINKS)
 # A contact's own writable fields, in the order the API shows them (the API serializer uses
 # this list too): plain facts, every company link, and the lifecycle.
 CONTACT_FIELDS = [
