@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_countries",  # country names in Arabic (its translations)
-    "django_tables2",
     "django_htmx",
     "simple_history",
     "axes",
@@ -372,7 +371,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "SA")
 
 # Production hardening; all on unless DEBUG.

@@ -5,6 +5,38 @@ from django.db import transaction
 from .models import NumberSequence
 
 
+def saved_view_save(*, user, view: str, name: str, query: str):
+    """Save (or replace, by name) the user's named view of one list page; returns the
+    `SavedFilter`. `view` is the list's key, `query` its address's query string (filters and
+    sort, at most 2,000 characters). Raises ValidationError (keys "name", "query") on a blank
+    name or values too long."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from .models import SavedFilter
+
+    name, query = (name or "").strip(), (query or "").strip()
+    errors = {}
+    if not name or len(name) > SavedFilter._meta.get_field("name").max_length:
+        errors["name"] = _("Give the view a name.")
+    if len(query) > SavedFilter._meta.get_field("query").max_length:
+        errors["query"] = _("Invalid filters.")
+    if errors:
+        raise ValidationError(errors)
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=user, view=view, name=name, defaults={"query": query}
+    )
+    return saved
+
+
+def saved_view_delete(*, user, view: str, pk: int) -> bool:
+    """Delete one of the user's saved views of list `view`; False when the user has none with
+    that key (another user's view is never touched)."""
+    from .models import SavedFilter
+
+    return SavedFilter.objects.filter(user=user, view=view, pk=pk).delete()[0] > 0
+
+
 def sequence_next(*, company_id: int, kind: str, year: int = 0, branch_id: int = 0) -> int:
     """Take the next number (1, 2, ...) of the counter of `company_id`, `branch_id`, `kind` and
     `year` under a row lock, inside the caller's transaction: a rolled-back write gives its number
