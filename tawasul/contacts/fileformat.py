@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from tawasul.access.links import Visibility, is_hidden, mask_links
+from tawasul.core.importer.columns import header_key
 from tawasul.core.text import normalize_name
 from tawasul.core.widgets import HIDDEN_LABEL
 
@@ -265,14 +266,12 @@ def contact_columns(
 def header_targets() -> dict[str, str | None]:
     """Every header the export may write, in English and Arabic, in its comparison form
     (`key`), mapped to the import target that reads it back (None: not imported)."""
-    from .imports import _header_key
-
     index: dict[str, str | None] = {}
     columns = contact_columns()
     for language in ("en", "ar"):
         with override(language):
             for column in columns:
-                index.setdefault(_header_key(str(column.label)), column.target)
+                index.setdefault(header_key(str(column.label)), column.target)
     return index
 
 

@@ -37,7 +37,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.importer import reading, runner
-from tawasul.core.importer.columns import Columns, Target, header_key
+from tawasul.core.importer.columns import Columns, Target
 from tawasul.core.importer.jobs import Importer
 from tawasul.core.importer.progress import job_progress
 from tawasul.core.importer.reading import RawRow
@@ -252,8 +252,6 @@ COLUMNS = Columns(
     known_headers=fileformat.header_targets,
     slots={"address": ADDRESS_SLOTS_OFFERED, "person": PERSON_SLOTS_OFFERED},
 )
-# The export (`fileformat`) compares headers the way the import does.
-_header_key = header_key
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
