@@ -296,3 +296,24 @@ def test_a_lifecycle_move_is_a_transition_with_its_event_row_and_domain_event(
     with pytest.raises(ValidationError) as refused:
         contact_set_lifecycle(actor=staff_user, contact=moved, stage="customer")
     assert "cannot move from Rejected to Customer" in refused.value.message_dict["lifecycle"][0]
+
+
+def test_an_actor_without_rights_is_refused_and_nothing_moves(quote_model, branch):
+    from django.core.exceptions import PermissionDenied
+
+    outsider = UserFactory(username="outsider")
+    quote = _quote(quote_model, branch, lines=1)
+    with pytest.raises(PermissionDenied):
+        documents.transition(quote, "send", outsider)
+    quote.refresh_from_db()
+    assert quote.status == "draft" and not quote.events.exists()
+
+
+def test_a_partial_save_still_stamps_updated_at(quote_model, branch):
+    quote = _quote(quote_model, branch)
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    with clock.frozen(later):
+        quote.lines = 3
+        quote.save(update_fields=["lines"])
+    quote.refresh_from_db()
+    assert (quote.lines, quote.updated_at) == (3, later)
