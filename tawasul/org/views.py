@@ -16,6 +16,7 @@ from django.views.generic import FormView, TemplateView
 
 from tawasul.access.querysets import action_permission, get_restricted_or_404
 from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate
+from tawasul.core.records import Action, RecordHeader, RecordView
 
 from . import services
 from .choices import JobRoleCode
@@ -386,24 +387,32 @@ def _filter_chips(form, names) -> list[dict]:
     return chips
 
 
-class EmployeeDetailView(StaffPageMixin, TemplateView):
-    """An employee's facts, jobs, managers, reports and coordination links."""
+class EmployeeDetailView(RecordView):
+    """An employee's facts, jobs, managers, reports and coordination links, and their history."""
 
+    model = Employee
     template_name = "org/employee_detail.html"
     permission_required = "org.view_employee"
-    history_size = 10
+    timeline_tab = None  # shown in the page's history card
+    timeline_id = "employee-history"
+    timeline_size = 10
+
+    def get_queryset(self):
+        return Employee.objects.select_related(
+            "company", "branch", "department", "reports_to", "user"
+        ).prefetch_related("roles")
+
+    def header(self, employee: Employee) -> RecordHeader:
+        actions = []
+        if self.request.user.has_perm("org.change_employee"):
+            url = reverse("org:employee_update", args=[employee.pk])
+            actions.append(Action(_("Edit"), url, icon="pencil"))
+        return RecordHeader(name=employee.display_name, code=employee.code, actions=actions)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        employee = get_restricted_or_404(
-            Employee.objects.select_related(
-                "company", "branch", "department", "reports_to", "user"
-            ).prefetch_related("roles"),
-            user,
-            "view",
-            pk=self.kwargs["pk"],
-        )
+        employee = ctx["record"]
         visible = Employee.objects.restrict(user, "view")
         managers = (employee.managers() & visible).order_by("depth")
         direct_reports = (
@@ -424,11 +433,7 @@ class EmployeeDetailView(StaffPageMixin, TemplateView):
             subordinate_count=(employee.subordinates() & visible).count(),
             coordinators=list(coordinators),
             represented=list(represented),
-            history=list(
-                employee.history.select_related("history_user").order_by("-history_date")[
-                    : self.history_size
-                ]
-            ),
+            **self.timeline_context(record=employee),
         )
         return ctx
 
