@@ -124,15 +124,15 @@ class RecordView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             return self.render_timeline(first=target == self.timeline_id)
         return super().get(request, *args, **kwargs)
 
-    def timeline_context(self, *, first: bool = True) -> dict:
-        """One page of the record's timeline for "core/_timeline.html" (`first`: the newest
-        page, else the one `?timeline=` names; an unreadable cursor shows a note)."""
+    def timeline_context(self, *, first: bool = True, record=None) -> dict:
+        """One page of the timeline of `record` (by default `timeline_record()`) for
+        "core/_timeline.html": `first`, the newest page, else the one `?timeline=` names (an
+        unreadable cursor shows a note). A page showing it inline adds this to its context."""
         error = None
         cursor = None if first else self.request.GET.get("timeline", "")
+        record = record if record is not None else self.timeline_record()
         try:
-            page = timeline(
-                self.request.user, self.timeline_record(), cursor=cursor, size=self.timeline_size
-            )
+            page = timeline(self.request.user, record, cursor=cursor, size=self.timeline_size)
         except InvalidCursor:
             page = TimelinePage([], None)
             error = _("That page link is no longer valid; reload the page.")
