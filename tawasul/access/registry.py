@@ -115,22 +115,40 @@ class PortalSubject:
 
     `is_dealer(subject) -> bool` tells whether the subject also sees the records it serves
     (a governed entry's `portal_dealer_path`); `picker_url` is the autocomplete URL the portal
-    account form offers subjects from (read through `restrict`).
+    account form offers subjects from (read through `restrict`). The list of portal accounts
+    links each subject to `detail_url(pk)` and shows `describe(subject)` next to its name,
+    joining `related` (lookups from the subject) to read it.
     """
 
     model: type[models.Model]
     is_dealer: Callable[[models.Model], bool]
     picker_url: str
+    detail_url: Callable[[int], str] | None = None
+    describe: Callable[[models.Model], str] | None = None
+    related: tuple[str, ...] = ()
 
 
 _PORTAL_SUBJECT: list[PortalSubject | None] = [None]
 
 
 def portal_subject(
-    model: type[models.Model], *, is_dealer: Callable[[models.Model], bool], picker_url: str
+    model: type[models.Model],
+    *,
+    is_dealer: Callable[[models.Model], bool],
+    picker_url: str,
+    detail_url: Callable[[int], str] | None = None,
+    describe: Callable[[models.Model], str] | None = None,
+    related: tuple[str, ...] = (),
 ) -> PortalSubject:
     """Declare the model portal accounts are about; called once, by the module that owns it."""
-    subject = PortalSubject(model=model, is_dealer=is_dealer, picker_url=picker_url)
+    subject = PortalSubject(
+        model=model,
+        is_dealer=is_dealer,
+        picker_url=picker_url,
+        detail_url=detail_url,
+        describe=describe,
+        related=tuple(related),
+    )
     _PORTAL_SUBJECT[0] = subject
     return subject
 

@@ -46,7 +46,7 @@ from .forms import (
 from .models import AccessChange, AccessDenial, PortalAccount, RecordRule, RuleCondition
 from .portal_services import portal_account_create, portal_account_set_active
 from .querysets import action_permission, user_company_id
-from .registry import CHOICE, RELATIVE, governed
+from .registry import CHOICE, RELATIVE, get_portal_subject, governed
 from .roles import PORTAL_ROLES, ROLE_LABELS, role_label
 from .rules import rules_q, user_rules
 
@@ -877,14 +877,21 @@ class PortalAccountListView(AdminPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        # What each account is about, and how to show it, is the portal subject's declaration.
+        subject = get_portal_subject()
+        related = [f"contact__{name}" for name in subject.related] if subject else []
+        detail_url = subject.detail_url if subject else None
+        describe = subject.describe if subject else None
         accounts = (
             _visible_portal_accounts(self.request.user, self.company)
-            .select_related("user", "contact", "contact__contact_type")
+            .select_related("user", "contact", *related)
             .prefetch_related("user__groups")
             .order_by("-created_at", "-pk")
         )
         accounts = list(accounts[:500])
         for account in accounts:
+            account.subject_url = detail_url(account.contact_id) if detail_url else ""
+            account.subject_kind = describe(account.contact) if describe else ""
             account.role_labels = [role_label(g.name) for g in account.user.groups.all()]
         ctx.update(accounts=accounts, tab="portal")
         return ctx

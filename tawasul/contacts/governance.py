@@ -1,7 +1,7 @@
 """Contacts declare, once, which link fields record rules may test, and that portal accounts
 are about a contact (dealers and agents also seeing the contacts they serve)."""
 
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 
 from tawasul.access.fields import sensitive
 from tawasul.access.registry import CHOICE, LinkField, govern, portal_subject
@@ -25,5 +25,8 @@ def register() -> None:
         Contact,
         is_dealer=lambda contact: contact.is_dealer,
         picker_url=reverse_lazy("contacts:autocomplete", args=["contact"]),
+        detail_url=lambda pk: reverse("contacts:contact_detail", args=[pk]),
+        describe=lambda contact: str(contact.contact_type),
+        related=("contact_type",),
     )
     sensitive("contacts.dealerprofile.commission_rate", "contacts.view_commission")

@@ -8,13 +8,14 @@ from django.urls import reverse
 from tawasul.access import registry
 from tawasul.access.forms import PortalAccountForm
 from tawasul.access.models import PortalAccount
+from tawasul.access.roles import PORTAL_DEALER
 from tawasul.access.tests.test_portal import (  # noqa: F401  (fixtures)
     _visible,
     dealer,
     fast_passwords,
     portal,
 )
-from tawasul.org.tests.factories import UserFactory
+from tawasul.org.tests.factories import EmployeeFactory, UserFactory
 
 
 def test_the_subject_model_is_the_setting_and_contacts_declare_it():
@@ -42,3 +43,13 @@ def test_dealer_links_follow_the_declaration(portal, dealer):  # noqa: F811
         assert _visible(dealer) == {portal.dealer.pk}
     finally:
         registry._PORTAL_SUBJECT[0] = declared
+
+
+def test_the_account_list_links_and_describes_subjects_by_the_declaration(client, portal):  # noqa: F811
+    portal.account(portal.dealer, PORTAL_DEALER, "dealer-listed")
+    boss = UserFactory(username="list-boss", is_superuser=True)
+    EmployeeFactory(company=portal.company, user=boss)
+    client.force_login(boss)
+    page = client.get(reverse("access:portal_account_list")).content.decode()
+    assert reverse("contacts:contact_detail", args=[portal.dealer.pk]) in page
+    assert str(portal.dealer.contact_type) in page
