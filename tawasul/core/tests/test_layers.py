@@ -2,7 +2,10 @@
 
 The contract is in pyproject.toml ([tool.importlinter]); `lint-imports` (import-linter, in
 requirements/dev.txt) checks every import of the non-test code, including those inside
-functions. A missing tool fails the test rather than skipping it: CI must not pass unchecked.
+functions. The same contract is also checked with the layers read from INSTALLED_APPS (each app
+listed after the apps it uses), so a new module appended there is held to the layers without
+editing pyproject.toml. A missing tool fails the test rather than skipping it: CI must not pass
+unchecked.
 """
 
 import re
@@ -11,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -40,16 +44,33 @@ def test_layer_contract_is_kept():
     assert "1 kept, 0 broken" in result.stdout
 
 
-def test_an_import_pointing_up_breaks_the_contract(tmp_path):
-    # The same contract with the layers upside down: every real import (org -> core, ...) now
-    # points up, so the tool must report it and fail. Guards against a contract that checks
-    # nothing (a wrong root package, a layer list that no longer matches the apps).
+def _with_layers(tmp_path, layers: list[str]) -> Path:
+    """pyproject.toml's contract with these layers (top first), written to a temporary file."""
     text = (ROOT / "pyproject.toml").read_text()
-    layers = re.search(r"^layers = \[\n(.*?)^\]", text, re.S | re.M)
-    assert layers, "the layers contract is not in pyproject.toml"
-    upside_down = "".join(reversed(layers.group(1).splitlines(keepends=True)))
+    found = re.search(r"^layers = \[\n(.*?)^\]", text, re.S | re.M)
+    assert found, "the layers contract is not in pyproject.toml"
     config = tmp_path / "pyproject.toml"
-    config.write_text(text.replace(layers.group(1), upside_down))
-    result = _run(config)
+    config.write_text(text.replace(found.group(1), "".join(f'  "{n}",\n' for n in layers)))
+    return config
+
+
+def _installed_layers() -> list[str]:
+    """The project's apps, top first: INSTALLED_APPS lists each after the apps it uses."""
+    names = [config.name for config in apps.get_app_configs()]
+    return [name for name in reversed(names) if name.startswith("tawasul.")]
+
+
+def test_the_order_of_installed_apps_is_kept_as_layers(tmp_path):
+    layers = _installed_layers()
+    assert layers[-4:] == ["tawasul.contacts", "tawasul.access", "tawasul.org", "tawasul.core"]
+    result = _run(_with_layers(tmp_path, layers))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_import_pointing_up_breaks_the_contract(tmp_path):
+    # The layers upside down: every real import (org -> core, ...) now points up, so the tool
+    # must report it and fail. Guards against a contract that checks nothing (a wrong root
+    # package, a layer list that no longer matches the apps).
+    result = _run(_with_layers(tmp_path, list(reversed(_installed_layers()))))
     assert result.returncode != 0, result.stdout
     assert "tawasul.org is not allowed to import tawasul.core" in result.stdout
