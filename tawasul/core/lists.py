@@ -45,7 +45,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -63,7 +63,7 @@ EMPTY = "—"
 
 
 def _bdi(value: Any) -> SafeString:
-    return format_html("<bdi>{}</bdi>", "" if value is None else value)
+    return mark_safe(f"<bdi>{conditional_escape('' if value is None else value)}</bdi>")
 
 
 @dataclass(frozen=True)
@@ -118,35 +118,34 @@ def render_rows(
 ) -> SafeString:
     """The `<tr>` of every row, in one string: one cell per column, each carrying its label for
     the phone cards; with `select(row)` (the row's name) a leading checkbox for bulk actions."""
-    labels = [str(c.label) for c in columns]
+    # Each cell's opening tag is the same on every row but for its title: written once.
+    opening = []
+    for column in columns:
+        if column.primary:
+            attrs = f' class="{escape(f"card-title-cell {column.td_class}".strip())}"'
+        else:
+            attrs = f' data-label="{escape(column.label)}"'
+            if column.td_class:
+                attrs += f' class="{escape(column.td_class)}"'
+        opening.append((column, "<td" + attrs))
     select_text = _("Select %(name)s")
     out = []
     for row in rows:
-        cells = []
+        cells = ["<tr>"]
         if select is not None:
             cells.append(
-                format_html(
-                    '<td class="col-check card-check"><label class="check-target">'
-                    '<input class="form-check-input" type="checkbox" name="pk" value="{}" '
-                    'aria-label="{}"></label></td>',
-                    row.pk,
-                    select_text % {"name": select(row)},
-                )
+                '<td class="col-check card-check"><label class="check-target">'
+                '<input class="form-check-input" type="checkbox" name="pk" '
+                f'value="{escape(row.pk)}" '
+                f'aria-label="{escape(select_text % {"name": select(row)})}"></label></td>'
             )
-        for column, label in zip(columns, labels, strict=True):
-            attrs = []
-            if column.primary:
-                attrs.append(
-                    format_html(' class="{}"', f"card-title-cell {column.td_class}".strip())
-                )
-            else:
-                attrs.append(format_html(' data-label="{}"', label))
-                if column.td_class:
-                    attrs.append(format_html(' class="{}"', column.td_class))
+        for column, tag in opening:
+            cells.append(tag)
             if column.title is not None:
-                attrs.append(format_html(' title="{}"', column.title(row)))
-            cells.append(format_html("<td{}>{}</td>", mark_safe("".join(attrs)), column.html(row)))
-        out.append("<tr>" + "".join(cells) + "</tr>")
+                cells.append(f' title="{escape(column.title(row))}"')
+            cells.append(f">{conditional_escape(column.html(row))}</td>")
+        cells.append("</tr>")
+        out.append("".join(cells))
     return mark_safe("\n".join(out))
 
 
