@@ -163,7 +163,16 @@ def presumed_governed(view) -> list[str]:
     model = getattr(view, "model", None) or getattr(queryset, "model", None)
     if model in governed_models:
         reasons.append(f"its model is {governed_models[model]}")
-    classes = view.__mro__ if inspect.isclass(view) else (view,)
+    classes = list(view.__mro__) if inspect.isclass(view) else [view]
+    # Generic views name what they read through what they are given: an export its list page,
+    # an autocomplete its kinds.
+    given = [getattr(view, "list_page", None), *dict(getattr(view, "kinds", None) or {}).values()]
+    for other in given:
+        if inspect.isclass(other):
+            classes += other.__mro__
+            other_model = getattr(other, "model", None)
+            if other_model in governed_models:
+                reasons.append(f"{other.__qualname__}'s model is {governed_models[other_model]}")
     words = _governed_words()
     for cls in classes:
         if not getattr(cls, "__module__", "").startswith("tawasul."):

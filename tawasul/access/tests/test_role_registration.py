@@ -10,8 +10,19 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import pytest
+from django.utils import translation
+
 from tawasul.access import roles
 from tawasul.core.registry import get_registry
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Labels are compared in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
+
 
 FROZEN = json.loads((Path(__file__).parent / "default_roles_frozen.json").read_text("utf-8"))
 

@@ -4,10 +4,19 @@ core named every module itself."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tawasul.core import registry as registry_module
 from tawasul.core.navigation import COMING, navigation_for, sections
 from tawasul.core.registry import Registry, autodiscover, get_registry
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Labels are compared in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
+
 
 # The sidebar as core.navigation listed it by hand before the modules declared it.
 SIDEBAR_BEFORE = [
