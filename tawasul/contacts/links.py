@@ -11,11 +11,12 @@ records the page and the export join in (`selectors.LINK_RELATED`). A test check
 foreign key of a contact is listed here.
 """
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.access.registry import BRANCH, CHOICE, DEALER, EMPLOYEE, MANY, MASTER, TREE
 
-LINK_FIELDS: tuple[tuple[str, str | None, str | None], ...] = (
+LINK_FIELDS: tuple[tuple[str, str | None, str | Promise | None], ...] = (
     ("area", TREE, _("Area")),
     ("industry", MASTER, _("Industry")),
     ("segment", MASTER, _("Segment")),

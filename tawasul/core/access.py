@@ -93,7 +93,7 @@ def record_exists(model: type[models.Model], pk: Any) -> bool:
 class RestrictedQuerySet(models.QuerySet):
     """A queryset that knows how to narrow itself to what a user may do."""
 
-    def restrict(self, user, action: str = "view") -> "RestrictedQuerySet":
+    def restrict(self, user, action: str = "view") -> models.QuerySet:
         """Rows of this queryset on which `user` may perform `action`; none when in doubt
         (and none at all while no policy is installed)."""
         policy = _POLICY[0]
@@ -102,10 +102,11 @@ class RestrictedQuerySet(models.QuerySet):
         return policy.restrict(self, user, action)
 
 
-def get_restricted_or_404(queryset: models.QuerySet, user, action: str = "view", **lookup):
+def get_restricted_or_404(queryset: Any, user, action: str = "view", **lookup):
     """Fetch one record the user may act on; Http404 alike for missing and forbidden.
 
-    `lookup` are the field lookups of `QuerySet.get` (a bad value, like a text key, is a 404).
+    `queryset` is a `RestrictedQuerySet` or a manager of one; `lookup` are the field lookups of
+    `QuerySet.get` (a bad value, like a text key, is a 404).
     A record that exists but is out of the user's rights is logged as a denied attempt.
     """
     model = queryset.model
@@ -130,6 +131,6 @@ def verify_within(actor, instance: models.Model, action: str, message=None) -> N
     """
     if actor is None:
         return
-    manager = type(instance)._default_manager
+    manager: Any = type(instance)._default_manager  # a RestrictedQuerySet's manager
     if not manager.restrict(actor, action).filter(pk=instance.pk).exists():
         raise PermissionDenied(message or _("You may not save this record with these values."))
