@@ -24,6 +24,7 @@ from tawasul.core.navigation import page_label
 from tawasul.core.pagination import COUNT_CAP, InvalidCursor, capped_count, keyset_paginate
 from tawasul.core.search import text_filter
 from tawasul.core.text import is_blank, search_terms
+from tawasul.core.timeline import Change
 from tawasul.org.models import Company
 
 from . import services
@@ -748,8 +749,10 @@ def _grantee_names(changes) -> dict[str, dict]:
     return {"role": roles, "user": {u.pk: user_label(u) for u in users}}
 
 
-def describe_change(change: AccessChange, names: dict | None = None) -> list[dict]:
-    """What an audit row changed, key by key: lists as added and removed, the rest before → after."""
+def describe_change(change: AccessChange, names: dict | None = None) -> list[Change]:
+    """What an audit row changed, key by key, as timeline changes (`core.timeline.Change`):
+    lists as added and removed, the rest before → after (empty when there was no before or
+    no after)."""
     names = names if names is not None else _grantee_names([change])
     before, after = change.before or {}, change.after or {}
     model = after.get("model") or before.get("model")
@@ -764,53 +767,51 @@ def describe_change(change: AccessChange, names: dict | None = None) -> list[dic
         label = str(CHANGE_KEYS[key])
         if key == "conditions":
             lines.append(
-                {
-                    "label": label,
-                    "before": "; ".join(describe_conditions(entry, old or [])) if before else "",
-                    "after": "; ".join(describe_conditions(entry, new or [])) if after else "",
-                }
+                Change(
+                    field=label,
+                    old="; ".join(describe_conditions(entry, old or [])) if before else "",
+                    new="; ".join(describe_conditions(entry, new or [])) if after else "",
+                )
             )
         elif key in ("permissions", "members", "actions", "roles") and before and after:
             shown = {"actions": action_label, "roles": role_label}.get(key, str)
             added = [shown(x) for x in new or [] if x not in (old or [])]
             removed = [shown(x) for x in old or [] if x not in (new or [])]
-            lines.append({"label": label, "added": added, "removed": removed})
+            lines.append(Change(field=label, added=tuple(added), removed=tuple(removed)))
         elif key == "actions":
             lines.append(
-                {
-                    "label": label,
-                    "before": ", ".join(action_label(a) for a in old or []) if before else "",
-                    "after": ", ".join(action_label(a) for a in new or []) if after else "",
-                }
+                Change(
+                    field=label,
+                    old=", ".join(action_label(a) for a in old or []) if before else "",
+                    new=", ".join(action_label(a) for a in new or []) if after else "",
+                )
             )
         elif key == "withheld":
-            lines.append(
-                {"label": label, "before": "", "after": ", ".join(map(role_label, new or []))}
-            )
+            lines.append(Change(field=label, old="", new=", ".join(map(role_label, new or []))))
         elif key in ("role", "user"):
             known = names.get(key, {})
             lines.append(
-                {
-                    "label": label,
-                    "before": known.get(old, _shown(old)) if before else "",
-                    "after": known.get(new, _shown(new)) if after else "",
-                }
+                Change(
+                    field=label,
+                    old=known.get(old, _shown(old)) if before else "",
+                    new=known.get(new, _shown(new)) if after else "",
+                )
             )
         elif key == "model":
             lines.append(
-                {
-                    "label": label,
-                    "before": _kind_name(old) if old else "",
-                    "after": _kind_name(new) if new else "",
-                }
+                Change(
+                    field=label,
+                    old=_kind_name(old) if old else "",
+                    new=_kind_name(new) if new else "",
+                )
             )
         else:
             lines.append(
-                {
-                    "label": label,
-                    "before": _shown(old) if before else "",
-                    "after": _shown(new) if after else "",
-                }
+                Change(
+                    field=label,
+                    old=_shown(old) if before else "",
+                    new=_shown(new) if after else "",
+                )
             )
     return lines
 
