@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tawasul.core.history import stamp_history
+
 from .accounts import account_sign_outs
 from .audit import log_change
 from .models import PortalAccount
@@ -83,7 +85,7 @@ def portal_account_set_active(*, actor, account: PortalAccount, active: bool) ->
     if account.is_active == active:
         return account
     account.is_active = active
-    account._history_user = actor
+    stamp_history(account, actor)
     account.save(update_fields=["is_active"])
     if not active:  # a session taken before must not come back with a reactivation
         account_sign_outs(account.user)

@@ -7,6 +7,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from tawasul.core.errors import error_path
+from tawasul.core.history import stamp_history
+
 from .audit import log_change
 from .models import RecordRule, RuleCondition
 from .registry import CHOICE, OPERATORS, RELATIVE, governed
@@ -55,7 +58,7 @@ def rule_validate(
             errors.setdefault("user", []).append(_("This user does not work for this company."))
     cleaned = []
     for index, condition in enumerate(conditions or []):
-        where = f"conditions[{index}]"
+        where = error_path("conditions", index)
         name, op = condition.get("field"), condition.get("operator")
         values = condition.get("values") or []
         decl = entry.fields.get(name)
@@ -147,7 +150,7 @@ def rule_save(
     rule.name, rule.model, rule.actions = name.strip(), model, list(actions)
     rule.role, rule.user, rule.all_records = role, user, all_records
     rule.is_active, rule.description = is_active, description
-    rule._history_user = actor
+    stamp_history(rule, actor)
     rule.save()
     rule.conditions.all().delete()
     RuleCondition.objects.bulk_create(
@@ -170,7 +173,7 @@ def rule_save(
 @transaction.atomic
 def rule_delete(*, actor, rule: RecordRule) -> None:
     before = _rule_snapshot(rule)
-    rule._history_user = actor
+    stamp_history(rule, actor)
     rule.delete()
     log_change(
         actor=actor,

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from tawasul.core.edit import ServiceFormView
+from tawasul.core.errors import error_items
 from tawasul.core.navigation import page_label
 from tawasul.core.pagination import COUNT_CAP, InvalidCursor, capped_count, keyset_paginate
 from tawasul.core.search import text_filter
@@ -288,21 +290,20 @@ class RuleFormView(AdminPage, TemplateView):
             return None
 
     def attach_errors(self, exc: ValidationError, form, rows) -> None:
-        if not hasattr(exc, "error_dict"):
-            form.add_error(None, exc.messages)
-            return
-        for key, errors in exc.message_dict.items():
-            if key in RULE_FIELDS:
-                if not form.has_error(key):
-                    form.add_error(key, errors)
-                continue
-            match = re.match(r"^conditions\[(\d+)\]$", key)
-            if match and int(match.group(1)) < len(rows):
-                rows[int(match.group(1))].add_error(None, errors)
-            elif key.startswith("conditions"):
-                self.conditions_errors.extend(errors)
+        """The service's messages at the rule's fields (once: an invalid form is checked by
+        the service too, to show every message at once), at the condition rows (`rows`, in the
+        order the service numbers them) or above the conditions."""
+        for path, message in error_items(exc):
+            head, _sep, index = path.partition(".")
+            if path in RULE_FIELDS:
+                if not form.has_error(path):
+                    form.add_error(path, message)
+            elif head == "conditions" and index.isdigit() and int(index) < len(rows):
+                rows[int(index)].add_error(None, message)
+            elif head == "conditions":
+                self.conditions_errors.append(message)
             else:
-                form.add_error(None, errors)
+                form.add_error(None, message)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -433,20 +434,19 @@ class RulePreviewView(AdminPage, View):
         return render(request, "access/_preview.html", context)
 
     def describe_errors(self, exc: ValidationError, form) -> list[str]:
-        if not hasattr(exc, "error_dict"):
-            return list(exc.messages)
+        """The service's messages as lines, each named by what it is about."""
         lines = []
-        for key, errors in exc.message_dict.items():
-            match = re.match(r"^conditions\[(\d+)\]$", key)
-            if match:
-                where = _("Condition %(n)s") % {"n": int(match.group(1)) + 1}
-            elif key == "conditions":
+        for path, message in error_items(exc):
+            head, _sep, index = path.partition(".")
+            if head == "conditions" and index.isdigit():
+                where = _("Condition %(n)s") % {"n": int(index) + 1}
+            elif path == "conditions":
                 where = _("Conditions")
-            elif key in form.fields:
-                where = str(form.fields[key].label)
+            elif path in form.fields:
+                where = str(form.fields[path].label)
             else:
                 where = ""
-            lines.extend(f"{where}: {e}" if where else e for e in errors)
+            lines.append(f"{where}: {message}" if where else message)
         return lines
 
     def counts(self, form, data, cleaned, target) -> dict:
@@ -583,53 +583,37 @@ class RoleListView(AdminPage, TemplateView):
         return ctx
 
 
-class RoleFormView(AdminPage, TemplateView):
+class RoleFormView(AdminPage, ServiceFormView):
     """Create or edit a role: name, permissions as a matrix, members."""
 
+    model = Group
+    form_class = RoleForm
     template_name = "access/role_form.html"
-
-    def get_permission_required(self):
-        return ["auth.change_group" if "pk" in self.kwargs else "auth.add_group"]
 
     def get_object(self):
         if "pk" not in self.kwargs:
             return None
         return get_object_or_404(Group, pk=self.kwargs["pk"])
 
-    def build(self, data=None) -> RoleForm:
-        return RoleForm(
-            data, user=self.request.user, company_id=self.company.pk, instance=self.object
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "company_id": self.company.pk}
+
+    def save(self, parts):
+        data = parts["form"].cleaned_data
+        return services.role_save(
+            actor=self.request.user,
+            company=self.company,
+            instance=self.object,
+            name=data["name"],
+            permissions=data["permissions"],
+            members=data["members"],
         )
 
-    def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return self.render_to_response(self.get_context_data(form=self.build()))
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        form = self.build(request.POST)
-        if form.is_valid():
-            try:
-                group = services.role_save(
-                    actor=request.user,
-                    company=self.company,
-                    instance=self.object,
-                    name=form.cleaned_data["name"],
-                    permissions=form.cleaned_data["permissions"],
-                    members=form.cleaned_data["members"],
-                )
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for key, errors in exc.message_dict.items():
-                        form.add_error(key if key in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc.messages)
-            else:
-                messages.success(
-                    request, _("Role “%(name)s” saved.") % {"name": role_label(group.name)}
-                )
-                return redirect("access:role_list")
-        return self.render_to_response(self.get_context_data(form=form))
+    def saved(self, record, *, created):
+        messages.success(
+            self.request, _("Role “%(name)s” saved.") % {"name": role_label(record.name)}
+        )
+        return redirect("access:role_list")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -898,40 +882,32 @@ class PortalAccountListView(AdminPage, TemplateView):
         return ctx
 
 
-class PortalAccountCreateView(AdminPage, TemplateView):
+class PortalAccountCreateView(AdminPage, ServiceFormView):
     """Give a contact a sign-in to the portal."""
 
-    permission_required = "access.add_portalaccount"
+    model = PortalAccount
+    form_class = PortalAccountForm
     template_name = "access/portal_account_form.html"
 
-    def build(self, data=None) -> PortalAccountForm:
-        return PortalAccountForm(data, user=self.request.user, company_id=self.company.pk)
+    def get_form_kwargs(self):
+        return {"user": self.request.user, "company_id": self.company.pk}
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=self.build()))
+    def save(self, parts):
+        data = parts["form"].cleaned_data
+        return portal_account_create(
+            actor=self.request.user,
+            contact=data["contact"],
+            username=data["username"],
+            password=data["password"],
+            role=data["role"],
+        )
 
-    def post(self, request, *args, **kwargs):
-        form = self.build(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                account = portal_account_create(
-                    actor=request.user,
-                    contact=data["contact"],
-                    username=data["username"],
-                    password=data["password"],
-                    role=data["role"],
-                )
-            except ValidationError as exc:
-                for key, errors in exc.message_dict.items():
-                    form.add_error(key if key in form.fields else None, errors)
-            else:
-                messages.success(
-                    request,
-                    _("Portal account “%(name)s” created.") % {"name": account.user.username},
-                )
-                return redirect("access:portal_account_list")
-        return self.render_to_response(self.get_context_data(form=form))
+    def saved(self, record, *, created):
+        messages.success(
+            self.request,
+            _("Portal account “%(name)s” created.") % {"name": record.user.username},
+        )
+        return redirect("access:portal_account_list")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

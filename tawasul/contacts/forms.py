@@ -194,6 +194,9 @@ class ContactForm(CleanTextFormMixin, forms.ModelForm):
 
 
 class PersonForm(CleanTextFormMixin, forms.Form):
+    # The service takes a person's phones and e-mails as lists; this form has one box of each.
+    error_aliases = {"phones": "phone", "emails": "email"}
+
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=200)
     name_ar = forms.CharField(label=_("Arabic name"), max_length=200, required=False)
@@ -341,8 +344,3 @@ class BulkCategoryForm(forms.Form):
             user, "view"
         ).select_related("contact_type")
         self.fields["category"].label_from_instance = lambda c: f"{c.contact_type} · {c}"
-
-
-class SavedFilterForm(CleanTextFormMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
-    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)

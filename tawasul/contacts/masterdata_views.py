@@ -20,12 +20,12 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
 from tawasul.access.querysets import action_permission, get_restricted_or_404, user_company_id
+from tawasul.core.edit import ServiceFormView
 from tawasul.core.http import safe_next
 from tawasul.core.pagination import InvalidCursor, keyset_paginate
-from tawasul.org.forms import add_service_errors
 
 from .filtersets import masterdata_filterset
 from .masterdata_forms import (
@@ -263,7 +263,7 @@ class MasterDataListView(KindMixin, TemplateView):
         return ctx
 
 
-class MasterDataFormView(KindMixin, FormView):
+class MasterDataFormView(KindMixin, ServiceFormView):
     """Create (no pk) or edit (pk) one value through `masterdata_save`."""
 
     template_name = "contacts/masterdata/form.html"
@@ -272,28 +272,16 @@ class MasterDataFormView(KindMixin, FormView):
     def action(self):
         return "change" if "pk" in self.kwargs else "add"
 
-    @cached_property
-    def object(self):
-        if "pk" not in self.kwargs:
-            return None
-        return get_restricted_or_404(
-            self.kind.model.objects, self.request.user, "change", pk=self.kwargs["pk"]
-        )
+    @property
+    def model(self):
+        return self.kind.model
 
-    def get_form_class(self):
+    @property
+    def form_class(self):
         return self.kind.form_class
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.update(user=self.request.user, instance=self.object)
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["object"] = self.object
-        return ctx
-
-    def form_valid(self, form):
+    def save(self, parts):
+        form = parts["form"]
         fields = {
             name: form.cleaned_data[name]
             for name in form._meta.fields
@@ -302,31 +290,26 @@ class MasterDataFormView(KindMixin, FormView):
         if self.object is None:
             company_id = user_company_id(self.request.user)
             if company_id is None:
-                form.add_error(
-                    None,
+                raise ValidationError(
                     _(
                         "Your account is not linked to an employee of a company, so new values "
                         "have no company to belong to."
-                    ),
+                    )
                 )
-                return self.form_invalid(form)
             fields["company_id"] = company_id
-        try:
-            value = masterdata_save(
-                actor=self.request.user, model=self.kind.model, instance=self.object, **fields
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            return self.form_invalid(form)
-        if self.object is None:
+        return masterdata_save(
+            actor=self.request.user, model=self.kind.model, instance=self.object, **fields
+        )
+
+    def success_message(self, record, *, created: bool) -> str:
+        if created:
             message = _("%(kind)s “%(name)s” created.")
         else:
             message = _("%(kind)s “%(name)s” saved.")
-        messages.success(
-            self.request,
-            message % {"kind": self.kind.label_singular.capitalize(), "name": value},
-        )
-        return redirect("contacts:masterdata_list", kind=self.kind.slug)
+        return message % {"kind": self.kind.label_singular.capitalize(), "name": record}
+
+    def get_success_url(self, record) -> str:
+        return reverse("contacts:masterdata_list", kwargs={"kind": self.kind.slug})
 
 
 class MasterDataActiveView(KindMixin, View):

@@ -15,6 +15,8 @@ from tawasul.access.querysets import verify_within
 from tawasul.core import events
 from tawasul.core.countries import country_code
 from tawasul.core.documents import record_event, transition
+from tawasul.core.errors import error_path, nest_error
+from tawasul.core.history import stamp_history
 from tawasul.core.services import sequence_next
 from tawasul.core.text import joined_digits, normalize_name
 from tawasul.org.models import Company, Employee
@@ -150,10 +152,11 @@ def contact_refresh_search(*, contact: Contact) -> None:
 
 
 def _clean_phone(raw: str, region: str, where: str) -> str:
+    """`raw` in E.164; refused at the error path `where` (e.g. "phones.0.number")."""
     try:
         return phone_to_e164(raw, region)
     except ValidationError as exc:
-        raise ValidationError({where: exc.messages})
+        raise nest_error(exc, where)
 
 
 def _clean_email(raw: str, where: str) -> str:
@@ -171,8 +174,12 @@ def _values(obj) -> dict[str, Any]:
 
 
 def _delete_child(obj, actor) -> None:
-    obj._history_user = actor
+    stamp_history(obj, actor)
     obj.delete()
+
+
+def _unknown_row(prefix: str, index: int) -> ValidationError:
+    return ValidationError({error_path(prefix, index, "id"): _("Unknown id.")})
 
 
 def _sync(
@@ -182,8 +189,10 @@ def _sync(
     build,
     actor=None,
     existing: dict[int, Any] | None = None,
+    prefix: str = "",
 ) -> list:
-    """Make `contact`'s children of `model` equal to `rows` (id: update, none: create)."""
+    """Make `contact`'s children of `model` equal to `rows` (id: update, none: create); an
+    unknown id is refused at `prefix.<row>.id`."""
     if rows is None:
         return list(model.objects.filter(contact=contact))
     if existing is None:
@@ -194,9 +203,7 @@ def _sync(
         pk = row.pop("id", None)
         delete = row.pop("_delete", False)
         if pk is not None and pk not in existing:
-            raise ValidationError(
-                {model._meta.model_name: _("Row %(n)s: unknown id.") % {"n": index + 1}}
-            )
+            raise _unknown_row(prefix, index)
         if delete:
             continue
         obj = existing.get(pk) if pk is not None else model(contact=contact)
@@ -208,17 +215,18 @@ def _sync(
     return kept
 
 
-def _save_child(obj, actor, fields: dict[str, Any], where: str):
+def _save_child(obj, actor, fields: dict[str, Any], where: tuple[str, int]):
     """Validate and save one child row, only when a value really changed: simple-history writes
-    a "Changed" row on every save, so an untouched phone or address must not be saved."""
+    a "Changed" row on every save, so an untouched phone or address must not be saved. Its
+    errors are refused at its row (`where`: list name and index, e.g. `("persons", 0)`)."""
     before = _values(obj) if obj.pk else None
     for name, value in fields.items():
         setattr(obj, name, value)
-    obj._history_user = actor
+    stamp_history(obj, actor)
     try:
         obj.full_clean(exclude=["contact", "person"])
     except ValidationError as exc:
-        raise ValidationError({where: [f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()]})
+        raise nest_error(exc, *where)
     if before is None or _values(obj) != before:
         obj.save()
     return obj
@@ -235,7 +243,7 @@ def _sync_person_values(model, field: str, *, actor, contact, person, values: li
             _delete_child(obj, actor)
     for value in wanted:
         obj = model(contact=contact, person=person, **{field: value})
-        obj._history_user = actor
+        stamp_history(obj, actor)
         obj.save()
 
 
@@ -266,67 +274,77 @@ def _sync_children(
             ContactPerson.objects.filter(pk__in=demoted).update(is_primary=False)
 
         def build_person(obj, row, index):
-            where = f"persons[{index}]"
+            where = ("persons", index)
             person_phones = row.pop("phones", None)
             person_emails = row.pop("emails", None)
             if not (row.get("name") or "").strip():
-                raise ValidationError({where: _("A contact person needs a name.")})
+                raise ValidationError(
+                    {error_path(*where, "name"): _("A contact person needs a name.")}
+                )
             person = _save_child(obj, actor, row, where)
             if person_phones is not None:
                 numbers = [
-                    _clean_phone(raw, region, f"{where}.phones") for raw in person_phones if raw
+                    _clean_phone(raw, region, error_path(*where, "phones"))
+                    for raw in person_phones
+                    if raw
                 ]
                 _sync_person_values(
                     Phone, "number", actor=actor, contact=contact, person=person, values=numbers
                 )
             if person_emails is not None:
-                addresses_ = [_clean_email(raw, f"{where}.emails") for raw in person_emails if raw]
+                addresses_ = [
+                    _clean_email(raw, error_path(*where, "emails")) for raw in person_emails if raw
+                ]
                 _sync_person_values(
                     Email, "address", actor=actor, contact=contact, person=person, values=addresses_
                 )
             return person
 
-        _sync(ContactPerson, contact, persons, build_person, actor, existing)
+        _sync(ContactPerson, contact, persons, build_person, actor, existing, "persons")
 
     if addresses is not None:
 
         def build_address(obj, row, index):
-            where = f"addresses[{index}]"
+            where = ("addresses", index)
             area = row.get("area")
             if area is not None and area.company_id != contact.company_id:
-                raise ValidationError({where: _("This area belongs to another company.")})
+                raise ValidationError(
+                    {error_path(*where, "area"): _("This area belongs to another company.")}
+                )
             if "country" in row:
                 try:
                     row["country"] = country_code(row["country"])
                 except ValidationError as exc:
-                    raise ValidationError({where: exc.messages})
+                    raise nest_error(exc, *where, "country")
             return _save_child(obj, actor, row, where)
 
-        _sync(Address, contact, addresses, build_address, actor)
+        _sync(Address, contact, addresses, build_address, actor, prefix="addresses")
 
     if phones is not None:
 
         def build_phone(obj, row, index):
-            where = f"phones[{index}]"
-            row["number"] = _clean_phone(row.get("number", ""), region, where)
+            where = ("phones", index)
+            row["number"] = _clean_phone(
+                row.get("number", ""), region, error_path(*where, "number")
+            )
             return _save_child(obj, actor, row, where)
 
         # Contact-level phones only; persons' phones are synced with their person.
         existing_contact_level = Phone.objects.filter(contact=contact, person__isnull=True)
-        _sync_subset(Phone, contact, existing_contact_level, phones, build_phone, actor)
+        _sync_subset(Phone, contact, existing_contact_level, phones, build_phone, actor, "phones")
 
     if emails is not None:
 
         def build_email(obj, row, index):
-            where = f"emails[{index}]"
-            row["address"] = _clean_email(row.get("address", ""), where)
+            where = ("emails", index)
+            row["address"] = _clean_email(row.get("address", ""), error_path(*where, "address"))
             return _save_child(obj, actor, row, where)
 
         existing_contact_level = Email.objects.filter(contact=contact, person__isnull=True)
-        _sync_subset(Email, contact, existing_contact_level, emails, build_email, actor)
+        _sync_subset(Email, contact, existing_contact_level, emails, build_email, actor, "emails")
 
 
-def _sync_subset(model, contact, existing_qs, rows, build, actor=None) -> None:
+def _sync_subset(model, contact, existing_qs, rows, build, actor=None, prefix: str = "") -> None:
     existing = {obj.pk: obj for obj in existing_qs}
     seen = set()
     for index, row in enumerate(rows):
@@ -334,7 +352,7 @@ def _sync_subset(model, contact, existing_qs, rows, build, actor=None) -> None:
         pk = row.pop("id", None)
         delete = row.pop("_delete", False)
         if pk is not None and pk not in existing:
-            raise ValidationError({f"{model._meta.model_name}s[{index}]": _("Unknown id.")})
+            raise _unknown_row(prefix, index)
         if delete:
             continue
         seen.add(pk)
@@ -357,13 +375,18 @@ def _save_dealer_profile(*, actor, contact: Contact, dealer: dict[str, Any] | No
         profile = DealerProfile(contact=contact)
     for name, value in dealer.items():
         setattr(profile, name, value)
-    profile._history_user = actor
-    profile.full_clean(exclude=["contact"])
+    stamp_history(profile, actor)
+    try:
+        profile.full_clean(exclude=["contact"])
+    except ValidationError as exc:
+        raise nest_error(exc, "dealer_profile")
     if before is None or _values(profile) != before:
         profile.save()
     if territories is not None:
         if any(area.company_id != contact.company_id for area in territories):
-            raise ValidationError({"territories": _("This area belongs to another company.")})
+            raise ValidationError(
+                {"dealer_profile.territories": _("This area belongs to another company.")}
+            )
         profile.territories.set(territories)
 
 
@@ -394,21 +417,14 @@ def _save_contact(
         .exists()
     ):
         raise ValidationError({"code": code_refused_message()})
-    try:
-        contact.full_clean(exclude=["company", "created_by", *SearchColumns._fields])
-    except ValidationError as exc:
-        if "__all__" in exc.message_dict and any(
-            "code" in m.lower() for m in exc.message_dict["__all__"]
-        ):
-            raise ValidationError({"code": code_refused_message()})
-        raise
+    # A code taken in the same spelling is refused at `code` by the model's constraint, with
+    # the same answer (`ConstraintFieldErrors`).
+    contact.full_clean(exclude=["company", "created_by", *SearchColumns._fields])
     if before is not None:
         after = _values(contact)
         if all(after[k] == v for k, v in before.items() if k not in _UNTRACKED):
             return
-    contact._history_user = actor if getattr(actor, "pk", None) else None
-    if reason:
-        contact._change_reason = reason
+    stamp_history(contact, actor, reason)
     try:
         with transaction.atomic():
             contact.save()
@@ -585,8 +601,7 @@ def contact_bulk_assign(
             if employee is not None and employee.company_id != contact.company_id:
                 raise ValidationError({name: _("This employee belongs to another company.")})
             setattr(contact, name, employee)
-        contact._history_user = actor if getattr(actor, "pk", None) else None
-        contact._change_reason = reason or _("Bulk re-assignment")
+        stamp_history(contact, actor, reason or _("Bulk re-assignment"))
         contact.save()
     _check_assign(actor, ids, assignees, after=True)
     for contact in locked:
@@ -617,7 +632,7 @@ def contact_bulk_set_category(*, actor, contacts: QuerySet[Contact], category) -
                 }
             )
         contact.category = category
-        contact._history_user = actor if getattr(actor, "pk", None) else None
+        stamp_history(contact, actor)
         contact.save()
         _verify_access(actor, contact, "change")
         count += 1
@@ -632,7 +647,7 @@ def contact_delete(*, actor, contact: Contact) -> None:
         and not Contact.objects.restrict(actor, "delete").filter(pk=contact.pk).exists()
     ):
         raise PermissionDenied
-    contact._history_user = actor
+    stamp_history(contact, actor)
     contact.delete()
 
 
@@ -811,7 +826,7 @@ def masterdata_save(*, actor, model, instance=None, **fields):
             raise ValidationError({"parent": _("This area belongs to another company.")})
         if obj.pk and obj.parent_id and obj.parent.path.startswith(obj.path):
             raise ValidationError({"parent": _("An area cannot sit inside itself.")})
-    obj._history_user = actor if getattr(actor, "pk", None) else None
+    stamp_history(obj, actor)
     obj.full_clean(exclude=["path"] if isinstance(obj, Area) else None)
     obj.save()
     if isinstance(obj, Area):

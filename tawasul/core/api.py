@@ -16,6 +16,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from .access import log_denial, record_exists, request_action
 from .cleaning import ControlCharacterValidator
 from .countries import country_code
+from .errors import api_errors
 from .pagination import InvalidCursor, keyset_paginate, narrow_to_keys
 from .search import ranked_sort
 from .timezones import UserTimeZoneMixin
@@ -250,12 +251,11 @@ class KeysetCursorPagination(BasePagination):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, extended so model validation and integrity errors answer 400 with fields."""
+    """DRF's handler, extended so model validation and integrity errors answer 400 with fields:
+    a service's `ValidationError` becomes the API's field errors, nested rows as DRF nests them
+    (`tawasul.core.errors.api_errors`)."""
     if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            exc = exceptions.ValidationError(exc.message_dict)
-        else:
-            exc = exceptions.ValidationError({"non_field_errors": exc.messages})
+        exc = exceptions.ValidationError(api_errors(exc))
     elif isinstance(exc, IntegrityError):
         exc = exceptions.ValidationError(
             {"non_field_errors": ["This change conflicts with an existing record."]}

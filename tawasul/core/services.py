@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from .models import NumberSequence
+from .models import NumberSequence, UserPreference
 
 
 def saved_view_save(*, user, view: str, name: str, query: str):
@@ -53,3 +53,16 @@ def sequence_next(*, company_id: int, kind: str, year: int = 0, branch_id: int =
         seq.last_value += 1
         seq.save(update_fields=["last_value"])
         return seq.last_value
+
+
+def user_preference_save(*, user, language: str, timezone: str | None = None):
+    """Keep `user`'s language and time zone (an IANA name; "" for the company's); returns the
+    `UserPreference`. `timezone=None` keeps the one saved (the language switch in the user menu
+    sends only the language). Both are taken as the preferences form checked them."""
+    if timezone is None:
+        saved = UserPreference.objects.filter(user=user).values_list("timezone", flat=True)
+        timezone = saved.first() or ""
+    preference, _created = UserPreference.objects.update_or_create(
+        user=user, defaults={"language": language, "timezone": timezone}
+    )
+    return preference

@@ -9,8 +9,8 @@ from django.views.generic import FormView, TemplateView
 from .forms import PreferencesForm
 from .http import safe_next
 from .middleware import SESSION_LANGUAGE, SESSION_TIMEZONE
-from .models import UserPreference
 from .search import providers
+from .services import user_preference_save
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -70,14 +70,9 @@ class PreferencesView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         language = form.cleaned_data["language"]
-        if "timezone" in self.request.POST:
-            tz = form.cleaned_data["timezone"]
-        else:  # the language switch in the user menu sends only the language
-            pref = getattr(self.request.user, "preference", None)
-            tz = pref.timezone if pref else ""
-        UserPreference.objects.update_or_create(
-            user=self.request.user, defaults={"language": language, "timezone": tz}
-        )
+        # The language switch in the user menu sends only the language.
+        tz = form.cleaned_data["timezone"] if "timezone" in self.request.POST else None
+        tz = user_preference_save(user=self.request.user, language=language, timezone=tz).timezone
         self.request.session[SESSION_LANGUAGE] = language
         if tz:
             self.request.session[SESSION_TIMEZONE] = tz

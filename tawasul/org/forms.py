@@ -22,44 +22,6 @@ from .models import Branch, Company, Department, Employee, JobRole
 User = get_user_model()
 
 
-def add_service_errors(
-    form: forms.BaseForm, exc: ValidationError, *, aliases: dict[str, str] | None = None
-) -> None:
-    """Put the messages of a service's ValidationError on the form's fields.
-
-    Errors on a field the form shows land at that field; a uniqueness error on several fields
-    lands at the first of them the form shows (usually the code); the rest go to the summary,
-    named by the model field's label so the user knows what they are about. `aliases` maps a
-    model field to the form field that stands for it (the user account to its picker).
-    """
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    model = getattr(getattr(form, "_meta", None), "model", None)
-    for field, errors in exc.error_dict.items():
-        for error in errors:
-            target = (aliases or {}).get(field, field)
-            target = target if target in form.fields else None
-            if target is None and error.code in ("unique", "unique_together") and error.params:
-                shown = [f for f in error.params.get("unique_check", ()) if f in form.fields]
-                target = shown[0] if shown else None
-            if target is not None:
-                form.add_error(target, error.messages)
-                continue
-            label = _field_label(model, field)
-            for message in error.messages:
-                form.add_error(None, f"{label}: {message}" if label else message)
-
-
-def _field_label(model, field: str) -> str:
-    if model is None or field in (None, "__all__"):
-        return ""
-    try:
-        return str(model._meta.get_field(field).verbose_name).capitalize()
-    except Exception:  # noqa: BLE001 - any unknown name simply goes without a label
-        return ""
-
-
 class ScopedFormMixin:
     """A form that knows its user, offers only what the user may view, and places new records.
 

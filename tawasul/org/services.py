@@ -2,15 +2,17 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from tawasul.access.querysets import verify_within
 from tawasul.core import events
+from tawasul.core.access import verify_within
 from tawasul.core.countries import country_code
+from tawasul.core.history import stamp_history
 from tawasul.core.phones import phone_region, phone_to_e164
 
 from .models import Branch, Company, Department, Employee
@@ -44,6 +46,7 @@ def company_save(*, actor, instance: Company | None = None, **fields) -> Company
             raise ValidationError({"default_country": exc.messages})
     _apply(company, fields)
     company.full_clean()
+    stamp_history(company, actor)
     company.save()
     verify_within(actor, company, "add" if created else "change")
     if created:
@@ -58,6 +61,7 @@ def branch_save(*, actor, instance: Branch | None = None, **fields) -> Branch:
     action = "change" if branch.pk else "add"
     _apply(branch, fields)
     branch.full_clean()
+    stamp_history(branch, actor)
     branch.save()
     verify_within(actor, branch, action)
     return branch
@@ -78,6 +82,7 @@ def department_save(*, actor, instance: Department | None = None, **fields) -> D
     if department.branch_id and department.branch.company_id != department.company_id:
         raise ValidationError({"branch": _("This branch belongs to another company.")})
     department.full_clean()
+    stamp_history(department, actor)
     department.save()
     verify_within(actor, department, action)
     if old_kind is not None and old_kind != department.kind:
@@ -120,6 +125,37 @@ def _employee_access_facts(pk: int | None) -> dict[str, Any]:
 
 
 @transaction.atomic
+def employee_account_create(
+    *, actor, username: str, password: str, email: str = "", name: str = ""
+):
+    """Create the staff user account an employee signs in with, for `employee_save`'s `user`
+    (in the caller's transaction, so both are saved or neither). The username is refused at
+    `username` when taken in any spelling of case, the password at `password` by the site's
+    password rules; `name` becomes the account's first name."""
+    user_model = get_user_model()
+    username = (username or "").strip()
+    candidate = user_model(username=username, email=email or "", first_name=(name or "")[:150])
+    errors: dict[str, list] = {}
+    try:
+        user_model.username_validator(username)
+    except ValidationError as exc:
+        errors["username"] = exc.error_list
+    if user_model._default_manager.filter(username__iexact=username).exists():
+        errors.setdefault("username", []).append(
+            ValidationError(_("A user with that username already exists."))
+        )
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as exc:
+        errors["password"] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+    return user_model._default_manager.create_user(
+        username=username, password=password, email=email or "", first_name=(name or "")[:150]
+    )
+
+
+@transaction.atomic
 def employee_save(
     *,
     actor,
@@ -141,6 +177,7 @@ def employee_save(
         except ValidationError:
             raise ValidationError({"phone": _("Enter a valid phone number.")})
     employee.full_clean(exclude=["path", "depth"])
+    stamp_history(employee, actor)
     employee.save()
     parent_path = employee.reports_to.path if employee.reports_to_id else "/"
     new_path = f"{parent_path}{employee.pk}/"

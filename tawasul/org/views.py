@@ -1,27 +1,22 @@
 """Organization pages: overview, org chart, and the administrator's pages for each record kind."""
 
-from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import CheckboxSelectMultiple, Select
-from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
-from tawasul.access.querysets import action_permission, get_restricted_or_404
+from tawasul.core.access import action_permission
+from tawasul.core.edit import ServiceFormView
 from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate
 from tawasul.core.records import Action, RecordHeader, RecordView
 
 from . import services
 from .choices import JobRoleCode
 from .filtersets import BranchFilterSet, DepartmentFilterSet, EmployeeFilterSet
-from .forms import BranchForm, CompanyForm, DepartmentForm, EmployeeForm, add_service_errors
+from .forms import BranchForm, CompanyForm, DepartmentForm, EmployeeForm
 from .models import Branch, Company, Department, Employee
 from .selectors import employee_list, org_tree
 
@@ -166,40 +161,17 @@ class RecordListView(StaffPageMixin, TemplateView):
         return ctx
 
 
-class RecordFormView(StaffPageMixin, FormView):
+class RecordFormView(ServiceFormView):
     """Create (no pk) or edit (pk) one record through its service function."""
 
-    model = None
-    form_class = None
     service = None
     template_name = "org/record_form.html"
     list_url_name = ""
-    # Model fields whose errors belong at another form field.
-    error_aliases: dict[str, str] = {}
-
-    def get_permission_required(self):
-        action = "change" if "pk" in self.kwargs else "add"
-        return [action_permission(self.model, action)]
-
-    @cached_property
-    def object(self):
-        if "pk" not in self.kwargs:
-            return None
-        return get_restricted_or_404(
-            self.model.objects, self.request.user, "change", pk=self.kwargs["pk"]
-        )
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["user"] = self.request.user
-        kwargs["instance"] = self.object
-        return kwargs
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         meta = self.model._meta
         ctx.update(
-            object=self.object,
             verbose_name=meta.verbose_name,
             verbose_name_plural=meta.verbose_name_plural,
             list_url=reverse(self.list_url_name),
@@ -214,27 +186,13 @@ class RecordFormView(StaffPageMixin, FormView):
             fields["company_id"] = form.company_id_for_save()
         return fields
 
-    def save(self, form):
+    def save(self, parts):
+        form = parts["form"]
         return type(self).service(
             actor=self.request.user, instance=self.object, **self.service_fields(form)
         )
 
-    def form_valid(self, form):
-        creating = self.object is None
-        try:
-            record = self.save(form)
-        except ValidationError as exc:
-            add_service_errors(form, exc, aliases=self.error_aliases)
-            return self.form_invalid(form)
-        name = self.model._meta.verbose_name
-        if creating:
-            message = _("%(kind)s “%(name)s” created.")
-        else:
-            message = _("%(kind)s “%(name)s” saved.")
-        messages.success(self.request, message % {"kind": str(name).capitalize(), "name": record})
-        return redirect(self.get_success_url_for(record))
-
-    def get_success_url_for(self, record) -> str:
+    def get_success_url(self, record) -> str:
         return reverse(self.list_url_name)
 
 
@@ -457,23 +415,25 @@ class EmployeeFormView(RecordFormView):
         )
         return fields
 
-    def save(self, form):
+    def save(self, parts):
+        form = parts["form"]
         fields = self.service_fields(form)
         mode = form.account_mode
-        with transaction.atomic():
-            if mode == form.ACCOUNT_NEW:
-                # The account and the employee are created together or not at all.
-                fields["user"] = get_user_model().objects.create_user(
-                    username=form.cleaned_data["username"],
-                    password=form.cleaned_data["password"],
-                    email=form.cleaned_data.get("email", ""),
-                    first_name=form.cleaned_data.get("name", "")[:150],
-                )
-            elif mode == form.ACCOUNT_EXISTING:
-                fields["user"] = form.cleaned_data["existing_user"]
-            else:
-                fields["user"] = None
-            return services.employee_save(actor=self.request.user, instance=self.object, **fields)
+        if mode == form.ACCOUNT_NEW:
+            # The account and the employee are created together or not at all (the page saves
+            # in one transaction).
+            fields["user"] = services.employee_account_create(
+                actor=self.request.user,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                email=form.cleaned_data.get("email", ""),
+                name=form.cleaned_data.get("name", ""),
+            )
+        elif mode == form.ACCOUNT_EXISTING:
+            fields["user"] = form.cleaned_data["existing_user"]
+        else:
+            fields["user"] = None
+        return services.employee_save(actor=self.request.user, instance=self.object, **fields)
 
-    def get_success_url_for(self, record) -> str:
+    def get_success_url(self, record) -> str:
         return reverse("org:employee_detail", args=[record.pk])

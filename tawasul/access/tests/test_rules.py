@@ -493,16 +493,16 @@ def test_an_undeclared_field_is_refused_by_name(org):
             {"field": "tax_number", "operator": "in", "values": ["1"]},
         ],
     )
-    assert list(errors) == ["conditions[1]"]
-    assert "tax_number" in errors["conditions[1]"][0]
+    assert list(errors) == ["conditions.1"]
+    assert "tax_number" in errors["conditions.1"][0]
 
 
 def test_a_value_that_does_not_exist_is_refused_by_id(org):
     errors = _refused(
         org, conditions=[{"field": "area", "operator": "in_subtree", "values": [987654]}]
     )
-    assert list(errors) == ["conditions[0]"]
-    assert "987654" in errors["conditions[0]"][0] and "Area" in errors["conditions[0]"][0]
+    assert list(errors) == ["conditions.0"]
+    assert "987654" in errors["conditions.0"][0] and "Area" in errors["conditions.0"][0]
 
 
 def test_a_value_of_another_company_is_refused(org):
@@ -511,8 +511,8 @@ def test_a_value_of_another_company_is_refused(org):
         org,
         conditions=[{"field": "industry", "operator": "in", "values": [org.steel.pk, foreign.pk]}],
     )
-    assert list(errors) == ["conditions[0]"]
-    message = errors["conditions[0]"][0]
+    assert list(errors) == ["conditions.0"]
+    message = errors["conditions.0"][0]
     assert "Industry" in message and message.endswith(f": {foreign.pk}.")
 
 
@@ -524,8 +524,8 @@ def test_an_empty_rule_is_refused(org):
 
 def test_a_bad_operator_is_refused_by_name(org):
     errors = _refused(org, conditions=[{"field": "industry", "operator": "is_me", "values": []}])
-    assert list(errors) == ["conditions[0]"]
-    assert "is_me" in errors["conditions[0]"][0] and "Industry" in errors["conditions[0]"][0]
+    assert list(errors) == ["conditions.0"]
+    assert "is_me" in errors["conditions.0"][0] and "Industry" in errors["conditions.0"][0]
 
 
 def test_other_malformed_rules_are_refused(org):
@@ -537,13 +537,13 @@ def test_other_malformed_rules_are_refused(org):
     assert "model" in _refused(org, model="org.employee")
     assert "name" in _refused(org, name="  ")
     errors = _refused(org, conditions=[{"field": "lifecycle", "operator": "in", "values": ["x"]}])
-    assert "x" in errors["conditions[0]"][0]
+    assert "x" in errors["conditions.0"][0]
     errors = _refused(
         org, conditions=[{"field": "industry", "operator": "in", "values": ["steel"]}]
     )
-    assert list(errors) == ["conditions[0]"]
+    assert list(errors) == ["conditions.0"]
     errors = _refused(org, conditions=[{"field": "industry", "operator": "in", "values": []}])
-    assert list(errors) == ["conditions[0]"]
+    assert list(errors) == ["conditions.0"]
 
 
 def test_a_refused_edit_leaves_the_saved_rule_as_it_was(org):

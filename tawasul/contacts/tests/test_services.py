@@ -47,7 +47,7 @@ def test_invalid_phone_rolls_back_everything(company, customer_type, staff_user)
             persons=[{"name": "Someone"}],
             phones=[{"number": "12"}],
         )
-    assert "phones[0]" in exc.value.message_dict
+    assert "phones.0.number" in exc.value.message_dict
     assert not Contact.objects.filter(name="Broken").exists()
     assert not ContactPerson.objects.filter(name="Someone").exists()
 

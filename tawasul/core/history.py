@@ -1,0 +1,21 @@
+"""Who made a change and why, on the history rows django-simple-history writes.
+
+Every service that saves or deletes a record with history stamps it first with
+`stamp_history`, so that the row names the actor whether the write comes from a page, the API,
+a task or the import (outside a request, simple-history's middleware knows no user).
+"""
+
+from typing import TypeVar
+
+from django.db import models
+
+Record = TypeVar("Record", bound=models.Model)
+
+
+def stamp_history(instance: Record, actor, reason: str | None = None) -> Record:
+    """Name `actor` (a saved user; None, an anonymous or an unsaved user leave it unnamed) and,
+    when given, `reason` on the history row that `instance`'s next save or delete writes."""
+    instance._history_user = actor if getattr(actor, "pk", None) else None
+    if reason:
+        instance._change_reason = reason
+    return instance
