@@ -3,6 +3,7 @@
 One timeline merges, for a record:
 
 - the record's own change history (django-simple-history), always, when the model keeps one;
+- a workflow document's event rows (`core.documents.DocumentEvent`, its `events`), always;
 - the sources registered for its model with `register_source`: the history of child records
   (`history_source`), event rows such as lifecycle moves or document events (`event_source`), and
   later tasks, follow-ups, e-mails and approvals.
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
@@ -171,6 +173,9 @@ def timeline(user, record: models.Model, *, cursor: str | None = None, size: int
     before = decode_cursor(cursor) if cursor else None
     model = type(record)
     sources: list[Source] = [own_history] if hasattr(model, "history") else []
+    events = document_events(model)
+    if events is not None:
+        sources.append(events)
     sources += sources_for(model)
     entries = []
     for source in sources:
@@ -252,8 +257,8 @@ def history_entries(
     kind of linked record changed, however many rows.
 
     Changes of `excluded_fields` are not compared; changes of `told_elsewhere` (a workflow's
-    status, whose moves are event rows) are left out, and a save that changed only those shows
-    nothing."""
+    status, whose moves are event rows) and of fields that are not editable are left out, and
+    a save that changed only those shows nothing."""
     source = f"{model._meta.label_lower}:history"
     pk_name = model._meta.pk.attname
     earlier = (
@@ -285,7 +290,12 @@ def history_entries(
             changes = record.diff_against(
                 before_record, excluded_fields=excluded, foreign_keys_are_objs=False
             ).changes
-            kept = [c for c in changes if c.field not in told]
+            # Fields no form edits (stamps such as `updated_at`) are bookkeeping, not news.
+            kept = [
+                c
+                for c in changes
+                if c.field not in told and model._meta.get_field(c.field).editable
+            ]
             if changes and not kept:
                 silent.add(record.history_id)
             deltas[record.history_id] = kept
@@ -395,3 +405,43 @@ def event_source(
 
     source.__qualname__ = f"event_source({model._meta.label}, {link!r})"
     return source
+
+
+_DOCUMENT_EVENTS: dict[type[models.Model], Source | None] = {}
+
+
+def document_events(model: type[models.Model]) -> Source | None:
+    """The source of a workflow document's event rows (a `core.documents.Document` whose
+    `DocumentEvent` subclass links to it as `events`), or None for other models. Each event is
+    its verb, the move from status to status by the status' names, and its remark."""
+    if model not in _DOCUMENT_EVENTS:
+        source = None
+        status_name = getattr(model, "STATUS_FIELD", None)
+        try:
+            relation = model._meta.get_field("events")
+        except FieldDoesNotExist:
+            relation = None
+        if status_name and relation is not None and relation.one_to_many:
+            status = model._meta.get_field(status_name)
+            names = dict(status.flatchoices)
+
+            def describe(row) -> dict:
+                changes = []
+                if row.to_status:
+                    changes.append(
+                        Change(
+                            field=status.verbose_name,
+                            old=names.get(row.from_status, row.from_status) or None,
+                            new=names.get(row.to_status, row.to_status),
+                        )
+                    )
+                verb = row.verb.replace("_", " ")
+                return {
+                    "title": verb[:1].upper() + verb[1:],
+                    "reason": row.remark,
+                    "changes": changes,
+                }
+
+            source = event_source(relation.related_model, relation.field.name, describe)
+        _DOCUMENT_EVENTS[model] = source
+    return _DOCUMENT_EVENTS[model]
