@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from tawasul.access.querysets import user_company_id
+from tawasul.core.errors import apply_error
 from tawasul.core.export import csv_response
 from tawasul.core.importer.progress import job_progress
 from tawasul.core.importer.reading import preview as table_preview
@@ -46,14 +47,6 @@ def _user_jobs(user):
 def _job_or_404(user, pk) -> ImportJob:
     """404 alike for a missing job and for someone else's."""
     return get_object_or_404(_user_jobs(user).select_related("company"), pk=pk)
-
-
-def _attach_errors(form: forms.Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, errors in exc.message_dict.items():
-        form.add_error(key if key in form.fields else None, errors)
 
 
 class ImportUploadForm(forms.Form):
@@ -172,7 +165,7 @@ class ImportUploadView(ImportPermissionMixin, FormView):
                 actor=self.request.user, company=company, uploaded_file=form.cleaned_data["file"]
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            apply_error(form, exc)
             return self.form_invalid(form)
         return redirect("contacts:import_mapping", pk=job.pk)
 
@@ -211,7 +204,7 @@ class ImportMappingView(ImportPermissionMixin, TemplateView):
                     )
                     import_job_start(actor=request.user, job=job, dry_run=dry_run)
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                apply_error(form, exc)
             else:
                 return redirect("contacts:import_detail", pk=self.job.pk)
         return self.render_to_response(self.get_context_data(form=form), status=422)
