@@ -61,6 +61,7 @@ from tawasul.contacts.services import (
     masterdata_save,
 )
 from tawasul.core import clock
+from tawasul.core.history import stamp_history
 from tawasul.core.services import sequence_next
 from tawasul.org.demo import MOBILE_DIGITS, SEED, STAFF
 from tawasul.org.demo import mobile_number as _mobile
@@ -377,8 +378,7 @@ def _languages(rng: random.Random, name: str, name_ar: str) -> tuple[str, str]:
 
 def _by(actor, obj):
     """Mark who made `obj`, for its change history."""
-    obj._history_user = actor
-    return obj
+    return stamp_history(obj, actor)
 
 
 @dataclass
@@ -562,7 +562,7 @@ class ContactsDemo:
         for spec, actor in pending:
             contact = Contact(company=self.company, created_by=actor, **spec["data"])
             contact.code = f"C-{sequence_next(company_id=self.company.pk, kind='contact'):06d}"
-            contact._history_user = actor
+            stamp_history(contact, actor)
             final_stage = spec["final_stage"]
             stages = [("", contact.lifecycle, "")]
             if final_stage in (Lifecycle.REJECTED, Lifecycle.RECOVERED):

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from tawasul.core.documents import Transitions
+from tawasul.core.history import stamp_history
 
 from .choices import LIFECYCLE_TRANSITIONS, Lifecycle
 
@@ -45,8 +46,7 @@ class ContactLifecycle(Transitions):
         self.lifecycle = target
         if target == Lifecycle.REJECTED:
             self.rejection_reason = reason
-        self._history_user = actor if getattr(actor, "pk", None) else None
-        self._change_reason = reason or None
+        stamp_history(self, actor, reason)
         self.save()
 
     def write_event(

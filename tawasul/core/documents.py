@@ -43,6 +43,7 @@ from simple_history.models import HistoricalRecords
 
 from . import clock, events
 from .access import RestrictedQuerySet, verify_within
+from .history import stamp_history
 from .services import sequence_next
 
 # --- approvals ---------------------------------------------------------------------------------
@@ -162,10 +163,7 @@ class Transitions(_ModelBase):
     def apply_transition(self, *, verb: str, target: str, actor, data: Mapping[str, Any]) -> None:
         """Set the status (and whatever else the move changes) and save, history stamped."""
         setattr(self, self.STATUS_FIELD, target)
-        self._history_user = actor if getattr(actor, "pk", None) else None
-        remark = data.get("remark")
-        if remark:
-            self._change_reason = remark
+        stamp_history(self, actor, data.get("remark"))
         self.save()
 
     def write_event(

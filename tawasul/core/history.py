@@ -13,9 +13,9 @@ Record = TypeVar("Record", bound=models.Model)
 
 
 def stamp_history(instance: Record, actor, reason: str | None = None) -> Record:
-    """Name `actor` (a saved user; None, an anonymous or an unsaved user leave it unnamed) and,
-    when given, `reason` on the history row that `instance`'s next save or delete writes."""
+    """Name `actor` (a saved user; None, an anonymous or an unsaved user leave it unnamed) and
+    `reason` (none when empty) on the history row that `instance`'s next save or delete writes;
+    a reason stamped for an earlier save is not carried over. Returns `instance`."""
     instance._history_user = actor if getattr(actor, "pk", None) else None
-    if reason:
-        instance._change_reason = reason
+    instance._change_reason = reason or None
     return instance

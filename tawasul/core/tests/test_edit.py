@@ -100,4 +100,5 @@ def test_stamp_history_names_a_saved_user_only(company, customer_type, staff_use
     stamp_history(contact, staff_user, "Checked")
     assert (contact._history_user, contact._change_reason) == (staff_user, "Checked")
     for nobody in (None, AnonymousUser()):
-        assert stamp_history(contact, nobody)._history_user is None
+        stamped = stamp_history(contact, nobody)
+        assert (stamped._history_user, stamped._change_reason) == (None, None)
