@@ -745,10 +745,8 @@ def _phone_kind(value: str, region: str) -> str:
     return ""  # fixed line or mobile (as in the US), toll-free, VoIP...: the default kind
 
 
-_INDEXED = re.compile(
-    r"^(phones|emails|addresses|persons)(?:\[(\d+)\]|\.(\d+))(?:\.([a-z_]+))?(?:\.\d+)?$"
-)
-_PREFIXED = re.compile(r"^(\w+): (.*)$", re.S)
+# A path into the lists the service was given: list, row index, field (and a value's index).
+_INDEXED = re.compile(r"^(phones|emails|addresses|persons)\.(\d+)(?:\.([a-z_]+))?(?:\.\d+)?$")
 
 
 def _locate(where: dict[str, list[Any]]):
@@ -763,19 +761,17 @@ def _locate(where: dict[str, list[Any]]):
         match = _INDEXED.match(path)
         if match is None:
             return path, None, message
-        kind, index, sub = match.group(1), int(match.group(2) or match.group(3)), match.group(4)
+        kind, index, sub = match.group(1), int(match.group(2)), match.group(3)
         slots = where.get(kind, [])
         slot = slots[index] if index < len(slots) else None
         if kind in {"phones", "emails"}:
             return kind[:-1], slot, message
         prefix = f"{'address' if kind == 'addresses' else 'person'}{slot or 1}_"
-        prefixed = _PREFIXED.match(message)
         if sub in {"phones", "emails"}:
             return prefix + sub[:-1], None, message
         if sub and prefix + sub in TARGET_BY_KEY:
             return prefix + sub, None, message
-        if prefixed and prefix + prefixed.group(1) in TARGET_BY_KEY:
-            return prefix + prefixed.group(1), None, prefixed.group(2)
+        # The whole row, or a field no column feeds: the group's first column.
         return prefix + ("line1" if kind == "addresses" else "name"), None, message
 
     return locate
