@@ -4,7 +4,7 @@ import logging
 
 from tawasul.core.access import user_company_id
 
-from .middleware import current_request
+from .current import current_request
 from .models import AccessChange, AccessDenial
 from .registry import model_key
 

@@ -1,19 +1,13 @@
 """Request-wide access plumbing: the current request for audit rows, portal isolation, 403 log."""
 
-from contextvars import ContextVar
-
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 
 from .accounts import is_portal_user
-
-_current = ContextVar("tawasul_request", default=None)
+from .audit import log_denial
+from .current import REQUEST, current_request  # noqa: F401  (re-exported)
 
 # The only paths a portal account may reach; everything else answers 404.
 PORTAL_PATHS = ("/portal/", "/accounts/", "/i18n/", "/static/", "/preferences/")
-
-
-def current_request():
-    return _current.get()
 
 
 class AccessMiddleware:
@@ -23,21 +17,19 @@ class AccessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _current.set(request)
+        token = REQUEST.set(request)
         try:
             refused = self._portal_gate(request)
             if refused is not None:
                 return refused
             response = self.get_response(request)
         finally:
-            _current.reset(token)
+            REQUEST.reset(token)
         if (
             response.status_code == 403
             and getattr(request, "user", None)
             and request.user.is_authenticated
         ):
-            from .audit import log_denial
-
             match = getattr(request, "resolver_match", None)
             log_denial(
                 user=request.user,
