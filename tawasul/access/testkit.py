@@ -53,6 +53,7 @@ from tawasul.access.registry import (
     OPERATORS,
     RELATIVE,
     Governed,
+    LinkField,
     governed,
 )
 from tawasul.access.services import rule_save
@@ -60,7 +61,7 @@ from tawasul.access.services import rule_save
 NEXT_PAGE = re.compile(r'id="next-page" href="([^"]+)"')
 ACTIONS = ("view", "change", "export")
 # Hypothesis: the world is built once per test function; examples roll back (see _Example).
-SETTINGS = dict(
+KIT_SETTINGS = settings(
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate],
@@ -136,7 +137,7 @@ def build_world(spec: LeakSpec, seed: int = 11) -> World:
     rng = random.Random(seed)
     company = CompanyFactory(code="KIT-A", name="Kit A")
     other = CompanyFactory(code="KIT-B", name="Kit B")
-    branches = [BranchFactory(company=company, code=f"KB{n}") for n in range(2)]
+    branches: list[Any] = [BranchFactory(company=company, code=f"KB{n}") for n in range(2)]
     user = get_user_model().objects.create_user(username="kit-user")
     group = Group.objects.create(name="Kit role")
     codenames = [spec.perm(a) for a in spec.governed.actions] + [spec.perm("add")]
@@ -183,11 +184,11 @@ def build_world(spec: LeakSpec, seed: int = 11) -> World:
                 continue
             if link.kind == MANY:
                 ids = rng.sample(pool, rng.randint(0, min(2, len(pool))))
-                links[name] = list(link.model._base_manager.filter(pk__in=ids))
+                links[name] = list(_target(link)._base_manager.filter(pk__in=ids))
             elif link.kind == CHOICE:
                 links[name] = rng.choice(pool)
             elif rng.random() < 0.8:
-                links[name] = link.model._base_manager.get(pk=rng.choice(pool))
+                links[name] = _target(link)._base_manager.get(pk=rng.choice(pool))
         return links
 
     for index in range(spec.records):
@@ -205,6 +206,12 @@ def build_world(spec: LeakSpec, seed: int = 11) -> World:
 def spec_fixed(spec: LeakSpec) -> set[str]:
     """Link fields the factory sets itself (none by default; a hook for specs that need it)."""
     return set(getattr(spec, "fixed_links", ()))
+
+
+def _target(link: LinkField) -> type[models.Model]:
+    """The model a link field's values come from (every kind but a choice has one)."""
+    assert link.model is not None, f"{link.name} names no model"
+    return link.model
 
 
 # --- the oracle -------------------------------------------------------------------------------
@@ -231,7 +238,7 @@ class Oracle:
                 lookup = link.lookup if link.kind == CHOICE else f"{link.lookup}_id"
                 for pk, value in model._base_manager.values_list("pk", lookup):
                     self.values[pk][name] = value
-        self.employees = {
+        self.employees: dict[int, Any] = {
             row["pk"]: row
             for row in Employee._base_manager.values("pk", "user_id", "branch_id", "reports_to_id")
         }
@@ -256,7 +263,9 @@ class Oracle:
             if value == root:
                 return True
             seen.add(value)
-            value = link.model._base_manager.filter(pk=value).values_list("parent_id", flat=True)[0]
+            value = (
+                _target(link)._base_manager.filter(pk=value).values_list("parent_id", flat=True)[0]
+            )
         return False
 
     def _holds(self, condition: dict, pk: int) -> bool:
@@ -285,9 +294,11 @@ class Oracle:
         if op == "is_my_branch":
             return value == self.employees[self.me]["branch_id"]
         if op == "represented_by_me" and link.kind == DEALER:
-            served_by = link.model._base_manager.filter(pk=value).values_list(
-                "representative_id", flat=True
-            )[0]
+            served_by = (
+                _target(link)
+                ._base_manager.filter(pk=value)
+                .values_list("representative_id", flat=True)[0]
+            )
             return self._below_me(served_by)
         return False
 
@@ -371,10 +382,9 @@ class _Example:
             )
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> None:
         transaction.set_rollback(True)
         self.atomic.__exit__(*exc)
-        return False
 
 
 def describe(rules: list[dict]) -> str:
@@ -449,7 +459,7 @@ def check_reads(spec: LeakSpec, world: World, allowed: dict[str, set[int]], why)
     if spec.export_url:
         response = client.get(reverse(spec.export_url), {"format": "csv"})
         assert response.status_code == 200, why("export")
-        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        text = response.getvalue().decode("utf-8-sig")
         names = {row[spec.export_name_column] for row in csv.DictReader(io.StringIO(text))}
         by_name = {name: pk for pk, name in world.names.items()}
         assert {by_name[n] for n in names} == allowed["export"], why("CSV export")
@@ -462,8 +472,8 @@ def check_reads(spec: LeakSpec, world: World, allowed: dict[str, set[int]], why)
         checks += 1
         for pk in world.all_records:
             expected = 200 if pk in allowed["view"] else 404
-            response = api.get(f"{spec.api_list}{pk}/")
-            assert response.status_code == expected, why(f"API record {pk}")
+            answer = api.get(f"{spec.api_list}{pk}/")
+            assert answer.status_code == expected, why(f"API record {pk}")
             checks += 1
     return checks
 
@@ -524,12 +534,12 @@ def leak_tests(spec: LeakSpec, *, max_examples: int = 8):
     def kit_world(db):
         return build_world(spec)
 
-    @settings(max_examples=max_examples, **SETTINGS)
+    @settings(KIT_SETTINGS, max_examples=max_examples)
     @given(data=st.data())
     def test_reads_match_the_rules(kit_world, data):
         _run(data, kit_world, check_reads)
 
-    @settings(max_examples=max_examples, **SETTINGS)
+    @settings(KIT_SETTINGS, max_examples=max_examples)
     @given(data=st.data())
     def test_writes_match_the_rules(kit_world, data):
         _run(data, kit_world, check_writes)
