@@ -349,7 +349,7 @@ def _lookup(dotted: set[tuple[str, str]]) -> dict[tuple[str, str], Permission]:
 
 def _resolve(codes: set[str]) -> dict[str, Permission]:
     """Permission rows by dotted name; creates missing rows (before post_migrate has run)."""
-    dotted = {tuple(code.split(".", 1)) for code in codes}
+    dotted = {(code.partition(".")[0], code.partition(".")[2]) for code in codes}
     by_key = _lookup(dotted)
     if dotted - by_key.keys():
         for app_config in apps.get_app_configs():

@@ -4,6 +4,7 @@ Modules declare their sections and entries in their `module.py` (`core.registry`
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
@@ -13,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: Any  # str or a lazily translated string
     icon: str
     url_name: str | None = None
     perm: str | None = None
@@ -102,10 +103,10 @@ def navigation_for(user, path: str = "") -> Navigation:
     no help); modules not built yet are listed once, under "Coming soon". The entry whose
     address is the longest prefix of `path` is the active one.
     """
-    groups = []
-    soon = [{"label": item.label, "icon": item.icon} for item in COMING]
+    groups: list[tuple[Any, list[dict[str, Any]]]] = []
+    soon: list[dict[str, Any]] = [{"label": item.label, "icon": item.icon} for item in COMING]
     for title, items in sections():
-        rows = []
+        rows: list[dict[str, Any]] = []
         for item in items:
             url = item.url
             if url is None:
@@ -152,15 +153,16 @@ def page_label(view_name: str) -> str:
     """
     namespace, _sep, name = view_name.rpartition(":")
     items = [item for _title, group in sections() for item in group if item.url_name]
+    names = {id(item): item.url_name or "" for item in items}
     exact = next((item for item in items if item.url_name == view_name), None)
     if exact is not None:
         return str(exact.label)
-    same_module = [item for item in items if item.url_name.rpartition(":")[0] == namespace]
+    same_module = [item for item in items if names[id(item)].rpartition(":")[0] == namespace]
     if not namespace or not same_module:
         return capfirst(view_name.replace(":", " · ").replace("_", " ").replace("-", " "))
     stem = name.split("_")[0]
     item = next(
-        (i for i in same_module if i.url_name.rpartition(":")[2].split("_")[0] == stem),
+        (i for i in same_module if names[id(i)].rpartition(":")[2].split("_")[0] == stem),
         same_module[0],
     )
     action = _PAGE_ACTIONS.get(name.rsplit("_", 1)[-1])
