@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from tawasul.core.errors import apply_error
 from tawasul.core.http import safe_next
 
 from .accounts import is_portal_user
@@ -73,7 +74,7 @@ class ApiTokenListView(StaffOnlyMixin, TemplateView):
             try:
                 token, key = api_token_create(actor=request.user, name=form.cleaned_data["name"])
             except ValidationError as exc:
-                form.add_error("name" if hasattr(exc, "error_dict") else None, exc)
+                apply_error(form, exc)
             else:
                 # The key is in this answer only: not in the session, not in a redirect.
                 response = self.render_to_response(
