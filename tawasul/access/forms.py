@@ -31,7 +31,7 @@ from .registry import (
     governed,
 )
 from .roles import PORTAL_ROLES, ROLE_LABELS, role_label
-from .services import company_users, matrix_permissions
+from .services import company_users, matrix_permissions, matrix_sections
 
 # A link field with more values than this gets a select that asks the server as one types.
 LONG_LIST = 300
@@ -477,8 +477,6 @@ class RoleForm(CleanTextFormMixin, forms.Form):
         """Rows per kind of record, grouped by module: a checkbox per standard action, the rest
         listed apart; the groups and the other permissions' words are the modules' matrix
         sections (`registry.matrix_section`), in their order."""
-        from .services import matrix_sections
-
         sections = {section.app_label: section for section in matrix_sections()}
         permission_text = {
             codename: text

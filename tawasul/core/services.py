@@ -1,8 +1,10 @@
 """Kernel services: gapless numbering."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from .models import NumberSequence, UserPreference
+from .models import NumberSequence, SavedFilter, UserPreference
 
 
 def saved_view_save(*, user, view: str, name: str, query: str):
@@ -10,11 +12,6 @@ def saved_view_save(*, user, view: str, name: str, query: str):
     `SavedFilter`. `view` is the list's key, `query` its address's query string (filters and
     sort, at most 2,000 characters). Raises ValidationError (keys "name", "query") on a blank
     name or values too long."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-    from .models import SavedFilter
-
     name, query = (name or "").strip(), (query or "").strip()
     errors = {}
     if not name or len(name) > SavedFilter._meta.get_field("name").max_length:
@@ -32,8 +29,6 @@ def saved_view_save(*, user, view: str, name: str, query: str):
 def saved_view_delete(*, user, view: str, pk: int) -> bool:
     """Delete one of the user's saved views of list `view`; False when the user has none with
     that key (another user's view is never touched)."""
-    from .models import SavedFilter
-
     return SavedFilter.objects.filter(user=user, view=view, pk=pk).delete()[0] > 0
 
 

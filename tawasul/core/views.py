@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from .dashboard import widgets_for
 from .forms import PreferencesForm
 from .http import safe_next
 from .middleware import SESSION_LANGUAGE, SESSION_TIMEZONE
@@ -19,8 +21,6 @@ class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs):
-        from .dashboard import widgets_for
-
         ctx = super().get_context_data(**kwargs)
         ctx["widgets"] = widgets_for(self.request.user)
         return ctx
@@ -78,8 +78,6 @@ class PreferencesView(LoginRequiredMixin, FormView):
             self.request.session[SESSION_TIMEZONE] = tz
         else:
             self.request.session.pop(SESSION_TIMEZONE, None)
-        from django.utils import translation
-
         translation.activate(language)
         messages.success(self.request, _("Preferences saved."))
         response = redirect(safe_next(self.request, "preferences"))
