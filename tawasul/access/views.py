@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from tawasul.core.autocomplete import AutocompleteView
 from tawasul.core.edit import ServiceFormView
 from tawasul.core.errors import error_items
 from tawasul.core.navigation import page_label
@@ -957,7 +958,7 @@ class PortalAccountActiveView(AdminPage, TemplateView):
 # --- autocompletes -------------------------------------------------------------------------
 
 
-class UserAutocompleteView(AdminPage, View):
+class UserAutocompleteView(AdminPage, AutocompleteView):
     """Users of the company matching what is typed, for rule grantees, previews and members."""
 
     permission_required = (
@@ -969,9 +970,11 @@ class UserAutocompleteView(AdminPage, View):
     def has_permission(self) -> bool:
         return any(self.request.user.has_perm(p) for p in self.permission_required)
 
-    def get(self, request):
-        users = company_users(request.user, self.company.pk)
-        query = request.GET.get("q", "")[:80]
+    def get_queryset(self):
+        return company_users(self.request.user, self.company.pk)
+
+    def matches(self, query: str):
+        users = self.get_queryset()
         # The user name, or the employee's names and code in the one normalised form
         # (BilingualName.search_text); only symbols match nothing, as in every search.
         words = search_terms(query).split()[:5]
@@ -981,8 +984,10 @@ class UserAutocompleteView(AdminPage, View):
             users = users.filter(
                 Q(username__icontains=word) | Q(employee__search_text__contains=word)
             )
-        rows = [{"value": u.pk, "text": user_label(u)} for u in users[:20]]
-        return JsonResponse({"results": rows})
+        return users
+
+    def label(self, user) -> str:
+        return user_label(user)
 
 
 class ValueAutocompleteView(AdminPage, View):
