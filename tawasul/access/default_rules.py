@@ -29,14 +29,19 @@ def resolve_conditions(company, spec: roles.RuleSpec) -> list[dict] | None:
 
     None when a condition names codes none of which the company holds (the rule cannot be
     stated yet; leaving it out grants nothing, where a rule without the condition would widen).
+    LookupError when the rule names a model nobody governs or codes of a field without values.
     """
     entry = governed(spec.model)
+    if entry is None:
+        raise LookupError(f"Default rule {spec.name!r}: {spec.model!r} is not governed")
     conditions = []
     for condition in spec.conditions:
         values = list(condition.get("values", ()))
         codes = condition.get("codes")
         if codes:
             decl = entry.fields[condition["field"]]
+            if decl.model is None:
+                raise LookupError(f"Default rule {spec.name!r}: {decl.name!r} has no values")
             values = sorted(
                 decl.model._base_manager.filter(company=company, code__in=codes).values_list(
                     "pk", flat=True
