@@ -7,11 +7,11 @@ from tawasul.access.fields import sensitive
 from tawasul.access.registry import CHOICE, LinkField, govern, portal_subject
 
 from .links import RULE_FIELDS
+from .models import Contact
 
 
 def register() -> None:
-    from .models import Contact
-
+    """Declare contacts to the access app (called from the app's `ready`, models loaded)."""
     fields = []
     for name, kind, label in RULE_FIELDS:
         if kind == CHOICE:
