@@ -19,6 +19,7 @@ A page costs the same number of queries however long the history is: each source
 import base64
 import binascii
 import datetime as dt
+import inspect
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -107,13 +108,36 @@ class Source(Protocol):
 _SOURCES: dict[str, list[Source]] = {}
 
 
-def register_source(model_label: str, source: Source) -> None:
+def register_source(model_label: str, source: Callable) -> None:
     """Add `source` to the timelines of the records of `model_label` ("contacts.Contact").
 
+    A `Source` takes `before` and `limit` and reads only that page's rows. A plain
+    `(user, record) -> iterable of TimelineEntry` is accepted too, for sources that are short
+    by nature: its entries are sorted and cut here, so it is read whole for every page.
     Registering the same source twice for a model keeps one (start-up code may run twice)."""
+    parameters = inspect.signature(source).parameters
+    if not {"before", "limit"} <= parameters.keys():
+        source = _paged(source)
     sources = _SOURCES.setdefault(model_label.lower(), [])
     if source not in sources:
         sources.append(source)
+
+
+class _paged:
+    """A `(user, record)` source as a `Source` (equal for the same source, so kept once)."""
+
+    def __init__(self, source: Callable) -> None:
+        self.source = source
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _paged) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+    def __call__(self, user, record, *, before: Position | None, limit: int):
+        entries = [e for e in self.source(user, record) if before is None or e.position < before]
+        return sorted(entries, key=lambda e: e.position, reverse=True)[:limit]
 
 
 def sources_for(model: type[models.Model]) -> list[Source]:

@@ -111,3 +111,18 @@ def test_the_history_tab_loads_older_entries_on_demand(staff_client, staff_user,
         headers={"HX-Request": "true", "HX-Target": "contact-history-more"},
     )
     assert broken.status_code == 200 and "no longer valid" in broken.content.decode()
+
+
+def test_a_source_without_paging_is_paged_here(staff_user, contact, monkeypatch):
+    moments = [contact.created_at + dt.timedelta(days=d) for d in (1, 2, 3)]
+
+    def notes(user, record):
+        return [TimelineEntry(when=m, source="test:note", key=n) for n, m in enumerate(moments)]
+
+    monkeypatch.setattr(timeline_module, "_SOURCES", {})
+    register_source("contacts.Contact", notes)
+    register_source("contacts.Contact", notes)  # once only
+    first = timeline(staff_user, contact, size=2)
+    assert [e.when for e in first.entries] == moments[:0:-1]
+    rest = timeline(staff_user, contact, cursor=first.next_cursor, size=2).entries
+    assert rest[0].when == moments[0] and all(e.source != "test:note" for e in rest[1:])
