@@ -215,6 +215,16 @@ def timeline(user, record: models.Model, *, cursor: str | None = None, size: int
 # --- field changes -------------------------------------------------------------------------
 
 
+def _field(model: type[models.Model], name: str) -> Any:
+    """A field of `model` (a forward field or a relation's reverse side)."""
+    return model._meta.get_field(name)
+
+
+def _history(model: type[models.Model]) -> Any:
+    """The django-simple-history manager of `model`."""
+    return model.history  # type: ignore[attr-defined]
+
+
 def link_labels(user, model: type[models.Model], changes: Iterable) -> dict:
     """Labels for the keys that changed in link fields, keyed `(related model, key)`, as
     `user` may see them today.
@@ -227,7 +237,7 @@ def link_labels(user, model: type[models.Model], changes: Iterable) -> dict:
     """
     wanted: dict = {}
     for change in changes:
-        model_field = model._meta.get_field(change.field)
+        model_field = _field(model, change.field)
         if model_field.is_relation and model_field.many_to_one:
             keys = wanted.setdefault(model_field.related_model, set())
             keys.update(v for v in (change.old, change.new) if v is not None)
@@ -249,7 +259,7 @@ def field_changes(model: type[models.Model], changes: Iterable, labels: dict) ->
     display names, each field by its verbose name."""
     rows = []
     for change in changes:
-        model_field = model._meta.get_field(change.field)
+        model_field = _field(model, change.field)
         old, new = change.old, change.new
         if model_field.is_relation and model_field.many_to_one:
             old = labels.get((model_field.related_model, old), old)
@@ -286,7 +296,8 @@ def history_entries(
     source = f"{model._meta.label_lower}:history"
     pk_name = model._meta.pk.attname
     earlier = (
-        model.history.filter(**{pk_name: OuterRef(pk_name)})
+        _history(model)
+        .filter(**{pk_name: OuterRef(pk_name)})
         .filter(
             Q(history_date__lt=OuterRef("history_date"))
             | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
@@ -304,7 +315,7 @@ def history_entries(
     previous = {r.history_id: r for r in records if r.history_id in wanted}
     missing = wanted - previous.keys()
     if missing:
-        previous.update(model.history.in_bulk(missing))
+        previous.update(_history(model).in_bulk(missing))
     excluded = list(excluded_fields)
     told = set(told_elsewhere)
     deltas, silent = {}, set()
@@ -315,11 +326,7 @@ def history_entries(
                 before_record, excluded_fields=excluded, foreign_keys_are_objs=False
             ).changes
             # Fields no form edits (stamps such as `updated_at`) are bookkeeping, not news.
-            kept = [
-                c
-                for c in changes
-                if c.field not in told and model._meta.get_field(c.field).editable
-            ]
+            kept = [c for c in changes if c.field not in told and _field(model, c.field).editable]
             if changes and not kept:
                 silent.add(record.history_id)
             deltas[record.history_id] = kept
@@ -346,7 +353,7 @@ def own_history(user, record: models.Model, *, before: Position | None, limit: i
     A workflow's status moves (`core.documents.Transitions`) are told by its event rows, so
     its status field is left out here."""
     model = type(record)
-    rows = model.history.filter(**{model._meta.pk.attname: record.pk})
+    rows = _history(model).filter(**{model._meta.pk.attname: record.pk})
     status = getattr(model, "STATUS_FIELD", None) if hasattr(model, "TRANSITIONS") else None
     return history_entries(
         user,
@@ -367,13 +374,13 @@ def history_source(
 
     Entries are "added", "changed", "removed", named by `subject(history_row)`; by default the
     model's name and the record's text ("contact person: Omar")."""
-    attname = model._meta.get_field(link).attname
+    attname = _field(model, link).attname
 
     def default_subject(row) -> str:
         return f"{model._meta.verbose_name}: {row.instance}"
 
     def source(user, record, *, before, limit):
-        rows = model.history.filter(**{attname: record.pk})
+        rows = _history(model).filter(**{attname: record.pk})
         return history_entries(
             user,
             model,
@@ -404,7 +411,7 @@ def event_source(
     `describe(row)` gives the entry's text as keyword arguments of `TimelineEntry`: `title`,
     and optionally `reason`, `changes`, `subject`. `condition` leaves out the rows it does not
     match (rows that the record's history tells already)."""
-    attname = model._meta.get_field(link).attname
+    attname = _field(model, link).attname
     label = f"{model._meta.label_lower}:event"
 
     def source(user, record, *, before, limit):
@@ -442,11 +449,11 @@ def document_events(model: type[models.Model]) -> Source | None:
         source = None
         status_name = getattr(model, "STATUS_FIELD", None)
         try:
-            relation = model._meta.get_field("events")
+            relation = _field(model, "events")
         except FieldDoesNotExist:
             relation = None
         if status_name and relation is not None and relation.one_to_many:
-            status = model._meta.get_field(status_name)
+            status = _field(model, status_name)
             names = dict(status.flatchoices)
 
             def describe(row) -> dict:
