@@ -37,7 +37,7 @@ def _state(user, annotated=None) -> dict:
         return {key: getattr(source, key) for key in account_state()}
     if user.pk is None:
         return dict.fromkeys(account_state(), False)
-    return get_user_model().objects.filter(pk=user.pk).values(**account_state()).first() or {}
+    return dict(get_user_model().objects.filter(pk=user.pk).values(**account_state()).first() or {})
 
 
 def may_sign_in(user, annotated=None) -> bool:

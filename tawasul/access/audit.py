@@ -3,6 +3,7 @@
 import logging
 
 from tawasul.core.access import user_company_id
+from tawasul.core.types import Actor
 
 from .current import current_request
 from .models import AccessChange, AccessDenial
@@ -15,11 +16,11 @@ def log_denial(*, user, model, object_id="", action="", request=None, status=404
     """Record that `user` tried to reach a record outside their rights."""
     path = method = ""
     if request is not None:
-        path, method = request.get_full_path()[:500], request.method
+        path, method = request.get_full_path()[:500], request.method or ""
     else:
         current = current_request()
         if current is not None:
-            path, method = current.get_full_path()[:500], current.method
+            path, method = current.get_full_path()[:500], current.method or ""
     AccessDenial.objects.create(
         company_id=user_company_id(user) if getattr(user, "pk", None) else None,
         user=user if getattr(user, "pk", None) else None,
@@ -39,14 +40,16 @@ def log_denial(*, user, model, object_id="", action="", request=None, status=404
     )
 
 
-def log_change(*, actor, kind: str, subject: str, before=None, after=None, company=None) -> None:
+def log_change(
+    *, actor: Actor, kind: str, subject: str, before=None, after=None, company=None
+) -> None:
     """Record a change to roles, memberships or rules (of `company`, else the actor's)."""
     company_id = getattr(company, "pk", None)
     if company_id is None and getattr(actor, "pk", None):
         company_id = user_company_id(actor)
     AccessChange.objects.create(
         company_id=company_id,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=getattr(actor, "pk", None),  # an anonymous user's is None
         kind=kind,
         subject=subject[:200],
         before=before or {},

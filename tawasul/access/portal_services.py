@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tawasul.core.history import stamp_history
+from tawasul.core.types import Actor
 
 from .accounts import account_sign_outs
 from .audit import log_change
@@ -28,7 +29,8 @@ def portal_account_create(
         errors["username"] = [_("This field is required.")]
     else:
         try:
-            user_model._meta.get_field(user_model.USERNAME_FIELD).run_validators(username)
+            field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+            field.run_validators(username)  # type: ignore[union-attr]  # a model field
         except ValidationError as exc:
             errors["username"] = list(exc.messages)
         if user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__iexact": username}).exists():
@@ -48,6 +50,7 @@ def portal_account_create(
             errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
+    assert role is not None  # refused above
     user = user_model.objects.create_user(
         username=username, password=password, first_name=(contact.name or "")[:150]
     )
@@ -69,7 +72,9 @@ def portal_account_create(
 
 
 @transaction.atomic
-def portal_account_set_active(*, actor, account: PortalAccount, active: bool) -> PortalAccount:
+def portal_account_set_active(
+    *, actor: Actor, account: PortalAccount, active: bool
+) -> PortalAccount:
     """Deactivate or reactivate a portal sign-in; audited.
 
     A deactivated account cannot sign in, and an open session or API use of it ends at its next

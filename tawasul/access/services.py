@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from tawasul.core.errors import error_path
 from tawasul.core.history import stamp_history
+from tawasul.core.types import Actor
 
 from .audit import log_change
 from .models import RecordRule, RuleCondition
@@ -94,8 +95,10 @@ def rule_validate(
             except (TypeError, ValueError):
                 errors.setdefault(where, []).append(_("Values must be record ids."))
                 continue
-            queryset = decl.model._base_manager.filter(pk__in=ids)
-            company_path = getattr(decl.model, "access_company_path", "company")
+            target = decl.model  # every kind but a choice names the model of its values
+            assert target is not None, decl.name
+            queryset = target._base_manager.filter(pk__in=ids)
+            company_path = getattr(target, "access_company_path", "company")
             if company_path:
                 queryset = queryset.filter(**{company_path: company.pk})
             found = set(queryset.values_list("pk", flat=True))
@@ -120,7 +123,7 @@ def rule_validate(
 @transaction.atomic
 def rule_save(
     *,
-    actor,
+    actor: Actor,
     company,
     instance: RecordRule | None = None,
     name: str,
@@ -171,7 +174,7 @@ def rule_save(
 
 
 @transaction.atomic
-def rule_delete(*, actor, rule: RecordRule) -> None:
+def rule_delete(*, actor: Actor, rule: RecordRule) -> None:
     before = _rule_snapshot(rule)
     stamp_history(rule, actor)
     rule.delete()
@@ -244,7 +247,7 @@ def _members_elsewhere(group: Group, company):
 @transaction.atomic
 def role_save(
     *,
-    actor,
+    actor: Actor,
     company,
     instance: Group | None = None,
     name: str,
@@ -328,7 +331,7 @@ def role_save(
 
 
 @transaction.atomic
-def role_delete(*, actor, company, group: Group) -> None:
+def role_delete(*, actor: Actor, company, group: Group) -> None:
     """Delete a role no rule refers to and no other company's staff hold; audited."""
     from .roles import ROLE_LABELS
 
@@ -371,7 +374,7 @@ def _default_roles_of(kind: str | None, jobs) -> list[str]:
 @transaction.atomic
 def employee_default_roles_move(
     *,
-    actor,
+    actor: Actor,
     employee,
     created: bool = False,
     old_user_id: int | None = None,

@@ -22,6 +22,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from tawasul.core import clock
+from tawasul.core.types import Actor
 from tawasul.org.models import Company
 
 from .accounts import account_state, is_portal_user, may_sign_in
@@ -39,7 +40,7 @@ SHOWN_PREFIX_LENGTH = 9  # "tw_" and six characters of the random part
 LAST_USE_PRECISION = timedelta(minutes=1)
 # A user who piles up more live tokens than this must revoke some first.
 MAX_TOKENS_PER_USER = 100
-NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
+NAME_MAX_LENGTH: int = ApiToken._meta.get_field("name").max_length or 0  # a CharField's
 
 
 def key_digest(key: str) -> str:
@@ -109,7 +110,7 @@ def may_administer(actor, token: ApiToken) -> bool:
 
 
 @transaction.atomic
-def api_token_create(*, actor, name: str = "") -> tuple[ApiToken, str]:
+def api_token_create(*, actor: Actor, name: str = "") -> tuple[ApiToken, str]:
     """A new token for `actor` itself; returns it with its key, which is never shown again."""
     if actor is None or not actor.is_authenticated or not may_sign_in(actor):
         raise PermissionDenied
@@ -151,7 +152,7 @@ def api_token_create(*, actor, name: str = "") -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def api_token_revoke(*, actor, token: ApiToken) -> None:
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> None:
     """End one token: by its owner, or an administrator of the owner's company (audited)."""
     if not may_administer(actor, token):
         raise PermissionDenied
@@ -168,7 +169,7 @@ def api_token_revoke(*, actor, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def api_tokens_revoke_all(*, actor, user, reason: str = "") -> int:
+def api_tokens_revoke_all(*, actor: Actor, user, reason: str = "") -> int:
     """End every token of `user` (on a password change, or at their request); audited."""
     if actor is not None and actor.pk != user.pk and not actor.is_superuser:
         company_id = user_company_id(actor)

@@ -1,6 +1,6 @@
 """API plumbing shared by every module: keyset pagination and JSON error bodies."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -78,7 +78,7 @@ def _json_depth_exceeds(data: Any, limit: int) -> bool:
     while stack:
         value, depth = stack.pop()
         if isinstance(value, dict):
-            children = value.values()
+            children = list(value.values())
         elif isinstance(value, list):
             children = value
         else:
@@ -154,7 +154,7 @@ class KeysetCursorPagination(BasePagination):
     def get_page_size(self, request) -> int:
         from django.conf import settings
 
-        default = settings.REST_FRAMEWORK.get("PAGE_SIZE", 50)
+        default = cast(int, settings.REST_FRAMEWORK.get("PAGE_SIZE", 50))
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return default

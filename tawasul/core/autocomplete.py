@@ -45,7 +45,8 @@ class AutocompleteView(LoginRequiredMixin, View):
 
     def get_queryset(self) -> models.QuerySet:
         """The records the user may pick, before the search."""
-        queryset = self.model._default_manager.restrict(self.request.user, self.action)
+        manager = self.model._default_manager  # a governed model's: a RestrictedQuerySet's
+        queryset = manager.restrict(self.request.user, self.action)  # type: ignore[attr-defined]
         if any(f.name == "is_active" for f in self.model._meta.concrete_fields):
             queryset = queryset.filter(is_active=True)
         return queryset

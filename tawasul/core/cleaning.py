@@ -107,7 +107,7 @@ class CleanTextFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # type: ignore[attr-defined]
+        for field in self.fields.values():
             if isinstance(field, forms.CharField):
                 multiline = is_multiline_widget(field.widget)
                 field.validators.append(ControlCharacterValidator(multiline=multiline))

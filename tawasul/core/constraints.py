@@ -19,7 +19,7 @@ class ConstraintFieldErrors:
 
     def validate_constraints(self, exclude=None):
         try:
-            super().validate_constraints(exclude=exclude)  # type: ignore[misc]
+            super().validate_constraints(exclude=exclude)
         except ValidationError as exc:
             raise on_fields(exc, self.constraint_error_fields) from None
 

@@ -57,8 +57,8 @@ class ServiceFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
     `check(parts)` may stop a save to ask first (possible duplicates).
     """
 
-    model: type[models.Model] | None = None
-    form_class: type[forms.BaseForm] | None = None
+    model: Any = None  # the record's model class, set by each subclass
+    form_class: Any = None  # its form class
     formset_classes: dict[str, type[forms.BaseFormSet]] = {}
     # Service fields whose errors show at another form field (`apply_error`'s `aliases`).
     error_aliases: dict[str, str] = {}
@@ -143,7 +143,7 @@ class ServiceFormView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             return _("%(kind)s “%(name)s” created.") % {"kind": name, "name": record}
         return _("%(kind)s “%(name)s” saved.") % {"kind": name, "name": record}
 
-    def get_success_url(self, record: models.Model) -> str:
+    def get_success_url(self, record: Any) -> str:
         return record.get_absolute_url()
 
 
@@ -196,7 +196,7 @@ class ServiceDeleteView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
     `ValidationError` from the service is shown as the reason.
     """
 
-    model: type[models.Model] | None = None
+    model: Any = None  # the record's model class, set by each subclass
     template_name = "core/confirm_delete.html"
     success_url_name = ""
     consequence = ""  # what deleting does, said before asking
@@ -213,7 +213,7 @@ class ServiceDeleteView(LoginRequiredMixin, PermissionRequiredMixin, TemplateVie
     def delete(self, record: models.Model) -> None:
         raise NotImplementedError
 
-    def get_cancel_url(self, record: models.Model) -> str:
+    def get_cancel_url(self, record: Any) -> str:
         return record.get_absolute_url()
 
     def get_success_url(self) -> str:

@@ -8,6 +8,7 @@ when the transaction that emitted the event commits, never for a rolled-back wri
 that fails is logged and does not affect the others.
 """
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -46,7 +47,7 @@ def emit(name: str, **payload) -> None:
     if name not in KNOWN_EVENTS:
         raise ValueError(f"Undeclared domain event: {name}")
     for func in handlers_for(name):
-        transaction.on_commit(lambda func=func: _run(func, name, payload))
+        transaction.on_commit(functools.partial(_run, func, name, payload))
 
 
 def _run(func: Callable, name: str, payload: dict) -> None:

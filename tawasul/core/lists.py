@@ -272,7 +272,8 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     def counting(self) -> bool:
         """The row count, asked for by the page once it is shown (it can cost more than the
         page itself for users whose rules match few rows)."""
-        return bool(self.request.htmx and self.request.htmx.target == "row-count")
+        htmx = getattr(self.request, "htmx", None)  # django-htmx's middleware sets it
+        return bool(htmx and htmx.target == "row-count")
 
     def get_template_names(self):
         if self.request.htmx and self.request.htmx.target == self.get_table_id():

@@ -170,7 +170,7 @@ def keyset_paginate(
                 Q(**{f"{field}__{op}": value}) | Q(**{f"pk__{op}": pk})
             )
     walk_desc = descending != (direction == "p")
-    order = [f"-{field}", "-pk"] if walk_desc else [field, "pk"]
+    order: list[Any] = [f"-{field}", "-pk"] if walk_desc else [field, "pk"]
     if UNINDEXED_SORT in queryset.query.annotations:
         same = Coalesce(F(field), F(field))  # sorts like the field; no index matches it
         order[0] = same.desc() if walk_desc else same.asc()

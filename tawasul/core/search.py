@@ -195,8 +195,8 @@ def text_filter(
     fts = _SQLITE_TEXT_INDEXES.get((queryset.model, field)) if vendor == "sqlite" else None
     for word in words:
         if fts and len(word) >= 3:  # the trigram index answers words of three letters or more
-            keys = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts_phrase(word)])
-            queryset = queryset.filter(pk__in=keys)
+            matches = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts_phrase(word)])
+            queryset = queryset.filter(pk__in=matches)
         else:
             queryset = queryset.filter(**{f"{field}__contains": word})
     keys = list(queryset.order_by().values_list("pk", flat=True)[: PREFETCH_CAP + 1])

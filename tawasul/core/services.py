@@ -14,9 +14,9 @@ def saved_view_save(*, user, view: str, name: str, query: str):
     name or values too long."""
     name, query = (name or "").strip(), (query or "").strip()
     errors = {}
-    if not name or len(name) > SavedFilter._meta.get_field("name").max_length:
+    if not name or len(name) > (SavedFilter._meta.get_field("name").max_length or 0):
         errors["name"] = _("Give the view a name.")
-    if len(query) > SavedFilter._meta.get_field("query").max_length:
+    if len(query) > (SavedFilter._meta.get_field("query").max_length or 0):
         errors["query"] = _("Invalid filters.")
     if errors:
         raise ValidationError(errors)

@@ -104,7 +104,7 @@ def joined_digits(value: str | None) -> str:
 def search_text_of(*values: str | None) -> str:
     """The normalised search column of a record named by `values` (names, then codes): every
     value in its comparison form (`normalize_name`), a code's digits also joined together."""
-    parts = []
+    parts: list[str] = []
     for value in values:
         if value:
             parts.extend((value, joined_digits(value)))

@@ -3,6 +3,7 @@
 from django import forms
 from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .text import normalize_name
@@ -78,9 +79,9 @@ class RemoteSelectMixin:
 
     remote = True
 
-    def __init__(self, url: str = "", attrs=None, **kwargs):
+    def __init__(self, url: "str | Promise" = "", attrs=None, **kwargs):
         attrs = {**(attrs or {}), "data-autocomplete-url": url, "class": "remote-select"}
-        super().__init__(attrs=attrs, **kwargs)
+        super().__init__(attrs=attrs, **kwargs)  # type: ignore[call-arg]  # mixed into a Select
 
     def optgroups(self, name, value, attrs=None):
         selected = [v for v in value if v not in (None, "")]

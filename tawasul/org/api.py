@@ -1,5 +1,7 @@
 """REST API for the organization: companies, branches, departments, employees."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
@@ -118,7 +120,7 @@ class EmployeeSerializer(ModelSerializer):
 class ServiceWriteMixin:
     """Route create and update through the module's service function."""
 
-    service = None
+    service: Any = None  # the module's <record>_save, set by each viewset
 
     def perform_create(self, serializer):
         serializer.instance = type(self).service(

@@ -1,6 +1,7 @@
 """Forms of the organization pages; every link dropdown reads through the access entry point."""
 
 import re
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
@@ -28,6 +29,10 @@ class ScopedFormMixin:
     A new record belongs to the company of the user's employee record; a user who may see
     several companies (a superuser) picks the company, which cannot change afterwards.
     """
+
+    # Provided by the ModelForm it is mixed into.
+    instance: Any
+    cleaned_data: dict[str, Any]
 
     def __init__(self, *args, user, **kwargs):
         self.user = user

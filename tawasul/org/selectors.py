@@ -24,8 +24,8 @@ def employee_list(*, user) -> QuerySet[Employee]:
 def org_tree(*, user) -> list[dict]:
     """The reports-to tree of the user's company as nested dicts, built from one query."""
     employees = list(employee_list(user=user).prefetch_related("roles").order_by("depth", "name"))
-    nodes = {e.pk: {"employee": e, "children": []} for e in employees}
-    roots = []
+    nodes: dict[int, dict] = {e.pk: {"employee": e, "children": []} for e in employees}
+    roots: list[dict] = []
     for e in employees:
         node = nodes[e.pk]
         parent = nodes.get(e.reports_to_id) if e.reports_to_id else None

@@ -14,6 +14,7 @@ from tawasul.core.access import verify_within
 from tawasul.core.countries import country_code
 from tawasul.core.history import stamp_history
 from tawasul.core.phones import phone_region, phone_to_e164
+from tawasul.core.types import Actor
 
 from .models import Branch, Company, Department, Employee
 
@@ -35,7 +36,7 @@ def _apply(instance, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def company_save(*, actor, instance: Company | None = None, **fields) -> Company:
+def company_save(*, actor: Actor, instance: Company | None = None, **fields) -> Company:
     """Create or update a company."""
     company = instance or Company()
     created = company.pk is None
@@ -55,7 +56,7 @@ def company_save(*, actor, instance: Company | None = None, **fields) -> Company
 
 
 @transaction.atomic
-def branch_save(*, actor, instance: Branch | None = None, **fields) -> Branch:
+def branch_save(*, actor: Actor, instance: Branch | None = None, **fields) -> Branch:
     """Create or update a branch."""
     branch = instance or Branch()
     action = "change" if branch.pk else "add"
@@ -68,7 +69,7 @@ def branch_save(*, actor, instance: Branch | None = None, **fields) -> Branch:
 
 
 @transaction.atomic
-def department_save(*, actor, instance: Department | None = None, **fields) -> Department:
+def department_save(*, actor: Actor, instance: Department | None = None, **fields) -> Department:
     """Create or update a department; its branch must belong to the same company."""
     department = instance or Department()
     action = "change" if department.pk else "add"
@@ -79,7 +80,7 @@ def department_save(*, actor, instance: Department | None = None, **fields) -> D
         else None
     )
     _apply(department, fields)
-    if department.branch_id and department.branch.company_id != department.company_id:
+    if department.branch is not None and department.branch.company_id != department.company_id:
         raise ValidationError({"branch": _("This branch belongs to another company.")})
     department.full_clean()
     stamp_history(department, actor)
@@ -115,7 +116,9 @@ def _employee_access_facts(pk: int | None) -> dict[str, Any]:
     new values on the instance it was given)."""
     if pk is None:
         return {"user_id": None, "department_kind": None, "job_roles": []}
-    row = Employee._base_manager.filter(pk=pk).values("user_id", "department__kind").first() or {}
+    row: dict[str, Any] = dict(
+        Employee._base_manager.filter(pk=pk).values("user_id", "department__kind").first() or {}
+    )
     jobs = Employee.roles.through._default_manager.filter(employee_id=pk)
     return {
         "user_id": row.get("user_id"),
@@ -158,7 +161,7 @@ def employee_account_create(
 @transaction.atomic
 def employee_save(
     *,
-    actor,
+    actor: Actor,
     instance: Employee | None = None,
     roles=None,
     coordinated_representatives=None,
@@ -179,7 +182,7 @@ def employee_save(
     employee.full_clean(exclude=["path", "depth"])
     stamp_history(employee, actor)
     employee.save()
-    parent_path = employee.reports_to.path if employee.reports_to_id else "/"
+    parent_path = employee.reports_to.path if employee.reports_to is not None else "/"
     new_path = f"{parent_path}{employee.pk}/"
     if new_path != employee.path:
         depth_delta = new_path.count("/") - (old_path or "/").count("/")

@@ -1,5 +1,7 @@
 """Organization pages: overview, org chart, and the administrator's pages for each record kind."""
 
+from typing import Any
+
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -127,8 +129,8 @@ def _tree_size(nodes: list[dict]) -> int:
 class RecordListView(StaffPageMixin, TemplateView):
     """A short list of one kind of record, filtered by its FilterSet."""
 
-    model = None
-    filterset_class = None
+    model: Any = None  # set by each subclass
+    filterset_class: Any = None
     filter_fields: tuple[str, ...] = ()
     template_name = ""
 
@@ -164,7 +166,7 @@ class RecordListView(StaffPageMixin, TemplateView):
 class RecordFormView(ServiceFormView):
     """Create (no pk) or edit (pk) one record through its service function."""
 
-    service = None
+    service: Any = None  # the module's <record>_save, set by each subclass
     template_name = "org/record_form.html"
     list_url_name = ""
 
