@@ -36,6 +36,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from tawasul.core.history import stamp_history
 from tawasul.core.importer import reading, runner
 from tawasul.core.importer.columns import Columns, Target
 from tawasul.core.importer.jobs import Importer
@@ -1121,16 +1122,14 @@ class _Pass(ImportPass):
                 for contact in Contact.objects.filter(
                     pk__in=created[start : start + runner.BATCH_ROWS]
                 ):
-                    contact._history_user = self.actor
-                    contact.delete()
+                    stamp_history(contact, self.actor).delete()
         reason = gettext("Import of %(file)s undone") % {"file": self.job.original_name}
         for before in reversed(self.undo_updates):
             with transaction.atomic():
                 contact = Contact.objects.get(pk=before.pk)
                 for model, kept in before.children.items():
                     for child in model.objects.filter(contact=contact).exclude(pk__in=kept):
-                        child._history_user = self.actor
-                        child.delete()
+                        stamp_history(child, self.actor).delete()
                 contact_update(
                     actor=self.actor,
                     contact=contact,
