@@ -7,8 +7,9 @@ then builds a world (two companies, a reports-to tree, branches, a user with eve
 the model), draws record rules over the model's *declared* link fields with Hypothesis, and
 compares every surface with a naive second implementation of the rule semantics written here:
 
-- the list page (every keyset page), each record page, the global search, the CSV export,
-  the API list (every page) and each API record: exactly the records the rules allow;
+- the list page (every keyset page), each record page, the global search, the picker's
+  autocomplete, the CSV export, the API list (every page) and each API record: exactly the
+  records the rules allow;
 - an API write (PATCH of one harmless field) succeeds exactly on records the change rules
   allow, and changes nothing elsewhere.
 
@@ -88,6 +89,8 @@ class LeakSpec:
     api_list: str | None = None
     export_url: str | None = None
     search_url: str | None = "global_search"
+    # The picker's endpoint (core.autocomplete's JSON: {"results": [{"value": pk}, ...]}).
+    autocomplete_url: str | None = None
     patch: dict[str, Any] = field(default_factory=dict)
     records: int = 14
     name: Callable[[models.Model], str] = lambda record: str(record.name)  # type: ignore[attr-defined]
@@ -455,6 +458,13 @@ def check_reads(spec: LeakSpec, world: World, allowed: dict[str, set[int]], why)
             found = {int(pk) for pk in row_link.findall(response.content.decode())}
             wanted = {pk for pk in allowed["view"] if token in world.names[pk]}
             assert found == wanted, why(f"global search {token!r}")
+            checks += 1
+    if spec.autocomplete_url:
+        for token in TOKENS:
+            response = client.get(spec.autocomplete_url, {"q": token})
+            found = {row["value"] for row in response.json()["results"]}
+            wanted = {pk for pk in allowed["view"] if token in world.names[pk]}
+            assert found == wanted, why(f"autocomplete {token!r}")
             checks += 1
     if spec.export_url:
         response = client.get(reverse(spec.export_url), {"format": "csv"})

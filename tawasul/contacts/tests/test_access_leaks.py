@@ -1,9 +1,10 @@
 """Contacts through the access test kit (tawasul.access.testkit): list, record page, global
-search, CSV export, API list and record, and API writes answer exactly what drawn record rules
-over the contact's declared link fields allow.
+search, autocomplete, CSV export, API list and record, and API writes answer exactly what drawn
+record rules over the contact's declared link fields allow.
 
-The contact-specific properties (dealer and team pages, home widget, autocomplete, the rule
-editor, lifecycle and bulk moves, portal accounts) stay in tawasul/access/tests/test_properties.py.
+The contact-specific properties (dealer and team pages, home widget, dealer autocomplete, the
+rule editor, lifecycle and bulk moves, portal accounts) stay in
+tawasul/access/tests/test_properties.py.
 """
 
 from tawasul.access.testkit import LeakSpec, leak_tests
@@ -72,6 +73,7 @@ SPEC = LeakSpec(
     detail_url="contacts:contact_detail",
     api_list="/api/contacts/",
     export_url="contacts:contact_export",
+    autocomplete_url="/contacts/autocomplete/contact/",
     patch={"notes": "Checked by the kit"},
 )
 
