@@ -14,7 +14,6 @@ imports them and fails when a route returning governed records is not among them
 """
 
 import csv
-import html
 import io
 import random
 import re
@@ -33,6 +32,7 @@ from tawasul.access.models import PortalAccount
 from tawasul.access.registry import OPERATORS, RELATIVE, governed
 from tawasul.access.roles import PORTAL_CUSTOMER
 from tawasul.access.services import rule_save
+from tawasul.access.testkit import walk_api, walk_list
 from tawasul.access.tests.oracle import CONTACT_FIELDS, Oracle, Snapshot
 from tawasul.contacts.choices import LIFECYCLE_MOVES, Lifecycle
 from tawasul.contacts.models import Contact, ReferralSource
@@ -468,35 +468,9 @@ def api_for(user) -> APIClient:
 
 
 def walk_list_page(client, url) -> tuple[int, set[int]]:
-    """Every contact linked from the rows of a list page, following the keyset pages."""
-    ids: set[int] = set()
-    path = url.split("?")[0]
-    for _ in range(20):
-        response = client.get(url)
-        if response.status_code != 200:
-            return response.status_code, ids
-        body = response.content.decode()
-        ids |= {int(pk) for pk in ROW_LINK.findall(body)}
-        following = NEXT_PAGE.search(body)
-        if not following:
-            return 200, ids
-        href = html.unescape(following.group(1))
-        url = path + href if href.startswith("?") else href
-    raise AssertionError(f"{url}: more pages than the world has contacts")
-
-
-def walk_api(client, url) -> tuple[int, set[int]]:
-    ids: set[int] = set()
-    for _ in range(20):
-        response = client.get(url)
-        if response.status_code != 200:
-            return response.status_code, ids
-        page = response.json()
-        ids |= {row["id"] for row in page["results"]}
-        url = page["next"]
-        if not url:
-            return 200, ids
-    raise AssertionError("more API pages than the world has contacts")
+    """Every contact linked from the rows of a list page, following the keyset pages (the
+    access test kit's walk, over contact rows)."""
+    return walk_list(client, url, ROW_LINK)
 
 
 def rows_of(ids) -> dict:
