@@ -55,7 +55,6 @@ CONTACT = "contacts.contact"
 ACTIONS = ["view", "change", "delete", "export", "assign"]
 TOKENS = ["amber", "cobalt", "dune"]
 ROW_LINK = re.compile(r'href="/contacts/(\d+)/"')
-NEXT_PAGE = re.compile(r'id="next-page" href="([^"]+)"')
 WIDGET_COUNT = re.compile(r'My contacts</h2>\s*<div class="display-6">([\d,]+)')
 REFUSED = "You may not save this contact with these values."
 # A re-assignment outside the assign rules is refused at the field (contact_update).
