@@ -54,6 +54,7 @@ test-fast: install-dev messages
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	TAWASUL_TESTING=1 $(VENV)/bin/mypy
 
 demo: install var
 	TAWASUL_DEMO=1 DEBUG=1 $(PY) manage.py migrate --noinput
