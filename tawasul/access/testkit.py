@@ -11,7 +11,8 @@ compares every surface with a naive second implementation of the rule semantics 
   autocomplete, the CSV export, the API list (every page) and each API record: exactly the
   records the rules allow;
 - an API write (PATCH of one harmless field) succeeds exactly on records the change rules
-  allow, and changes nothing elsewhere.
+  allow, and changes nothing elsewhere;
+- a colleague without the model's permissions is refused everywhere and finds nothing.
 
 Usage, in `tawasul/<module>/tests/test_access_leaks.py`::
 
@@ -124,6 +125,7 @@ class World:
     records: list[int] = field(default_factory=list)
     other_records: list[int] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
+    stranger: Any = None  # the peer's account: an employee without the model's permissions
 
     @property
     def all_records(self) -> list[int]:
@@ -142,6 +144,7 @@ def build_world(spec: LeakSpec, seed: int = 11) -> World:
     other = CompanyFactory(code="KIT-B", name="Kit B")
     branches: list[Any] = [BranchFactory(company=company, code=f"KB{n}") for n in range(2)]
     user = get_user_model().objects.create_user(username="kit-user")
+    stranger = get_user_model().objects.create_user(username="kit-stranger")
     group = Group.objects.create(name="Kit role")
     codenames = [spec.perm(a) for a in spec.governed.actions] + [spec.perm("add")]
     for code in codenames:
@@ -158,14 +161,14 @@ def build_world(spec: LeakSpec, seed: int = 11) -> World:
     ):
         employees[name] = EmployeeFactory(
             company=company,
-            user=user if name == "me" else None,
+            user={"me": user, "peer": stranger}.get(name),
             name=f"Kit {name}",
             code=f"KIT-{name.upper()}",
             reports_to=employees.get(boss) if boss else None,
             branch=branches[branch],
         )
     employees["me"].coordinated_representatives.add(employees["peer"])
-    world = World(company, other, employees, branches, user, group)
+    world = World(company, other, employees, branches, user, group, stranger=stranger)
 
     declared = spec.governed.fields
     given_values = spec.link_values(company, world)
@@ -485,6 +488,38 @@ def check_reads(spec: LeakSpec, world: World, allowed: dict[str, set[int]], why)
             answer = api.get(f"{spec.api_list}{pk}/")
             assert answer.status_code == expected, why(f"API record {pk}")
             checks += 1
+    return checks + check_without_permission(spec, world, why)
+
+
+def check_without_permission(spec: LeakSpec, world: World, why) -> int:
+    """An employee of the company without the model's permissions is refused (403) on every
+    surface, whatever the rules say, and finds nothing by search."""
+    client = Client()
+    client.force_login(world.stranger)
+    status, _ids = walk_list(client, reverse(spec.list_url), _row_link(spec))
+    assert status == 403, why("list page without permission")
+    checks = 1
+    for pk in world.records[:3]:
+        response = client.get(reverse(spec.detail_url, args=[pk]))
+        assert response.status_code == 403, why(f"record page of {pk} without permission")
+        checks += 1
+    if spec.search_url:
+        response = client.get(reverse(spec.search_url), {"q": TOKENS[0]})
+        found = _row_link(spec).findall(response.content.decode())
+        assert found == [], why("global search without permission")
+        checks += 1
+    if spec.export_url:
+        response = client.get(reverse(spec.export_url), {"format": "csv"})
+        assert response.status_code == 403, why("export without permission")
+        checks += 1
+    if spec.api_list:
+        api = APIClient()
+        api.force_authenticate(world.stranger)
+        assert api.get(spec.api_list).status_code == 403, why("API list without permission")
+        for pk in world.records[:3]:
+            answer = api.get(f"{spec.api_list}{pk}/")
+            assert answer.status_code == 403, why(f"API record {pk} without permission")
+        checks += 4
     return checks
 
 
