@@ -84,7 +84,10 @@ def test_no_view_reads_a_redirect_target_itself():
     offenders = []
     for path in root.rglob("*.py"):
         relative = path.relative_to(root).as_posix()
+        # Test code (tests/ and the access test kit) reads API "next" links on purpose.
         if "/tests/" in relative or "/migrations/" in relative or relative == "core/http.py":
+            continue
+        if relative.endswith("/testkit.py"):
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if RAW_TARGET.search(line):
