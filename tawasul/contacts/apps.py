@@ -9,6 +9,3 @@ class ContactsConfig(AppConfig):
         from . import handlers, registry  # noqa: F401  (handlers: domain-event handlers)
 
         registry.register()
-        from .selectors import register_timeline  # timeline sources (core.timeline)
-
-        register_timeline()

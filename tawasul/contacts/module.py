@@ -13,6 +13,7 @@ from .selectors import (
     contact_dashboard_counts,
     contact_mask_links,
     contact_search,
+    register_timeline,
 )
 
 SECTION = "contacts"
@@ -85,3 +86,4 @@ def register(registry) -> None:
         )
     )
     registry.demo_builder("contacts", "tawasul.contacts.demo.build")
+    register_timeline(registry.timeline_source)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from tawasul.core.pagination import capped_count
 from tawasul.core.search import ranked_sort, text_filter
-from tawasul.core.timeline import Change, event_source, history_source, register_source
+from tawasul.core.timeline import Change, event_source, history_source
 
 from .links import SINGLE_LINKS
 from .models import Contact, DealerProfile
@@ -94,9 +94,11 @@ def contact_served_customers(*, user, contact: Contact) -> QuerySet[Contact]:
     return contact_list(user=user).filter(dealer=contact).order_by("name", "pk")[:50]
 
 
-def register_timeline() -> None:
+def register_timeline(register_source) -> None:
     """A contact's timeline (`core.timeline`) holds, besides its own changes, those of its dealer
-    terms, persons, addresses, phones and e-mails, and its lifecycle moves."""
+    terms, persons, addresses, phones and e-mails, and its lifecycle moves.
+
+    `register_source(model_label, source)` is the registry's `timeline_source` (module.py)."""
     from .models import Address, ContactPerson, Email, LifecycleChange, Phone
 
     # Dealer terms are named by their kind only (their text is the contact's name).

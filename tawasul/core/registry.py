@@ -220,13 +220,8 @@ class Registry:
         """A source of timeline entries for records of `model_label` ("contacts.contact"):
         `(user, record) -> iterable of entries`, handed to `core.timeline.register_source`."""
         self.timeline_sources.append((model_label, source))
-        try:
-            timeline = importlib.import_module("tawasul.core.timeline")
-        except ImportError:
-            return
-        register = getattr(timeline, "register_source", None)
-        if register is not None:
-            register(model_label, source)
+        # Imported here: the registry is loaded before the apps are ready, the timeline after.
+        importlib.import_module("tawasul.core.timeline").register_source(model_label, source)
 
     def calendar_source(self, key: str, source: Callable) -> None:
         """A source of calendar entries under `key`: `(user, start, end) -> iterable of entries`
