@@ -37,7 +37,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.history import stamp_history
-from tawasul.core.importer import reading, runner
+from tawasul.core.importer import runner
 from tawasul.core.importer.columns import Columns, Target
 from tawasul.core.importer.jobs import Importer
 from tawasul.core.importer.progress import job_progress
@@ -1379,11 +1379,6 @@ IMPORTER = ContactImporter()
 def import_job_create(*, actor, company: Company, uploaded_file) -> ImportJob:
     """Check an uploaded file (size, format, encoding, header, rows) and keep it as a new job."""
     return IMPORTER.create(actor=actor, company=company, uploaded_file=uploaded_file)
-
-
-def import_job_preview(*, job: ImportJob, limit: int = 5) -> list[tuple[int, list[str]]]:
-    """The first data rows of the job's file, padded to the header width, for the mapping page."""
-    return reading.preview(job=job, limit=limit)
 
 
 def import_job_set_mapping(
