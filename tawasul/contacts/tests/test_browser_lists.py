@@ -80,7 +80,7 @@ def test_every_contact_tab_is_on_screen_on_a_phone_in_arabic(
     try:
         _sign_in(page)
         page.goto(f"/contacts/{contact.pk}/")
-        tabs = page.locator("#contact-tabs .nav-link")
+        tabs = page.locator("#record-tabs .nav-link")
         assert tabs.count() >= 7
         for index in range(tabs.count()):
             box = tabs.nth(index).bounding_box()
@@ -89,7 +89,7 @@ def test_every_contact_tab_is_on_screen_on_a_phone_in_arabic(
                 box,
             )
             assert box["height"] >= 44
-        page.locator("#contact-tabs .nav-link").last.click()
+        page.locator("#record-tabs .nav-link").last.click()
         expect(page.locator("#tab-inquiries")).to_be_visible()
     finally:
         context.close()

@@ -74,7 +74,7 @@ def test_arabic_pages_keep_latin_names_whole(page, staff_user, company, customer
     page.click("#persons-tab")
     expect(page.locator("#tab-persons")).to_contain_text("Faisal")
     gap = _box(page.locator("#tab-persons"))["y"] - (
-        _box(page.locator("#contact-tabs"))["y"] + _box(page.locator("#contact-tabs"))["height"]
+        _box(page.locator("#record-tabs"))["y"] + _box(page.locator("#record-tabs"))["height"]
     )
     assert gap < 40, gap
     expect(page.locator("#tab-details")).to_be_hidden()
@@ -176,7 +176,7 @@ def test_phone_layout_in_arabic(browser, live_server, settings, company, custome
 
         # No tab hides behind the screen's edge: the row wraps on a phone.
         page.goto(f"/contacts/{contact.pk}/")
-        last = _box(page.locator("#contact-tabs .nav-link").last)
+        last = _box(page.locator("#record-tabs .nav-link").last)
         assert last["x"] >= 0 and last["x"] + last["width"] <= 390, last
 
         # The toast's close button is a 44 px target.
