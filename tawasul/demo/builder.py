@@ -150,15 +150,9 @@ def bulk_contacts_add(
     seed: int | None = None,
     rebuild_indexes: bool | None = None,
 ) -> int:
-    """Add `count` generated contacts to the demo company (built first if absent), in bulk.
-
-    For benchmarks: rows go in by COPY on PostgreSQL and `bulk_create` elsewhere. They carry
-    the derived search columns, phones and e-mails, but no change history, persons or
-    addresses. Batches are committed one by one, except when indexes are rebuilt
-    (`rebuild_indexes`, by default for large loads by a PostgreSQL superuser): then the whole
-    load is one transaction, so that a failure leaves the tables and indexes as they were;
-    the tables are locked against other sessions meanwhile. Returns the number added.
-    """
+    """Add `count` generated contacts to the demo company, building the company first if it is
+    absent; the load itself is `contacts.demo.bulk_contacts_load` (see there). Returns the
+    number added."""
     say = say or (lambda message: None)
     company, _built = demo_build(say=say)
     return bulk_contacts_load(
