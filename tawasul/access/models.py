@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tawasul.core.fields import ClockDateTimeField
+
 
 class RecordRule(models.Model):
     """Grants actions on one kind of record to a role or a user, limited by conditions.
@@ -43,8 +45,8 @@ class RecordRule(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -103,7 +105,7 @@ class PortalAccount(models.Model):
         verbose_name=_("contact"),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -117,7 +119,7 @@ class PortalAccount(models.Model):
 class AccessChange(models.Model):
     """An audit row for a change to roles, their members or their permissions."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = ClockDateTimeField(auto_now_add=True, db_index=True)
     company = models.ForeignKey(
         "org.Company", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -139,7 +141,7 @@ class AccessChange(models.Model):
 class AccessDenial(models.Model):
     """A denied attempt to reach a governed record (answered 403 or 404)."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = ClockDateTimeField(auto_now_add=True, db_index=True)
     company = models.ForeignKey(
         "org.Company", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -181,7 +183,7 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True, editable=False)
     # A digest of the user's password hash when the token was made: a new password ends it.
     password_fingerprint = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
@@ -205,7 +207,7 @@ class DefaultRoleGrant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="default_role_grants"
     )
     role = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="default_grants")
-    given_at = models.DateTimeField(auto_now_add=True)
+    given_at = ClockDateTimeField(auto_now_add=True)
 
     # Written by employee_default_roles_move only: no input reaches the constraint.
     constraint_error_fields = {"uniq_default_role_grant": "role"}

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from tawasul.access.querysets import RestrictedQuerySet
 from tawasul.core.constraints import ConstraintFieldErrors
+from tawasul.core.fields import ClockDateTimeField
 from tawasul.core.importer.models import ImportJob as BaseImportJob
 from tawasul.core.models import TimeStampedModel
 from tawasul.org.models import BilingualName, Branch, Company, Employee
@@ -550,7 +551,7 @@ class LifecycleChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-changed_at", "-id"]

@@ -5,13 +5,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .constraints import ConstraintFieldErrors
+from .fields import ClockDateTimeField
 
 
 class TimeStampedModel(models.Model):
     """Adds creation and modification timestamps."""
 
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = ClockDateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = ClockDateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -41,7 +42,7 @@ class SavedFilter(ConstraintFieldErrors, models.Model):
     view = models.CharField(_("list"), max_length=64)
     name = models.CharField(_("name"), max_length=80)
     query = models.CharField(_("query"), max_length=2000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     constraint_error_fields = {"uniq_saved_filter_name": "name"}
 
