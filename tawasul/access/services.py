@@ -9,11 +9,15 @@ from django.utils.translation import gettext as _
 
 from tawasul.core.errors import error_path
 from tawasul.core.history import stamp_history
+from tawasul.core.registry import get_registry
 from tawasul.core.types import Actor
+from tawasul.org.models import Employee
 
 from .audit import log_change
-from .models import RecordRule, RuleCondition
+from .models import DefaultRoleGrant, RecordRule, RuleCondition
 from .registry import CHOICE, OPERATORS, RELATIVE, governed
+from .roles import ROLE_LABELS, default_roles_for
+from .rules import bump_generation
 
 
 def _rule_snapshot(rule: RecordRule) -> dict:
@@ -159,8 +163,6 @@ def rule_save(
     RuleCondition.objects.bulk_create(
         [RuleCondition(rule=rule, **condition) for condition in cleaned]
     )
-    from .rules import bump_generation
-
     bump_generation()
     log_change(
         actor=actor,
@@ -192,8 +194,6 @@ def rule_delete(*, actor: Actor, rule: RecordRule) -> None:
 # else a role holds (granted by a developer in Django's admin) is left alone.
 def matrix_sections():
     """The permission matrix's sections (`core.registry.MatrixSection`), in their order."""
-    from tawasul.core.registry import get_registry
-
     return sorted(get_registry().matrix_sections.values(), key=lambda section: section.order)
 
 
@@ -217,8 +217,6 @@ def matrix_permissions():
 
 def company_users(user, company_id):
     """Active users who work for the company, read through the employees `user` may view."""
-    from tawasul.org.models import Employee
-
     employees = Employee.objects.restrict(user, "view").filter(company_id=company_id)
     return (
         get_user_model()
@@ -264,8 +262,6 @@ def role_save(
     - cannot rename a default role (the application refers to it by name), nor a role that
       other companies' staff hold.
     """
-    from .roles import ROLE_LABELS
-
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name:
@@ -311,13 +307,9 @@ def role_save(
         group.user_set.set(members + kept)
         # Whoever the administrator took the role from no longer holds it by default: given back
         # by hand later, it stays through the employee's moves.
-        from .models import DefaultRoleGrant
-
         DefaultRoleGrant.objects.filter(role=group).exclude(
             user__in=group.user_set.values("pk")
         ).delete()
-    from .rules import bump_generation
-
     bump_generation()
     log_change(
         actor=actor,
@@ -333,8 +325,6 @@ def role_save(
 @transaction.atomic
 def role_delete(*, actor: Actor, company, group: Group) -> None:
     """Delete a role no rule refers to and no other company's staff hold; audited."""
-    from .roles import ROLE_LABELS
-
     if group.name in ROLE_LABELS:
         raise ValidationError(_("A default role cannot be deleted: the application refers to it."))
     if group.record_rules.exists():
@@ -365,12 +355,6 @@ def _may_move_role(actor, group: Group) -> bool:
     return needed <= actor.get_all_permissions()
 
 
-def _default_roles_of(kind: str | None, jobs) -> list[str]:
-    from .roles import default_roles_for
-
-    return default_roles_for(kind, jobs)
-
-
 @transaction.atomic
 def employee_default_roles_move(
     *,
@@ -393,8 +377,6 @@ def employee_default_roles_move(
     ticking a job must not make anyone more than the person ticking it; roles withheld that way
     are named in the audit.
     """
-    from .models import DefaultRoleGrant
-
     user_id = employee.user_id
     moves: dict[int, tuple[set[str], set[str]]] = {}  # user -> (to give, to take)
     if old_user_id and old_user_id != user_id:
@@ -402,9 +384,9 @@ def employee_default_roles_move(
         moves[old_user_id] = (set(), set(taken.values_list("role__name", flat=True)))
     if user_id:
         kind = employee.department.kind if employee.department_id else None
-        wanted = set(_default_roles_of(kind, employee.roles.values_list("code", flat=True)))
+        wanted = set(default_roles_for(kind, employee.roles.values_list("code", flat=True)))
         same_user = not created and old_user_id == user_id
-        before = set(_default_roles_of(old_department_kind, old_job_roles)) if same_user else set()
+        before = set(default_roles_for(old_department_kind, old_job_roles)) if same_user else set()
         given = DefaultRoleGrant.objects.filter(user_id=user_id)
         moves[user_id] = (wanted - before, set(given.values_list("role__name", flat=True)) - wanted)
     user_model = get_user_model()
@@ -415,9 +397,6 @@ def employee_default_roles_move(
 
 
 def _move_user_roles(actor, user, company, give: set[str], take: set[str]) -> None:
-    from .models import DefaultRoleGrant
-    from .rules import bump_generation
-
     groups = {g.name: g for g in Group.objects.filter(name__in=give | take)}
     held = set(user.groups.values_list("name", flat=True))
     added, removed, withheld = [], [], []
