@@ -16,6 +16,9 @@ The setting is written to a small JSON file whose path travels in the environmen
 there is none, so a process started afterwards inherits it. A consumer started by hand for a
 test is pointed at the same file by giving it the same variable. `now()` re-reads the file only
 when its modification time or size changed, so a test process pays one `stat` per call.
+
+Automatic timestamps read it through `core.fields.ClockDateTimeField`; what stays on the wall
+clock (other libraries' timestamps, Huey's schedule) is listed in docs/development/documents.md.
 """
 
 from __future__ import annotations
