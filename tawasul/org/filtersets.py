@@ -1,9 +1,15 @@
-"""One FilterSet per model, shared by list pages, the API and exports."""
+"""One FilterSet per model, shared by list pages, the API and exports.
+
+A list page's filter panel shows the fields its FilterSet's form names in `panel` (the others
+still filter: the API and links from other pages use them, and they show as chips).
+"""
 
 import django_filters as filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.search import text_filter
+from tawasul.core.widgets import SearchableSelectMultiple
 
 from .choices import DepartmentKind, JobRoleCode
 from .models import Branch, Company, Department, Employee
@@ -18,11 +24,51 @@ def _scoped(model):
     return queryset
 
 
+class PanelForm(forms.Form):
+    """A filter form whose iteration (the list page's filter panel) yields the fields named in
+    `panel` only, in that order; every field still validates and filters."""
+
+    panel: tuple[str, ...] = ()
+
+    def __iter__(self):
+        for name in self.panel or self.fields:
+            yield self[name]
+
+
+def panel_form(*names: str) -> type[PanelForm]:
+    """The form class of a FilterSet whose list page shows the filters `names`."""
+    return type("PanelForm", (PanelForm,), {"panel": names})
+
+
+class ActiveSelect(forms.Select):
+    """Any, active or inactive, for an `is_active` filter (the API reads the same values)."""
+
+    def __init__(self, attrs=None):
+        choices = [("", _("Any")), ("true", _("Active")), ("false", _("Inactive"))]
+        super().__init__(attrs, choices=choices)
+
+    def format_value(self, value):
+        # The field also reads True/"True"/"1" (and their opposites); the options are two.
+        if value in (True, "True", "1"):
+            value = "true"
+        elif value in (False, "False", "0"):
+            value = "false"
+        return super().format_value(value)
+
+
+def _active_filter():
+    return filters.BooleanFilter(label=_("Active"), widget=ActiveSelect())
+
+
 class NameSearchMixin(filters.FilterSet):
     """`search`: every word in the record's names or code, compared in the one normalised form
     (`BilingualName.search_text` through `text_filter`)."""
 
-    search = filters.CharFilter(method="filter_search", label=_("Search"))
+    search = filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or code")}),
+    )
 
     def filter_search(self, queryset, name, value):
         return text_filter(queryset, value)
@@ -32,26 +78,31 @@ class CompanyFilterSet(NameSearchMixin):
     class Meta:
         model = Company
         fields = ["code"]
+        form = panel_form("search")
 
 
 class BranchFilterSet(NameSearchMixin):
     company = filters.ModelChoiceFilter(queryset=_scoped(Company), label=_("Company"))
-    is_active = filters.BooleanFilter(label=_("Active"))
+    is_active = _active_filter()
 
     class Meta:
         model = Branch
         fields = ["company", "code", "is_active"]
+        form = panel_form("search", "is_active")
 
 
 class DepartmentFilterSet(NameSearchMixin):
     company = filters.ModelChoiceFilter(queryset=_scoped(Company), label=_("Company"))
     branch = filters.ModelChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
-    kind = filters.MultipleChoiceFilter(choices=DepartmentKind.choices, label=_("Kind"))
-    is_active = filters.BooleanFilter(label=_("Active"))
+    kind = filters.MultipleChoiceFilter(
+        choices=DepartmentKind.choices, label=_("Kind"), widget=SearchableSelectMultiple()
+    )
+    is_active = _active_filter()
 
     class Meta:
         model = Department
         fields = ["company", "branch", "kind", "is_active"]
+        form = panel_form("search", "branch", "kind", "is_active")
 
 
 class EmployeeFilterSet(NameSearchMixin):
@@ -60,9 +111,12 @@ class EmployeeFilterSet(NameSearchMixin):
     department = filters.ModelChoiceFilter(queryset=_scoped(Department), label=_("Department"))
     reports_to = filters.ModelChoiceFilter(queryset=_scoped(Employee), label=_("Reports to"))
     role = filters.MultipleChoiceFilter(
-        choices=JobRoleCode.choices, method="filter_role", label=_("Job role")
+        choices=JobRoleCode.choices,
+        method="filter_role",
+        label=_("Job role"),
+        widget=SearchableSelectMultiple(),
     )
-    is_active = filters.BooleanFilter(label=_("Active"))
+    is_active = _active_filter()
     subordinates_of = filters.NumberFilter(
         method="filter_subordinates_of", label=_("Subordinates of")
     )
@@ -70,6 +124,7 @@ class EmployeeFilterSet(NameSearchMixin):
     class Meta:
         model = Employee
         fields = ["company", "branch", "department", "reports_to", "is_active", "code"]
+        form = panel_form("search", "branch", "department", "role", "is_active")
 
     def filter_role(self, queryset, name, value):
         if not value:

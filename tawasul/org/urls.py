@@ -20,6 +20,7 @@ urlpatterns = [
         name="department_update",
     ),
     path("employees/", views.EmployeeListView.as_view(), name="employee_list"),
+    path("employees/export/", views.EmployeeExportView.as_view(), name="employee_export"),
     path("employees/new/", views.EmployeeFormView.as_view(), name="employee_create"),
     path("employees/<int:pk>/", views.EmployeeDetailView.as_view(), name="employee_detail"),
     path("employees/<int:pk>/edit/", views.EmployeeFormView.as_view(), name="employee_update"),

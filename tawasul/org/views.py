@@ -1,28 +1,35 @@
-"""Organization pages: overview, org chart, and the administrator's pages for each record kind."""
+"""Organization pages: overview, org chart, and the administrator's pages for each record kind.
 
-from typing import Any
+The lists of companies, branches, departments and employees are core's generic list page
+(`tawasul.core.lists.ListPage`) with the Organization breadcrumb and tabs (`org/list.html`).
+"""
+
+import functools
+from typing import Any, ClassVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
-from django.forms import CheckboxSelectMultiple, Select
-from django.urls import reverse
+from django.db.models import Case, CharField, Count, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce, Concat
+from django.urls import get_script_prefix, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
-from tawasul.core.access import action_permission
+from tawasul.core.access import user_company_id
 from tawasul.core.edit import ServiceFormView
-from tawasul.core.pagination import InvalidCursor, capped_count, keyset_paginate
+from tawasul.core.lists import EMPTY, Column, ListExport, ListPage
+from tawasul.core.pagination import capped_count
 from tawasul.core.records import Action, RecordHeader, RecordView
 
 from . import services
-from .choices import JobRoleCode
-from .filtersets import BranchFilterSet, DepartmentFilterSet, EmployeeFilterSet
+from .filtersets import BranchFilterSet, CompanyFilterSet, DepartmentFilterSet, EmployeeFilterSet
 from .forms import BranchForm, CompanyForm, DepartmentForm, EmployeeForm
 from .models import Branch, Company, Department, Employee
 from .selectors import employee_list, org_tree
 
 EMPLOYEE_PAGE_SIZE = 50
+ACTIONS = "actions"  # the column of a row's buttons (its header is read by screen readers only)
 
 
 def _count_of(model, link: str, user):
@@ -43,17 +50,6 @@ def _count_of(model, link: str, user):
 
 class StaffPageMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Signed-in staff with the model permission; a signed-in user without it gets 403."""
-
-
-def tune_filter_form(form) -> None:
-    """Friendlier widgets for the list pages' filter bars (the FilterSets serve the API too)."""
-    if "search" in form.fields:
-        form.fields["search"].widget.input_type = "search"
-        form.fields["search"].widget.attrs.setdefault("placeholder", _("Name or code"))
-    if "is_active" in form.fields:
-        form.fields["is_active"].widget = Select(
-            choices=[("", _("Any")), ("true", _("Active")), ("false", _("Inactive"))]
-        )
 
 
 # --- overview and chart ---------------------------------------------------------------------
@@ -123,44 +119,185 @@ def _tree_size(nodes: list[dict]) -> int:
     return sum(1 + _tree_size(node["children"]) for node in nodes)
 
 
-# --- shared list and form views ---------------------------------------------------------------
+# --- shared list page and form view -----------------------------------------------------------
+
+_KEY = 987654321  # a key no URL pattern holds twice, replaced by each row's
 
 
-class RecordListView(StaffPageMixin, TemplateView):
-    """A short list of one kind of record, filtered by its FilterSet."""
+@functools.lru_cache(maxsize=64)
+def _url_parts(url_name: str, script_prefix: str) -> tuple[str, str]:
+    head, _key, tail = reverse(url_name, args=[_KEY]).rpartition(str(_KEY))
+    return head, tail
 
-    model: Any = None  # set by each subclass
-    filterset_class: Any = None
-    filter_fields: tuple[str, ...] = ()
-    template_name = ""
 
-    def get_permission_required(self):
-        return [action_permission(self.model, "view")]
+def record_url(url_name: str, pk: int) -> str:
+    """The address of a record's page: one `reverse` per process, not one per row."""
+    head, tail = _url_parts(url_name, get_script_prefix())
+    return f"{head}{pk}{tail}"
 
-    def get_queryset(self):
-        return self.model.objects.restrict(self.request.user, "view")
+
+@functools.lru_cache(maxsize=16)
+def _list_url(url_name: str, script_prefix: str) -> str:
+    return reverse(url_name)
+
+
+def _bdi(value):
+    return format_html("<bdi>{}</bdi>", EMPTY if value is None or value == "" else value)
+
+
+def _other_name(record) -> str:
+    """The record's name in the other language, when it has one that differs."""
+    shown = record.display_name
+    for name in (record.name_ar, record.name):
+        if name and name != shown:
+            return name
+    return ""
+
+
+def _name_cell(record):
+    """The name in the page's language and, smaller beside it, the other language's."""
+    other = _other_name(record)
+    alt = format_html('<bdi class="alt-name">{}</bdi>', other) if other else ""
+    title = f"{record.display_name} · {other}" if other else record.display_name
+    return format_html(
+        '<div class="cell-name" title="{}"><bdi class="fw-semibold">{}</bdi>{}</div>',
+        title,
+        record.display_name,
+        alt,
+    )
+
+
+def _status_cell(record):
+    if record.is_active:
+        return format_html(
+            '<span class="badge bg-success-subtle text-success-emphasis border '
+            'border-success-subtle">{}</span>',
+            _("Active"),
+        )
+    return format_html('<span class="badge text-bg-secondary">{}</span>', _("Inactive"))
+
+
+def _status_value(record) -> str:
+    return _("Active") if record.is_active else _("Inactive")
+
+
+def _count_column(
+    name: str, label, *, link: tuple[str, str, str] | None = None, width: str = "col-num"
+) -> list[Column]:
+    """A count of related records; with `link` (list URL name, its filter, the permission to
+    view it), a link to that list filtered by the row for users who may open it."""
+    plain = Column(
+        name,
+        label,
+        cell=lambda row: str(getattr(row, name)),
+        th_class=f"{width} text-end",
+        td_class="text-md-end",
+    )
+    if link is None:
+        return [plain]
+    url_name, param, permission = link
+
+    def linked(row):
+        url = _list_url(url_name, get_script_prefix())
+        return format_html('<a href="{}?{}={}">{}</a>', url, param, row.pk, getattr(row, name))
+
+    return [
+        Column(
+            name,
+            label,
+            cell=linked,
+            th_class=plain.th_class,
+            td_class=plain.td_class,
+            visible=lambda request: request.user.has_perm(permission),
+        ),
+        Column(
+            name,
+            label,
+            cell=plain.cell,
+            th_class=plain.th_class,
+            td_class=plain.td_class,
+            visible=lambda request: not request.user.has_perm(permission),
+        ),
+    ]
+
+
+def _edit_column(url_name: str, permission: str) -> Column:
+    def cell(row):
+        return format_html(
+            '<a class="btn btn-sm btn-outline-secondary" href="{}">'
+            '<i class="bi bi-pencil me-1" aria-hidden="true"></i>{}</a>',
+            record_url(url_name, row.pk),
+            _("Edit"),
+        )
+
+    return Column(
+        ACTIONS,
+        gettext_lazy("Actions"),
+        cell=cell,
+        th_class="col-badge",
+        td_class="text-md-end",
+        visible=lambda request: request.user.has_perm(permission),
+        export=False,
+    )
+
+
+def _company_column() -> Column:
+    # Only a user who works for no company sees several (a superuser without an employee).
+    return Column(
+        "company",
+        gettext_lazy("Company"),
+        title=lambda row: str(row.company),
+        visible=lambda request: user_company_id(request.user) is None,
+    )
+
+
+def _active_first():
+    """Active records first, then by name: one text key, so that keyset pages can follow it."""
+    status = Case(When(is_active=True, then=Value("0")), default=Value("1"))
+    return Concat(status, F("name"), output_field=CharField())
+
+
+class OrgListPage(ListPage):
+    """An organization list: core's list page under the Organization breadcrumb and tabs.
+
+    `model` gives the rows (through `restrict`); `tab` names the tab shown as current.
+    """
+
+    template_name = "org/list.html"
+    model: Any = None
+    tab = ""
+    search_field = "search"
+
+    def base_queryset(self, action: str = "view"):
+        return self.model.objects.restrict(self.request.user, action)
+
+    def row_name(self, row) -> str:
+        return row.display_name
+
+    def header(self, columns, sort):
+        entries = super().header(columns, sort)
+        for column, entry in zip(columns, entries, strict=True):
+            if column.name == ACTIONS:
+                entry["label"] = format_html(
+                    '<span class="visually-hidden">{}</span>', column.label
+                )
+        return entries
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        queryset = self.get_queryset()
-        filterset = None
-        if self.filterset_class is not None:
-            filterset = self.filterset_class(
-                self.request.GET or None, queryset=queryset, request=self.request
-            )
-            tune_filter_form(filterset.form)
-            queryset = filterset.qs
-        rows = list(queryset)
-        ctx.update(
-            rows=rows,
-            filterset=filterset,
-            filter_fields=[filterset.form[name] for name in self.filter_fields]
-            if filterset
-            else [],
-            filtered=bool(self.request.GET),
-            show_company=len({getattr(row, "company_id", None) for row in rows}) > 1,
-        )
+        if ctx.get("chips"):
+            form = ctx["filterset"].form
+            ctx["chips"] = [self.chip(chip, form) for chip in ctx["chips"]]
         return ctx
+
+    def chip(self, chip: dict, form) -> dict:
+        """An active filter's chip as shown: a yes/no filter by its option's words (and removed
+        whole, whatever spelling of true the address holds)."""
+        if isinstance(chip["raw"], bool):
+            choices = dict(getattr(form.fields[chip["name"]].widget, "choices", ()))
+            value = choices.get("true" if chip["raw"] else "false", chip["value"])
+            return {**chip, "value": value, "raw": None}
+        return chip
 
 
 class RecordFormView(ServiceFormView):
@@ -201,15 +338,49 @@ class RecordFormView(ServiceFormView):
 # --- companies, branches, departments ----------------------------------------------------------
 
 
-class CompanyListView(RecordListView):
-    model = Company
-    template_name = "org/company_list.html"
+class CompanyListView(OrgListPage):
+    """The companies the user may see, with their phone country, currency, zone and counts."""
 
-    def get_queryset(self):
+    model = Company
+    permission_required = "org.view_company"
+    filterset_class = CompanyFilterSet
+    title = gettext_lazy("Companies")
+    tab = "companies"
+    list_key = "companies"
+    list_url_name = "org:company_list"
+    create_url_name = "org:company_create"
+    create_label = gettext_lazy("Add company")
+    add_permission = "org.add_company"
+    empty_icon = "bi-bank"
+    empty_text = gettext_lazy(
+        "You cannot see any company: your account is not linked to an employee of a company."
+    )
+    empty_filtered_text = gettext_lazy("No companies match these filters.")
+    columns: ClassVar[list[Column]] = [
+        # Nine columns in the list's width: the short ones are narrow, the name and the zone
+        # share the rest.
+        Column("code", gettext_lazy("Code"), sort="code", th_class="col-code"),
+        Column(
+            "name",
+            gettext_lazy("Name"),
+            cell=_name_cell,
+            sort="name",
+            primary=True,
+        ),
+        Column("default_country", gettext_lazy("Phone country"), th_class="col-code"),
+        Column("currency", gettext_lazy("Currency"), th_class="col-code"),
+        Column("timezone", gettext_lazy("Time zone"), title=lambda c: c.timezone),
+        *_count_column("branch_count", gettext_lazy("Branches"), width="col-code"),
+        *_count_column("department_count", gettext_lazy("Departments")),
+        *_count_column("employee_count", gettext_lazy("Employees"), width="col-code"),
+        _edit_column("org:company_update", "org.change_company"),
+    ]
+
+    def base_queryset(self, action="view"):
         user = self.request.user
         return (
             super()
-            .get_queryset()
+            .base_queryset(action)
             .annotate(
                 branch_count=_count_of(Branch, "company", user),
                 department_count=_count_of(Department, "company", user),
@@ -225,24 +396,68 @@ class CompanyFormView(RecordFormView):
     list_url_name = "org:company_list"
 
 
-class BranchListView(RecordListView):
-    model = Branch
-    filterset_class = BranchFilterSet
-    filter_fields = ("search", "is_active")
-    template_name = "org/branch_list.html"
+class BranchListView(OrgListPage):
+    """Branches, active ones first, with their departments and employees counted."""
 
-    def get_queryset(self):
+    model = Branch
+    permission_required = "org.view_branch"
+    filterset_class = BranchFilterSet
+    title = gettext_lazy("Branches")
+    tab = "branches"
+    list_key = "branches"
+    list_url_name = "org:branch_list"
+    default_sort = "active_name"
+    sorts: ClassVar[dict[str, Any]] = {"active_name": gettext_lazy("Active first")}
+    create_url_name = "org:branch_create"
+    create_label = gettext_lazy("Add branch")
+    add_permission = "org.add_branch"
+    empty_icon = "bi-building"
+    empty_text = gettext_lazy(
+        "No branches yet. Branches place employees and contacts in an office or city."
+    )
+    empty_filtered_text = gettext_lazy("No branches match these filters.")
+    empty_add_label = gettext_lazy("Add the first branch")
+    columns: ClassVar[list[Column]] = [
+        Column("code", gettext_lazy("Code"), sort="code", th_class="col-code"),
+        Column(
+            "name",
+            gettext_lazy("Name"),
+            cell=_name_cell,
+            sort="name",
+            primary=True,
+            th_class="col-name",
+        ),
+        Column("city", gettext_lazy("City"), sort="city", title=lambda b: b.city),
+        _company_column(),
+        *_count_column(
+            "department_count",
+            gettext_lazy("Departments"),
+            link=("org:department_list", "branch", "org.view_department"),
+        ),
+        *_count_column(
+            "employee_count",
+            gettext_lazy("Employees"),
+            link=("org:employee_list", "branch", "org.view_employee"),
+        ),
+        Column("is_active", gettext_lazy("Status"), cell=_status_cell, th_class="col-badge"),
+        _edit_column("org:branch_update", "org.change_branch"),
+    ]
+
+    def base_queryset(self, action="view"):
         user = self.request.user
         return (
             super()
-            .get_queryset()
+            .base_queryset(action)
             .select_related("company")
             .annotate(
                 employee_count=_count_of(Employee, "branch", user),
                 department_count=_count_of(Department, "branch", user),
+                active_name=_active_first(),
             )
-            .order_by("-is_active", "name", "pk")
         )
+
+    def count_text(self, total, more):
+        return ngettext("%(counter)s branch", "%(counter)s branches", total) % {"counter": total}
 
 
 class BranchFormView(RecordFormView):
@@ -252,21 +467,73 @@ class BranchFormView(RecordFormView):
     list_url_name = "org:branch_list"
 
 
-class DepartmentListView(RecordListView):
-    model = Department
-    filterset_class = DepartmentFilterSet
-    filter_fields = ("search", "branch", "is_active")
-    template_name = "org/department_list.html"
+class DepartmentListView(OrgListPage):
+    """Departments, active ones first, with their kind, branch and employees counted."""
 
-    def get_queryset(self):
+    model = Department
+    permission_required = "org.view_department"
+    filterset_class = DepartmentFilterSet
+    title = gettext_lazy("Departments")
+    tab = "departments"
+    list_key = "departments"
+    list_url_name = "org:department_list"
+    default_sort = "active_name"
+    sorts: ClassVar[dict[str, Any]] = {"active_name": gettext_lazy("Active first")}
+    create_url_name = "org:department_create"
+    create_label = gettext_lazy("Add department")
+    add_permission = "org.add_department"
+    empty_icon = "bi-collection"
+    empty_text = gettext_lazy(
+        "No departments yet. Departments (sales, collection, maintenance…) group employees by "
+        "the work they do."
+    )
+    empty_filtered_text = gettext_lazy("No departments match these filters.")
+    empty_add_label = gettext_lazy("Add the first department")
+    columns: ClassVar[list[Column]] = [
+        # No title on the name's cell: its tooltip is the name's own (cell-name).
+        Column(
+            "name",
+            gettext_lazy("Name"),
+            cell=_name_cell,
+            sort="name",
+            primary=True,
+            th_class="col-name",
+        ),
+        Column(
+            "kind",
+            gettext_lazy("Kind"),
+            cell=lambda d: format_html(
+                '<span class="badge text-bg-light border">{}</span>', d.get_kind_display()
+            ),
+            title=lambda d: d.get_kind_display(),
+        ),
+        Column("branch", gettext_lazy("Branch"), title=lambda d: str(d.branch or "")),
+        _company_column(),
+        *_count_column(
+            "employee_count",
+            gettext_lazy("Employees"),
+            link=("org:employee_list", "department", "org.view_employee"),
+        ),
+        Column("is_active", gettext_lazy("Status"), cell=_status_cell, th_class="col-badge"),
+        _edit_column("org:department_update", "org.change_department"),
+    ]
+
+    def base_queryset(self, action="view"):
         user = self.request.user
         return (
             super()
-            .get_queryset()
+            .base_queryset(action)
             .select_related("company", "branch")
-            .annotate(employee_count=_count_of(Employee, "department", user))
-            .order_by("-is_active", "name", "pk")
+            .annotate(
+                employee_count=_count_of(Employee, "department", user),
+                active_name=_active_first(),
+            )
         )
+
+    def count_text(self, total, more):
+        return ngettext("%(counter)s department", "%(counter)s departments", total) % {
+            "counter": total
+        }
 
 
 class DepartmentFormView(RecordFormView):
@@ -279,72 +546,153 @@ class DepartmentFormView(RecordFormView):
 # --- employees --------------------------------------------------------------------------------
 
 
-class EmployeeListView(StaffPageMixin, TemplateView):
-    """Employees with filters, a capped count and keyset pages; the table alone swaps with htmx."""
+def _employee_name_cell(e: Employee):
+    account = ""
+    if e.user is not None:  # the sign-in account, under the name as it always was
+        account = format_html(
+            '<span class="alt-name"><i class="bi bi-person-lock me-1" aria-hidden="true"></i>'
+            "<bdi>{}</bdi></span>",
+            e.user.username,
+        )
+    return format_html(
+        '<div class="cell-name"><a href="{}" class="fw-semibold text-decoration-none">'
+        "<bdi>{}</bdi></a>{}</div>",
+        record_url("org:employee_detail", e.pk),
+        e.display_name,
+        account,
+    )
 
-    template_name = "org/employee_list.html"
-    partial_template_name = "org/_employee_results.html"
+
+def _employee_name_title(e: Employee) -> str:
+    return f"{e.display_name} · {e.user.username}" if e.user is not None else e.display_name
+
+
+def _roles_value(e: Employee) -> str:
+    return ", ".join(str(role) for role in e.roles.all())
+
+
+def _reports_to_cell(e: Employee):
+    manager = e.reports_to
+    if manager is None:
+        return EMPTY
+    return format_html(
+        '<a href="{}"><bdi>{}</bdi></a>',
+        record_url("org:employee_detail", manager.pk),
+        manager.display_name,
+    )
+
+
+class EmployeeListView(OrgListPage):
+    """Employees: search, filters, sort, keyset pages, saved views and export; the table alone
+    swaps with htmx (its id, `employee-results`, is the one the page always had)."""
+
+    model = Employee
     permission_required = "org.view_employee"
-    filter_fields = ("search", "branch", "department", "role", "is_active")
+    filterset_class = EmployeeFilterSet
+    title = gettext_lazy("Employees")
+    tab = "employees"
+    list_key = "employees"
+    list_url_name = "org:employee_list"
+    table_id = "employee-results"
+    page_size = EMPLOYEE_PAGE_SIZE
+    export_url_name = "org:employee_export"
+    export_permission = "org.view_employee"
+    create_url_name = "org:employee_create"
+    create_label = gettext_lazy("Add employee")
+    create_id = "new-employee"
+    add_permission = "org.add_employee"
+    empty_icon = "bi-person-badge"
+    empty_text = gettext_lazy(
+        "No employees yet. Employees are the staff who sign in and work on contacts; add them "
+        "with their branch, department and job roles."
+    )
+    empty_filtered_text = gettext_lazy("No employees match these filters.")
+    empty_add_label = gettext_lazy("Add the first employee")
+    past_end_text = gettext_lazy("There are no more employees past this point.")
+    columns: ClassVar[list[Column]] = [
+        Column(
+            "name",
+            gettext_lazy("Name"),
+            cell=_employee_name_cell,
+            value=lambda e: e.display_name,
+            title=_employee_name_title,
+            sort="name",
+            primary=True,
+            th_class="col-name",
+            width=30,
+        ),
+        Column(
+            "code",
+            gettext_lazy("Code"),
+            sort="code",
+            th_class="col-code",
+            cell=lambda e: format_html(
+                '<span class="font-monospace small">{}</span>', _bdi(e.code)
+            ),
+        ),
+        Column(
+            "roles",
+            gettext_lazy("Job roles"),
+            cell=lambda e: _bdi(_roles_value(e)),
+            value=_roles_value,
+            title=_roles_value,
+            width=30,
+        ),
+        Column("branch", gettext_lazy("Branch"), title=lambda e: str(e.branch or "")),
+        Column("department", gettext_lazy("Department"), title=lambda e: str(e.department or "")),
+        Column(
+            "reports_to",
+            gettext_lazy("Reports to"),
+            cell=_reports_to_cell,
+            title=lambda e: str(e.reports_to or ""),
+            th_class="col-person",
+            width=24,
+        ),
+        Column(
+            "is_active",
+            gettext_lazy("Status"),
+            cell=_status_cell,
+            value=_status_value,
+            th_class="col-badge",
+        ),
+    ]
 
-    def get_template_names(self):
-        htmx = getattr(self.request, "htmx", None)
-        if htmx and not htmx.boosted and htmx.target == "employee-results":
-            return [self.partial_template_name]
-        return [self.template_name]
+    def base_queryset(self, action="view"):
+        # Employees have no export permission of their own: exporting them is viewing them
+        # (org.view_employee), so the page and its export read the same selector.
+        if action not in ("view", "export"):
+            return super().base_queryset(action)
+        return employee_list(user=self.request.user).prefetch_related("roles")
+
+    def count_text(self, total, more):
+        if more:
+            return _("More than %(n)s employees") % {"n": total}
+        return ngettext("%(counter)s employee", "%(counter)s employees", total) % {"counter": total}
+
+    def chip(self, chip, form):
+        if chip["name"] == "subordinates_of":
+            # The manager by name, not by key (the address holds the key).
+            manager = (
+                Employee.objects.restrict(self.request.user, "view").filter(pk=chip["raw"]).first()
+            )
+            value = manager.display_name if manager is not None else chip["value"]
+            return {**chip, "value": value, "raw": None}
+        return super().chip(chip, form)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        request = self.request
-        queryset = employee_list(user=request.user).prefetch_related("roles")
-        filterset = EmployeeFilterSet(request.GET or None, queryset=queryset, request=request)
-        form = filterset.form
-        form.fields["role"].widget = CheckboxSelectMultiple(
-            attrs={"class": "form-check-input"}, choices=form.fields["role"].choices
-        )
-        tune_filter_form(form)
-        filtered = filterset.qs
-        cursor = request.GET.get("cursor") or None
-        try:
-            page = keyset_paginate(filtered, sort="name", cursor=cursor, size=EMPLOYEE_PAGE_SIZE)
-        except InvalidCursor:
-            page = keyset_paginate(filtered, sort="name", cursor=None, size=EMPLOYEE_PAGE_SIZE)
-        total, more = capped_count(filtered)
-        ctx.update(
-            filterset=filterset,
-            filter_form=form,
-            filter_fields=[form[name] for name in self.filter_fields],
-            chips=_filter_chips(form, self.filter_fields),
-            page=page,
-            employees=page.rows,
-            total=total,
-            total_more=more,
-        )
+        if "rows" in ctx:
+            ctx["employees"] = ctx["rows"]  # the name the page's context always had
         return ctx
 
 
-def _filter_chips(form, names) -> list[dict]:
-    """The active filters as removable chips: label, shown value, and the query key/value."""
-    if not form.is_bound or not hasattr(form, "cleaned_data"):
-        return []
-    chips = []
-    for name in names:
-        value = form.cleaned_data.get(name)
-        if value in (None, "", [], ()):
-            continue
-        label = form.fields[name].label
-        if name == "role":
-            labels = dict(JobRoleCode.choices)
-            for code in value:
-                chips.append(
-                    {"label": label, "text": labels.get(code, code), "key": name, "value": code}
-                )
-        elif name == "is_active":
-            text = _("Active") if value else _("Inactive")
-            chips.append({"label": label, "text": text, "key": name, "value": None})
-        else:
-            chips.append({"label": label, "text": str(value), "key": name, "value": None})
-    return chips
+class EmployeeExportView(ListExport):
+    """The employees the list shows (its filters, or the ticked rows) as CSV or XLSX, with the
+    list's columns."""
+
+    permission_required = "org.view_employee"
+    list_page = EmployeeListView
+    filename = "employees"
 
 
 class EmployeeDetailView(RecordView):

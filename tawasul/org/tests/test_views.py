@@ -537,13 +537,13 @@ def test_employee_list_filters(admin_client, company, tree):
     assert names(search="rami") == {"Rami Rep"}
     assert names(subordinates_of=tree["manager"].pk) == {"Sami Supervisor", "Rami Rep"}
     response = admin_client.get(url, {"role": "representative", "branch": branch.pk})
-    assert [c["key"] for c in response.context["chips"]] == ["branch", "role"]
+    assert [c["name"] for c in response.context["chips"]] == ["branch", "role"]
     html = admin_client.get(url, {"search": "nobody-like-this"}).content
     assert b"No employees match these filters" in html
 
 
 def test_employee_list_keyset_pages(admin_client, company, monkeypatch):
-    monkeypatch.setattr(org_views, "EMPLOYEE_PAGE_SIZE", 2)
+    monkeypatch.setattr(org_views.EmployeeListView, "page_size", 2)
     for n in range(5):
         EmployeeFactory(company=company, user=None, name=f"Page person {n}")
     url = reverse("org:employee_list")
