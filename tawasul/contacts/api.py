@@ -1,5 +1,6 @@
 """REST API for contacts and their link-field master data."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
@@ -158,8 +159,6 @@ class PhoneField(CleanCharField):
     """A phone number, read in the company's default country and returned in E.164."""
 
     def to_internal_value(self, data):
-        from django.core.exceptions import ValidationError
-
         value = super().to_internal_value(data)
         region = self.context.get("phone_region") or phone_region(None)
         try:

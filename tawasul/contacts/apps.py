@@ -6,6 +6,7 @@ class ContactsConfig(AppConfig):
     label = "contacts"
 
     def ready(self) -> None:
-        from . import handlers, registry  # noqa: F401  (handlers: domain-event handlers)
+        # Imported once the models are loaded, which both need (handlers: domain-event handlers).
+        from . import handlers, registry  # noqa: F401
 
         registry.register()

@@ -1015,7 +1015,7 @@ def _reserve_ids(model, count: int) -> list[int]:
 
 
 def _copy_statement(model, columns: list[str]):
-    from psycopg import sql
+    from psycopg import sql  # the PostgreSQL driver, needed on this PostgreSQL-only path only
 
     return sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, columns))

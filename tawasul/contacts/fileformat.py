@@ -21,6 +21,7 @@ Layout (one sheet, the same in CSV and XLSX; docs/user/import.md, "The Tawasul f
 from __future__ import annotations
 
 import functools
+import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -443,8 +444,6 @@ def export_rows(
 def _linked_order(rows: list[tuple[int, str, int | None, int | None]]) -> list[int]:
     """Keys of contacts others link to, each after the ones it links to, by name where the
     links leave a choice (a cycle of links, which no order satisfies, goes last)."""
-    import heapq
-
     names = {pk: name for pk, name, _d, _r in rows}
     waiting: dict[int, int] = {}  # how many of its targets a contact still waits for
     dependants: dict[int, list[int]] = {}

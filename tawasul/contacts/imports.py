@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import phonenumbers
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import DataError, IntegrityError, transaction
@@ -733,8 +734,6 @@ def _build(row: RowReport, resolver: _Resolver, default_type: ContactType | None
 
 def _phone_kind(value: str, region: str) -> str:
     """The kind of phone a number is, when the numbering plan says: mobile or landline (work)."""
-    import phonenumbers
-
     try:
         number_type = phonenumbers.number_type(phone_parse(value, region))
     except ValidationError:
@@ -1368,7 +1367,7 @@ class ContactImporter(Importer):
         return _summary(outcome, job, dry_run)
 
     def enqueue(self, job_id: int, dry_run: bool) -> None:
-        from .tasks import import_contacts_task
+        from .tasks import import_contacts_task  # a cycle: the task calls this module's service
 
         import_contacts_task(job_id, dry_run)
 

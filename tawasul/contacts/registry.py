@@ -4,11 +4,10 @@ rules' governance and the search text index. Its pages, API, roles and the rest 
 
 from tawasul.core.search import register_text_index
 
+from .governance import register as register_governance
+from .models import Contact
+
 
 def register() -> None:
-    from .governance import register as register_governance
-
     register_governance()
-    from .models import Contact
-
     register_text_index(Contact, "search_text", "contacts_contact_fts")  # migration 0005

@@ -1,14 +1,20 @@
 """Reads of contacts, always starting from the access-scoped queryset."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from tawasul.access.links import Visibility, mask_links
+from tawasul.access.querysets import action_permission, get_restricted_or_404
+from tawasul.access.registry import governed
+from tawasul.access.rules import link_values_q
 from tawasul.core.pagination import capped_count
 from tawasul.core.search import ranked_sort, text_filter
 from tawasul.core.timeline import Change, event_source, history_source
+from tawasul.org.models import Employee
 
 from .links import SINGLE_LINKS
-from .models import Contact, DealerProfile
+from .models import Address, Contact, ContactPerson, DealerProfile, Email, LifecycleChange, Phone
 
 # The names a search ranks its matches by (an exact name first; see core.search.text_filter).
 RANKED_NAMES = ("name_normalized", "name_ar_normalized")
@@ -47,8 +53,6 @@ def contact_dashboard_counts(*, user) -> dict:
 
 def contact_detail(*, user, pk: int) -> Contact:
     """One contact with everything its page shows, or 404 alike for missing and forbidden."""
-    from tawasul.access.querysets import get_restricted_or_404
-
     queryset = Contact.objects.select_related(
         *LINK_RELATED, "dealer_profile", "created_by"
     ).prefetch_related(
@@ -68,8 +72,6 @@ def contact_mask_links(*, user, contacts, fields=None, children: bool = False) -
     """Loaded contacts with every linked record the user may not view shown as "(not visible
     to you)" (see `tawasul.access.links`); with `children`, also their addresses' areas and
     dealers' territories (when loaded)."""
-    from tawasul.access.links import Visibility, mask_links
-
     visibility = Visibility(user)
     contacts = mask_links(user, contacts, fields=fields, visibility=visibility)
     if children:
@@ -81,8 +83,6 @@ def contact_mask_links(*, user, contacts, fields=None, children: bool = False) -
 
 
 def _loaded_profile(contact: Contact) -> bool:
-    from django.core.exceptions import ObjectDoesNotExist
-
     try:
         return contact.dealer_profile is not None
     except ObjectDoesNotExist:
@@ -99,8 +99,6 @@ def register_timeline(register_source) -> None:
     terms, persons, addresses, phones and e-mails, and its lifecycle moves.
 
     `register_source(model_label, source)` is the registry's `timeline_source` (module.py)."""
-    from .models import Address, ContactPerson, Email, LifecycleChange, Phone
-
     # Dealer terms are named by their kind only (their text is the contact's name).
     register_source(
         "contacts.Contact",
@@ -145,11 +143,6 @@ def employee_assignable_list(*, user, field: str, action: str = "assign") -> Que
     or manager) by `action`: "assign" for re-assigning existing contacts (the rule the
     services' assign check applies), "add" for a new contact. Nothing when the user holds no
     such right; pickers offer exactly these, so a choice is never refused only after submit."""
-    from tawasul.access.querysets import action_permission
-    from tawasul.access.registry import governed
-    from tawasul.access.rules import link_values_q
-    from tawasul.org.models import Employee
-
     visible = Employee.objects.restrict(user, "view").filter(is_active=True)
     if field not in ("representative", "coordinator", "manager"):
         return visible.none()

@@ -7,7 +7,8 @@ from typing import Any, NamedTuple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -27,6 +28,7 @@ from .models import (
     Address,
     Area,
     Contact,
+    ContactCategory,
     ContactPerson,
     DealerProfile,
     Email,
@@ -816,8 +818,6 @@ def masterdata_save(*, actor, model, instance=None, **fields):
     action = "change" if obj.pk else "add"
     for name, value in fields.items():
         setattr(obj, name, value)
-    from .models import ContactCategory
-
     if isinstance(obj, ContactCategory) and obj.contact_type_id:
         if obj.contact_type.company_id != obj.company_id:
             raise ValidationError({"contact_type": _("This type belongs to another company.")})
@@ -836,9 +836,6 @@ def masterdata_save(*, actor, model, instance=None, **fields):
 
 
 def _area_repath(area: Area) -> None:
-    from django.db.models import Value
-    from django.db.models.functions import Concat, Substr
-
     old = area.path
     new = f"{area.parent.path if area.parent_id else '/'}{area.pk}/"
     if old == new:
