@@ -199,3 +199,79 @@ ProductGroupFilterSet = masterdata_filterset(ProductGroup)
 ReferralSourceFilterSet = masterdata_filterset(ReferralSource, ["kind"])
 ContactTypeFilterSet = masterdata_filterset(ContactType, ["code"])
 ContactCategoryFilterSet = masterdata_filterset(ContactCategory, ["contact_type"])
+
+
+# --- the master-data list pages -----------------------------------------------------------------
+# The pages (and their exports) filter with these; the API keeps the FilterSets above, whose
+# `is_active` is a boolean and whose model fields (parent, level, code...) the page does not offer.
+
+ACTIVE, INACTIVE = "true", "false"
+
+
+class MasterDataListFilterSet(filters.FilterSet):
+    """A master-data list page's filters: a search by name, the status, and between the two the
+    kind's own (a subclass per kind that has some)."""
+
+    search = filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name")}),
+    )
+    is_active = filters.ChoiceFilter(
+        choices=[(ACTIVE, _("Active")), (INACTIVE, _("Inactive"))],
+        empty_label=_("Any"),
+        method="filter_is_active",
+        label=_("Status"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters.move_to_end("is_active")
+
+    def filter_search(self, queryset, name, value):
+        # Names (and a type's code) in the normalised form: BilingualName.search_text.
+        return text_filter(queryset, value)
+
+    def filter_is_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == ACTIVE)
+
+
+class AreaListFilterSet(MasterDataListFilterSet):
+    within = filters.ModelChoiceFilter(
+        queryset=_scoped(Area), method="filter_within", label=_("Within area"), empty_label=_("Any")
+    )
+
+    class Meta:
+        model = Area
+        fields: list[str] = []
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(path__startswith=value.path)
+
+
+class ReferralSourceListFilterSet(MasterDataListFilterSet):
+    kind = filters.ChoiceFilter(
+        choices=ReferralSource._meta.get_field("kind").choices,
+        label=_("Kind"),
+        empty_label=_("Any"),
+    )
+
+    class Meta:
+        model = ReferralSource
+        fields: list[str] = []
+
+
+class ContactCategoryListFilterSet(MasterDataListFilterSet):
+    contact_type = filters.ModelChoiceFilter(
+        queryset=_scoped(ContactType), label=_("Contact type"), empty_label=_("Any")
+    )
+
+    class Meta:
+        model = ContactCategory
+        fields: list[str] = []
+
+
+def masterdata_list_filterset(model_cls) -> type[MasterDataListFilterSet]:
+    """The list page's FilterSet of a kind with no filters of its own."""
+    meta = type("Meta", (), {"model": model_cls, "fields": []})
+    return type(f"{model_cls.__name__}ListFilterSet", (MasterDataListFilterSet,), {"Meta": meta})

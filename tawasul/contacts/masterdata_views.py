@@ -1,22 +1,29 @@
 """Pages where administrators maintain link-field master data.
 
 One set of views serves every kind (areas, industries, segments, ...); the kind comes from the
-URL and names the model, its form and how its list is ordered.
+URL. Each kind is declared once, in `KINDS`: its model, its form, the order its list starts in,
+its list's FilterSet and the columns it shows besides those every kind has. The list is core's
+generic list page (`MasterDataList`), with its export and its bulk activate and deactivate.
 """
 
-from dataclasses import dataclass, field
+import functools
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-import django_filters as filters
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Concat
-from django.forms import Select
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -25,9 +32,14 @@ from django.views.generic import TemplateView
 from tawasul.access.querysets import action_permission, get_restricted_or_404, user_company_id
 from tawasul.core.edit import ServiceFormView
 from tawasul.core.http import safe_next
-from tawasul.core.pagination import InvalidCursor, keyset_paginate
+from tawasul.core.lists import EMPTY, BulkAction, Column, ListExport, ListPage, render_rows
 
-from .filtersets import masterdata_filterset
+from .filtersets import (
+    AreaListFilterSet,
+    ContactCategoryListFilterSet,
+    ReferralSourceListFilterSet,
+    masterdata_list_filterset,
+)
 from .masterdata_forms import (
     AreaForm,
     ContactCategoryForm,
@@ -50,18 +62,31 @@ from .services import masterdata_save
 PAGE_SIZE = 100
 
 
+def _bdi(value) -> str:
+    return format_html("<bdi>{}</bdi>", EMPTY if value is None or value == "" else value)
+
+
 @dataclass(frozen=True)
 class MasterDataKind:
-    """One kind of master data as the pages show it."""
+    """One kind of master data as the pages show it.
+
+    - `sort`: the order its list starts in (a field, or an annotation of `queryset`);
+    - `filterset`: its list's FilterSet (default: search and status);
+    - `columns`: what its list shows between the name and the Arabic name;
+    - `tree`: areas; in their own order the names are indented by depth;
+    - `group(value)`: in its own order, the list puts a heading row above each group.
+    """
 
     slug: str
     model: type
     icon: str
-    description: str
+    description: Any
     form_class: type
     sort: str = "name"
-    filter_fields: tuple[str, ...] = ("search", "is_active")
-    extra_filters: dict = field(default_factory=dict)
+    filterset: type | None = None
+    columns: tuple[Column, ...] = ()
+    tree: bool = False
+    group: Callable[[Any], Any] | None = None
 
     @property
     def label(self) -> str:
@@ -81,19 +106,159 @@ class MasterDataKind:
             queryset = queryset.select_related("contact_type").annotate(
                 group_key=Concat(F("contact_type__name"), Value("\x1f"), F("name"))
             )
+        elif self.model is Area:
+            queryset = queryset.select_related("parent")
         return queryset
 
     @cached_property
     def filterset_class(self):
-        base = masterdata_filterset(self.model)
-        return type(base.__name__, (base,), dict(self.extra_filters))
+        return self.filterset or masterdata_list_filterset(self.model)
+
+    @cached_property
+    def list_columns(self) -> list[Column]:
+        """The list's columns (and the export's, but for the buttons)."""
+        change = self.perm("change")
+        return [
+            Column(
+                "name",
+                gettext_lazy("Name"),
+                cell=_name_cell,
+                title=lambda v: v.name,
+                sort="name",
+                th_class="col-name",
+                primary=True,
+            ),
+            *self.columns,
+            Column(
+                "name_ar",
+                gettext_lazy("Arabic name"),
+                cell=lambda v: format_html('<bdi lang="ar">{}</bdi>', v.name_ar or EMPTY),
+                title=lambda v: v.name_ar,
+            ),
+            Column(
+                "is_active",
+                gettext_lazy("Status"),
+                cell=_status_cell,
+                value=lambda v: _("Active") if v.is_active else _("Inactive"),
+                th_class="col-badge",
+            ),
+            Column(
+                "actions",
+                gettext_lazy("Actions"),
+                cell=_actions_cell,
+                td_class="text-md-end text-nowrap",
+                visible=lambda request: request.user.has_perm(change),
+                export=False,
+            ),
+        ]
+
+    @cached_property
+    def bulk_actions(self) -> list[BulkAction]:
+        change = self.perm("change")
+        return [
+            BulkAction(
+                "activate",
+                gettext_lazy("Activate"),
+                functools.partial(_bulk_set_active, self, True),
+                permission=change,
+            ),
+            BulkAction(
+                "deactivate",
+                gettext_lazy("Deactivate"),
+                functools.partial(_bulk_set_active, self, False),
+                permission=change,
+            ),
+        ]
 
 
-def _scoped(model):
-    def queryset(request):
-        return model.objects.restrict(getattr(request, "user", None), "view")
+# --- the list's cells ---------------------------------------------------------------------------
 
-    return queryset
+
+def _name_cell(value):
+    """The name (a link to its form for those who may change it), indented in the area tree,
+    with the "Built in" badge of a system contact type."""
+    indent = getattr(value, "indent", 0)
+    style = format_html(' style="padding-inline-start: {}.5rem"', indent) if indent else ""
+    arrow = (
+        mark_safe('<i class="bi bi-arrow-return-right text-secondary" aria-hidden="true"></i>')
+        if indent
+        else ""
+    )
+    tone = "" if value.is_active else " text-secondary"
+    if getattr(value, "edit_url", None):
+        name = format_html(
+            '<a href="{}" class="fw-semibold text-decoration-none{}"><bdi>{}</bdi></a>',
+            value.edit_url,
+            " link-secondary" if tone else "",
+            value.name,
+        )
+    else:
+        name = format_html('<span class="fw-semibold{}"><bdi>{}</bdi></span>', tone, value.name)
+    badge = ""
+    if getattr(value, "is_system", False):
+        badge = format_html(
+            '<span class="badge text-bg-light border" title="{}">{}</span>',
+            _("Built in: its code cannot change"),
+            _("Built in"),
+        )
+    return format_html('<div class="cell-name"{}>{}{}{}</div>', style, arrow, name, badge)
+
+
+def _status_cell(value):
+    if value.is_active:
+        return format_html(
+            '<span class="badge bg-success-subtle text-success-emphasis border '
+            'border-success-subtle">{}</span>',
+            _("Active"),
+        )
+    return format_html('<span class="badge text-bg-secondary">{}</span>', _("Inactive"))
+
+
+def _actions_cell(value):
+    # The buttons post the list's own form to the value's address, with the page to return to.
+    if value.is_active:
+        toggle = format_html(
+            '<button class="btn btn-sm btn-outline-warning" formaction="{}" name="active" '
+            'value="0">{}</button>',
+            value.active_url,
+            _("Deactivate"),
+        )
+    else:
+        toggle = format_html(
+            '<button class="btn btn-sm btn-outline-success" formaction="{}" name="active" '
+            'value="1">{}</button>',
+            value.active_url,
+            _("Activate"),
+        )
+    return format_html(
+        '<a class="btn btn-sm btn-outline-secondary" href="{}"><i class="bi bi-pencil me-1" '
+        'aria-hidden="true"></i>{}</a> {}',
+        value.edit_url,
+        _("Edit"),
+        toggle,
+    )
+
+
+def _level_cell(area):
+    return format_html(
+        '<span class="badge text-bg-light border">{}</span>', area.get_level_display()
+    )
+
+
+def _bulk_set_active(kind: MasterDataKind, active: bool, request, pks, form) -> int:
+    """Activate or deactivate the ticked values the user may change, each through
+    `masterdata_save` as its own button does; all of them or, on a refusal, none."""
+    with transaction.atomic():
+        values = list(
+            kind.model.objects.restrict(request.user, "change")
+            .filter(pk__in=pks)
+            .exclude(is_active=active)
+            .order_by("pk")
+            .select_for_update()
+        )
+        for value in values:
+            masterdata_save(actor=request.user, model=kind.model, instance=value, is_active=active)
+    return len(values)
 
 
 def _simple(model, slug, icon, description):
@@ -111,7 +276,24 @@ KINDS: dict[str, MasterDataKind] = {
             gettext_lazy("Countries, regions, cities and zones, as a tree."),
             AreaForm,
             sort="path",
-            filter_fields=("search", "within", "is_active"),
+            filterset=AreaListFilterSet,
+            columns=(
+                Column(
+                    "level",
+                    gettext_lazy("Level"),
+                    cell=_level_cell,
+                    value=lambda a: a.get_level_display(),
+                    th_class="col-badge",
+                ),
+                Column(
+                    "parent",
+                    gettext_lazy("Parent area"),
+                    title=lambda a: a.parent or "",
+                    th_class="col-wide-only",
+                    td_class="col-wide-only",
+                ),
+            ),
+            tree=True,
         ),
         _simple(Industry, "industries", "building", gettext_lazy("What a contact's business is.")),
         _simple(Segment, "segments", "pie-chart", gettext_lazy("Market segments.")),
@@ -128,13 +310,15 @@ KINDS: dict[str, MasterDataKind] = {
             "megaphone",
             gettext_lazy("Campaigns, exhibitions and channels that bring contacts in."),
             ReferralSourceForm,
-            filter_fields=("search", "kind", "is_active"),
-            extra_filters={
-                "kind": filters.ChoiceFilter(
-                    choices=ReferralSource._meta.get_field("kind").choices,
-                    label=gettext_lazy("Kind"),
-                )
-            },
+            filterset=ReferralSourceListFilterSet,
+            columns=(
+                Column(
+                    "kind",
+                    gettext_lazy("Kind"),
+                    cell=lambda r: r.get_kind_display(),
+                    value=lambda r: r.get_kind_display(),
+                ),
+            ),
         ),
         MasterDataKind(
             "contact-types",
@@ -142,6 +326,15 @@ KINDS: dict[str, MasterDataKind] = {
             "tags",
             gettext_lazy("Customer, prospect, supplier, dealer… and the types you add."),
             ContactTypeForm,
+            columns=(
+                Column(
+                    "code",
+                    gettext_lazy("Code"),
+                    sort="code",
+                    cell=lambda t: format_html("<code>{}</code>", _bdi(t.code)),
+                    th_class="col-code",
+                ),
+            ),
         ),
         MasterDataKind(
             "contact-categories",
@@ -150,26 +343,20 @@ KINDS: dict[str, MasterDataKind] = {
             gettext_lazy("Categories within each contact type."),
             ContactCategoryForm,
             sort="group_key",
-            filter_fields=("search", "contact_type", "is_active"),
-            extra_filters={
-                "contact_type": filters.ModelChoiceFilter(
-                    queryset=_scoped(ContactType), label=gettext_lazy("Contact type")
-                )
-            },
+            filterset=ContactCategoryListFilterSet,
+            # Sorting by the type is the list's own order: by type, then by name.
+            columns=(
+                Column(
+                    "contact_type",
+                    gettext_lazy("Contact type"),
+                    sort="group_key",
+                    title=lambda c: c.contact_type,
+                ),
+            ),
+            group=lambda c: c.contact_type,
         ),
     ]
 }
-
-
-def _tune_filter_form(form) -> None:
-    if "search" in form.fields:
-        form.fields["search"].widget.input_type = "search"
-        form.fields["search"].widget.attrs.setdefault("placeholder", _("Name"))
-    if "is_active" in form.fields:
-        form.fields["is_active"].label = _("Status")
-        form.fields["is_active"].widget = Select(
-            choices=[("", _("Any")), ("true", _("Active")), ("false", _("Inactive"))]
-        )
 
 
 class MasterDataIndexView(LoginRequiredMixin, TemplateView):
@@ -205,10 +392,12 @@ class KindMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Resolves the kind from the URL before the permission check needs it."""
 
     action = "view"
+    kind: MasterDataKind | None = None  # from the URL's <kind>, or given to the constructor
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.kind = KINDS.get(kwargs.get("kind"))
+        if "kind" in kwargs:
+            self.kind = KINDS.get(kwargs["kind"])
 
     def dispatch(self, request, *args, **kwargs):
         if self.kind is None:
@@ -226,41 +415,144 @@ class KindMixin(LoginRequiredMixin, PermissionRequiredMixin):
         return ctx
 
 
-class MasterDataListView(KindMixin, TemplateView):
-    """The values of one kind: areas as a tree, categories grouped by type, others by name."""
+class MasterDataListView(KindMixin, ListPage):
+    """The values of one kind on core's list page: search, status and the kind's own filters,
+    sorting by name (and code), keyset pages, export, bulk activate and deactivate; areas as an
+    indented tree and categories grouped by type while the list is in its own order."""
 
     template_name = "contacts/masterdata/list.html"
+    page_size = PAGE_SIZE
+    search_field = "search"
+
+    # ListPage names its addresses by URL names without arguments; this list's carry the kind,
+    # so get_context_data gives the create and export addresses itself.
+
+    @property
+    def title(self):
+        return self.kind.label
+
+    @property
+    def list_key(self):
+        return f"masterdata-{self.kind.slug}"
+
+    @property
+    def filterset_class(self):
+        return self.kind.filterset_class
+
+    @property
+    def columns(self):
+        return self.kind.list_columns
+
+    @property
+    def default_sort(self):
+        return self.kind.sort
+
+    @property
+    def bulk_actions(self):
+        return self.kind.bulk_actions
+
+    @property
+    def create_label(self):
+        return _("Add %(kind)s") % {"kind": self.kind.label_singular}
+
+    @property
+    def empty_icon(self):
+        return f"bi-{self.kind.icon}"
+
+    @property
+    def empty_text(self):
+        return _("No %(kind)s yet, so this field offers nothing to pick on a contact.") % {
+            "kind": self.kind.label.lower()
+        }
+
+    @property
+    def empty_filtered_text(self):
+        return _("No %(kind)s match these filters.") % {"kind": self.kind.label.lower()}
+
+    @property
+    def empty_add_label(self):
+        return _("Add the first %(kind)s") % {"kind": self.kind.label_singular}
+
+    def base_queryset(self, action="view"):
+        # Master data has no export permission: who may view a kind may export its list.
+        return self.kind.queryset(self.request.user, "view" if action == "export" else action)
+
+    def row_name(self, row):
+        return row.name
+
+    def prepare_rows(self, rows):
+        kind = self.kind
+        if kind.tree:
+            for area in rows:
+                area.depth = max(area.path.count("/") - 2, 0)
+        if self.request.user.has_perm(kind.perm("change")):
+            edit = _address_of_value("contacts:masterdata_update", kind.slug)
+            active = _address_of_value("contacts:masterdata_active", kind.slug)
+            for value in rows:
+                value.edit_url, value.active_url = edit(value.pk), active(value.pk)
+        return rows
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        request, kind = self.request, self.kind
-        filterset = kind.filterset_class(
-            request.GET or None, queryset=kind.queryset(request.user), request=request
-        )
-        _tune_filter_form(filterset.form)
-        queryset = filterset.qs
-        cursor = request.GET.get("cursor") or None
-        try:
-            page = keyset_paginate(queryset, sort=kind.sort, cursor=cursor, size=PAGE_SIZE)
-        except InvalidCursor:
-            page = keyset_paginate(queryset, sort=kind.sort, cursor=None, size=PAGE_SIZE)
-        rows = page.rows
-        if kind.model is Area:
-            for area in rows:
-                area.depth = max(area.path.count("/") - 2, 0)
-        filtered = any(v for k, v in request.GET.items() if k != "cursor")
-        ctx.update(
-            filterset=filterset,
-            filter_fields=[filterset.form[name] for name in kind.filter_fields],
-            filtered=filtered,
-            page=page,
-            rows=rows,
-            is_area=kind.model is Area,
-            is_category=kind.model is ContactCategory,
-            is_type=kind.model is ContactType,
-            is_referral=kind.model is ReferralSource,
-        )
+        if "body" not in ctx:  # the row count alone
+            return ctx
+        kind = self.kind
+        ctx["create_url"] = reverse("contacts:masterdata_create", args=[kind.slug])
+        ctx["export_url"] = reverse("contacts:masterdata_export", args=[kind.slug])
+        in_own_order = ctx["sort"].lstrip("-") == kind.sort
+        structured = in_own_order and (kind.tree or kind.group is not None)
+        if structured or not ctx["selectable"]:
+            # Every viewer may export, so rows are always selectable (ListPage offers that only
+            # with an export it can name); the tree and the groups need rows of their own.
+            ctx["selectable"] = True
+            ctx["body"] = self.render_body(ctx["columns"], ctx["rows"], in_own_order)
         return ctx
+
+    def render_body(self, columns, rows, in_own_order: bool):
+        kind = self.kind
+        if not in_own_order or kind.group is None:
+            for value in rows:
+                value.indent = value.depth if kind.tree and in_own_order else 0
+            return render_rows(columns, rows, select=self.row_name)
+        span = len(columns) + 1  # and the checkbox
+        parts = []
+        for group, values in itertools.groupby(rows, key=kind.group):
+            parts.append(
+                format_html(
+                    '<tr class="table-light"><th colspan="{}" scope="rowgroup" '
+                    'class="card-title-cell"><i class="bi bi-tags me-1" aria-hidden="true"></i>'
+                    "{}</th></tr>",
+                    span,
+                    _bdi(group),
+                )
+            )
+            parts.append(render_rows(columns, values, select=self.row_name))
+        return mark_safe("\n".join(parts))
+
+
+def _address_of_value(url_name: str, slug: str) -> Callable[[int], str]:
+    """A value's address on one kind's page by its key, without a `reverse` per row."""
+    head, _zero, tail = reverse(url_name, args=[slug, 0]).rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
+
+
+class MasterDataExportView(KindMixin, ListExport):
+    """One kind's values as CSV or XLSX (`?format=xlsx`): the list's filters, or the ticked
+    rows, with its columns; for whoever may view the kind."""
+
+    list_page = MasterDataListView
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # ListExport makes its list page without the URL's arguments: give it the kind.
+        self.list_page = functools.partial(MasterDataListView, kind=self.kind)
+
+    @property
+    def filename(self):
+        return self.kind.slug
+
+    def get(self, request, *args, **kwargs):
+        return super().get(request)
 
 
 class MasterDataFormView(KindMixin, ServiceFormView):

@@ -29,6 +29,7 @@ NOT_GOVERNED = {
     "contacts:import_report": "one import job's error report (rows of the uploaded file)",
     "contacts:masterdata_index": MASTER,
     "contacts:masterdata_list": MASTER,
+    "contacts:masterdata_export": MASTER,
     "contacts:masterdata_create": MASTER,
     "contacts:masterdata_update": MASTER,
     "contacts:masterdata_active": MASTER,

@@ -301,9 +301,9 @@ def test_list_filters_and_empty_states(staff_client, company):
 
 
 def test_list_pages_with_a_cursor(staff_client, company, monkeypatch):
-    from tawasul.contacts import masterdata_views
+    from tawasul.contacts.masterdata_views import MasterDataListView
 
-    monkeypatch.setattr(masterdata_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(MasterDataListView, "page_size", 2)
     for name in ["A", "B", "C", "D", "E"]:
         IndustryFactory(company=company, name=name)
     url = reverse("contacts:masterdata_list", args=["industries"])
