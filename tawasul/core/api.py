@@ -2,6 +2,7 @@
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
@@ -152,8 +153,6 @@ class KeysetCursorPagination(BasePagination):
     default_sort = "-pk"
 
     def get_page_size(self, request) -> int:
-        from django.conf import settings
-
         default = cast(int, settings.REST_FRAMEWORK.get("PAGE_SIZE", 50))
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:

@@ -17,11 +17,11 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        # Imported once the models are loaded: signals and lookups need them, and so do the
+        # modules the registry's discovery imports (every app's module.py, in layer order).
         from . import lookups, signals  # noqa: F401
-
-        lookups.register()
-        # Every app's module.py, in layer order (after this app's own).
         from .registry import autodiscover
 
+        lookups.register()
         autodiscover()
         post_migrate.connect(_refresh_statistics, sender=self)

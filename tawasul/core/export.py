@@ -99,6 +99,7 @@ def xlsx_response(
     per row): a bold, frozen header row; column widths (`widths`, else from the header);
     text columns (`text_columns`, all by default) formatted as text; right to left when the
     active language is (`rtl` overrides)."""
+    # openpyxl is loaded only when a workbook is asked for, not by every process that starts.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

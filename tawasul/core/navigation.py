@@ -11,6 +11,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .registry import Registry, get_registry
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -65,15 +67,14 @@ COMING = [
 SETTINGS = "settings"
 
 
-def sections() -> list[tuple[str, list[NavItem]]]:
-    """The sidebar's sections as the modules declared them: (title, entries), each in order.
+def sections(registry: Registry | None = None) -> list[tuple[str, list[NavItem]]]:
+    """The sidebar's sections as the modules declared them (in `registry`, by default the
+    project's): (title, entries), each in order.
 
     Sections by their `order`, entries within a section by theirs (then by registration, which
     is layer order); a section no entry went into is left out.
     """
-    from .registry import get_registry
-
-    registry = get_registry()
+    registry = registry or get_registry()
     entries: dict[str, list] = {key: [] for key in registry.nav_sections}
     for entry in registry.nav_entries:
         if entry.section not in entries:
@@ -96,7 +97,7 @@ class Navigation:
     soon: list[dict]
 
 
-def navigation_for(user, path: str = "") -> Navigation:
+def navigation_for(user, path: str = "", *, registry: Registry | None = None) -> Navigation:
     """The sidebar for `user` on the page at `path`.
 
     A module the user has no permission for is not shown at all (a link that answers 403 is
@@ -105,7 +106,7 @@ def navigation_for(user, path: str = "") -> Navigation:
     """
     groups: list[tuple[Any, list[dict[str, Any]]]] = []
     soon: list[dict[str, Any]] = [{"label": item.label, "icon": item.icon} for item in COMING]
-    for title, items in sections():
+    for title, items in sections(registry):
         rows: list[dict[str, Any]] = []
         for item in items:
             url = item.url

@@ -32,6 +32,10 @@ from typing import Any
 from django.apps import apps
 from django.utils.module_loading import import_string
 
+from .dashboard import register_widget
+from .search import register_provider
+from .timeline import register_source
+
 MODULE = "module"  # the file name of an app's declarations
 
 
@@ -206,22 +210,17 @@ class Registry:
 
     def dashboard_widget(self, widget) -> None:
         """A `core.dashboard.Widget` for the home page."""
-        from .dashboard import register_widget
-
         register_widget(widget)
 
     def search_provider(self, key: str, provider) -> None:
         """A `core.search.SearchProvider` for the global search, under `key`."""
-        from .search import register_provider
-
         register_provider(key, provider)
 
     def timeline_source(self, model_label: str, source: Callable) -> None:
         """A source of timeline entries for records of `model_label` ("contacts.contact"):
         `(user, record) -> iterable of entries`, handed to `core.timeline.register_source`."""
         self.timeline_sources.append((model_label, source))
-        # Imported here: the registry is loaded before the apps are ready, the timeline after.
-        importlib.import_module("tawasul.core.timeline").register_source(model_label, source)
+        register_source(model_label, source)
 
     def calendar_source(self, key: str, source: Callable) -> None:
         """A source of calendar entries under `key`: `(user, start, end) -> iterable of entries`

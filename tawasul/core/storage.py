@@ -23,6 +23,8 @@ import os
 import struct
 import tempfile
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.core.files import File
@@ -65,8 +67,6 @@ def _aad(index: int, last: bool) -> bytes:
 
 def encrypt_stream(source, target) -> None:
     """Encrypt the file-like `source` into the file-like `target`."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     key_id, master = next(iter(master_keys().items()))
     data_key = AESGCM.generate_key(bit_length=256)
     wrap_nonce = os.urandom(NONCE)
@@ -89,9 +89,6 @@ def encrypt_stream(source, target) -> None:
 
 def decrypt_stream(source, target) -> None:
     """Decrypt the file-like `source` (written by `encrypt_stream`) into `target`."""
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     if source.read(len(MAGIC)) != MAGIC:
         raise DecryptionError("Not an encrypted file.")
     length = source.read(1)

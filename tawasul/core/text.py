@@ -140,7 +140,7 @@ def phone_query_digits(text: str) -> str | None:
     if not international and len(digits) < PHONE_QUERY_MIN_DIGITS:
         return None  # a few digits, perhaps two parts of a code: searched word by word
     if international:
-        from .phones import phone_international_digits
+        from .phones import phone_international_digits  # a cycle: core.phones builds on text
 
         digits = phone_international_digits(digits) or digits
     return digits or None

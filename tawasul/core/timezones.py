@@ -61,6 +61,7 @@ def server_zone() -> zoneinfo.ZoneInfo:
 def preferred_zone_name(user) -> str:
     """The user's own time zone preference ("" when they left it to the company)."""
     if _PREFERRED not in user.__dict__:
+        # Not at the top: apps.py modules import this one before the models are loaded.
         from .models import UserPreference
 
         name = (

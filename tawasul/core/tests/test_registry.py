@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tawasul.core import registry as registry_module
 from tawasul.core.navigation import COMING, navigation_for, sections
 from tawasul.core.registry import Registry, autodiscover, get_registry
 
@@ -129,15 +128,15 @@ def test_widgets_and_providers_come_from_module_py():
 def test_timeline_sources_are_handed_to_the_timeline(monkeypatch):
     from tawasul.core import timeline
 
-    handed = []
-    monkeypatch.setattr(timeline, "register_source", lambda label, src: handed.append(label))
+    # The timeline's table of sources for this test only, so the source does not outlive it.
+    monkeypatch.setattr(timeline, "_SOURCES", {})
     fresh = Registry()
 
     def source(user, record):
         return []
 
     fresh.timeline_source("org.employee", source)
-    assert handed == ["org.employee"]
+    assert timeline._SOURCES == {"org.employee": [timeline._paged(source)]}
     assert fresh.timeline_sources == [("org.employee", source)]
 
 
@@ -151,11 +150,10 @@ def test_calendar_sources_are_kept_by_key():
     assert fresh.calendar_sources == {"visits": source}
 
 
-def test_a_section_nobody_declared_is_an_error(monkeypatch):
+def test_a_section_nobody_declared_is_an_error():
     from tawasul.core.navigation import NavItem
 
     fresh = Registry()
     fresh.nav_item("nowhere", NavItem("Lost", "x", "home"))
-    monkeypatch.setattr(registry_module, "get_registry", lambda: fresh)
     with pytest.raises(LookupError):
-        sections()
+        sections(fresh)
