@@ -1,6 +1,8 @@
 """The sidebar: the modules a user may open, grouped; modules not built yet folded into one group.
 
-Modules declare their sections and entries in their `module.py` (`core.registry`).
+Modules declare their sections and entries in their `module.py` (`core.registry`). An entry
+declared with the `key` of a "Coming soon" entry (`COMING`) takes its place: the module that
+lands edits nothing here.
 """
 
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ class NavItem:
     icon: str
     url_name: str | None = None
     perm: str | None = None
+    # Names the entry across modules: a declared entry hides the `COMING` one of the same key.
+    key: str | None = None
 
     @property
     def url(self) -> str | None:
@@ -32,35 +36,36 @@ class NavItem:
 
 
 # Modules not built yet, in the order the sidebar's "Coming soon" lists them. The modules that
-# exist declare their own sections and entries in their `module.py` (`core.registry`); a module
-# that is built takes its entry out of this list.
+# exist declare their own sections and entries in their `module.py` (`core.registry`); an entry
+# a module declares with one of these keys hides the one here (`coming`), so a module that is
+# built leaves this list as it is.
 COMING = [
     # Communicator
-    NavItem(_("Tasks"), "check2-square"),
-    NavItem(_("Follow-ups"), "arrow-repeat"),
-    NavItem(_("Reminders"), "alarm"),
-    NavItem(_("E-mail"), "envelope"),
-    NavItem(_("Documents"), "folder2"),
+    NavItem(_("Tasks"), "check2-square", key="tasks"),
+    NavItem(_("Follow-ups"), "arrow-repeat", key="follow_ups"),
+    NavItem(_("Reminders"), "alarm", key="reminders"),
+    NavItem(_("E-mail"), "envelope", key="email"),
+    NavItem(_("Documents"), "folder2", key="documents"),
     # Sales
-    NavItem(_("Inquiries"), "question-circle"),
-    NavItem(_("Quotations"), "file-earmark-text"),
-    NavItem(_("Orders"), "cart"),
-    NavItem(_("Samples"), "box-seam"),
-    NavItem(_("Complaints"), "exclamation-triangle"),
+    NavItem(_("Inquiries"), "question-circle", key="inquiries"),
+    NavItem(_("Quotations"), "file-earmark-text", key="quotations"),
+    NavItem(_("Orders"), "cart", key="orders"),
+    NavItem(_("Samples"), "box-seam", key="samples"),
+    NavItem(_("Complaints"), "exclamation-triangle", key="complaints"),
     # Field
-    NavItem(_("Calls & visits"), "geo-alt"),
-    NavItem(_("Sale agreements"), "file-earmark-check"),
-    NavItem(_("Stock"), "boxes"),
-    NavItem(_("Budgets"), "graph-up"),
+    NavItem(_("Calls & visits"), "geo-alt", key="calls_visits"),
+    NavItem(_("Sale agreements"), "file-earmark-check", key="sale_agreements"),
+    NavItem(_("Stock"), "boxes", key="stock"),
+    NavItem(_("Budgets"), "graph-up", key="budgets"),
     # Service
-    NavItem(_("Service visits"), "tools"),
-    NavItem(_("Workshop"), "wrench"),
+    NavItem(_("Service visits"), "tools", key="service_visits"),
+    NavItem(_("Workshop"), "wrench", key="workshop"),
     # Collection
-    NavItem(_("Installment bills"), "receipt"),
-    NavItem(_("Cash & custody"), "cash-stack"),
-    NavItem(_("Ledger"), "journal-text"),
+    NavItem(_("Installment bills"), "receipt", key="installment_bills"),
+    NavItem(_("Cash & custody"), "cash-stack", key="cash_custody"),
+    NavItem(_("Ledger"), "journal-text", key="ledger"),
     # Reports
-    NavItem(_("Reports"), "bar-chart"),
+    NavItem(_("Reports"), "bar-chart", key="reports"),
 ]
 
 # The section every module's settings pages go in (declared by core's module.py).
@@ -88,6 +93,14 @@ def sections(registry: Registry | None = None) -> list[tuple[str, list[NavItem]]
     ]
 
 
+def coming(registry: Registry | None = None) -> list[NavItem]:
+    """The "Coming soon" entries no module has declared yet (in `registry`, by default the
+    project's): those of `COMING` whose key no declared entry carries, in their order."""
+    registry = registry or get_registry()
+    declared = {entry.item.key for entry in registry.nav_entries if entry.item.key}
+    return [item for item in COMING if item.key not in declared]
+
+
 @dataclass(frozen=True)
 class Navigation:
     """What the sidebar shows one user: the modules they may open, grouped, and the modules
@@ -101,11 +114,14 @@ def navigation_for(user, path: str = "", *, registry: Registry | None = None) ->
     """The sidebar for `user` on the page at `path`.
 
     A module the user has no permission for is not shown at all (a link that answers 403 is
-    no help); modules not built yet are listed once, under "Coming soon". The entry whose
-    address is the longest prefix of `path` is the active one.
+    no help); modules not built yet are listed once, under "Coming soon" (an entry whose page
+    is not there yet, too). The entry whose address is the longest prefix of `path` is the
+    active one.
     """
     groups: list[tuple[Any, list[dict[str, Any]]]] = []
-    soon: list[dict[str, Any]] = [{"label": item.label, "icon": item.icon} for item in COMING]
+    soon: list[dict[str, Any]] = [
+        {"label": item.label, "icon": item.icon} for item in coming(registry)
+    ]
     for title, items in sections(registry):
         rows: list[dict[str, Any]] = []
         for item in items:

@@ -5,7 +5,8 @@ Every app of the project may have a `module.py` with `register(registry) -> None
 order (core, org, access, contacts, ...), and calls each with the one `Registry`. A module
 declares there, and only there, what the central mechanisms read:
 
-- navigation: `nav_section`, `nav_item` (the sidebar, `core.navigation`);
+- navigation: `nav_section`, `nav_item` (the sidebar, `core.navigation`; an entry with the
+  key of a "Coming soon" entry takes its place);
 - URLs: `urls` (a prefix, a URL module and its namespace, included by the project's `urls.py`),
   `api` (a `register(router)` function) and `api_urls` (a URL module under `/api/`);
 - access: `role_part` (permissions, "every permission of", record rules and rights given to a
@@ -135,7 +136,9 @@ class Registry:
         self.nav_sections.setdefault(key, NavSection(key=key, label=label, order=order))
 
     def nav_item(self, section: str, item, *, order: int = 0) -> None:
-        """Add a `core.navigation.NavItem` to a section (declared by this app or a lower one)."""
+        """Add a `core.navigation.NavItem` to a section (declared by this app or a lower one).
+
+        An item with the `key` of a `core.navigation.COMING` entry hides that entry."""
         self.nav_entries.append(
             NavEntry(section=section, item=item, order=order, app=self.current_app)
         )

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tawasul.core.navigation import COMING, navigation_for, sections
+from tawasul.core.navigation import COMING, NavItem, coming, navigation_for, sections
 from tawasul.core.registry import Registry, autodiscover, get_registry
 
 
@@ -151,9 +151,47 @@ def test_calendar_sources_are_kept_by_key():
 
 
 def test_a_section_nobody_declared_is_an_error():
-    from tawasul.core.navigation import NavItem
-
     fresh = Registry()
     fresh.nav_item("nowhere", NavItem("Lost", "x", "home"))
     with pytest.raises(LookupError):
         sections(fresh)
+
+
+def test_every_coming_soon_entry_has_a_key_of_its_own():
+    keys = [item.key for item in COMING]
+    assert all(keys) and len(set(keys)) == len(keys)
+    # The modules built so far replace none of them.
+    assert coming() == COMING
+
+
+def _sales_module(*, key: str | None) -> Registry:
+    """A throwaway registry holding one module that declares a quotations page."""
+    fresh = Registry()
+    fresh.nav_section("sales", "Sales", order=10)
+    fresh.nav_item(
+        "sales",
+        NavItem("Quotations", "file-earmark-text", "home", "contacts.view_contact", key=key),
+    )
+    return fresh
+
+
+@pytest.mark.django_db
+def test_a_module_that_declares_a_coming_entrys_key_takes_its_place(admin_user):
+    fresh = _sales_module(key="quotations")
+    assert [str(item.label) for item in coming(fresh)] == [
+        label for label in COMING_BEFORE if label != "Quotations"
+    ]
+    navigation = navigation_for(admin_user, "/", registry=fresh)
+    assert [(title, [str(row["label"]) for row in rows]) for title, rows in navigation.groups] == [
+        ("Sales", ["Quotations"])
+    ]
+    assert [str(row["label"]) for row in navigation.soon] == [
+        label for label in COMING_BEFORE if label != "Quotations"
+    ]
+
+
+@pytest.mark.django_db
+def test_an_entry_without_a_coming_key_leaves_coming_soon_whole(admin_user):
+    for key in (None, "price_lists"):
+        navigation = navigation_for(admin_user, "/", registry=_sales_module(key=key))
+        assert [str(row["label"]) for row in navigation.soon] == COMING_BEFORE
