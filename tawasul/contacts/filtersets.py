@@ -2,6 +2,7 @@
 
 import django_filters as filters
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.filters import LocalDateFilter
@@ -35,8 +36,6 @@ def _scoped(model):
 
 
 def _ac(kind):
-    from django.urls import reverse_lazy
-
     return reverse_lazy("contacts:autocomplete", args=[kind])
 
 
