@@ -180,7 +180,7 @@ def _name_cell(value):
     indent = getattr(value, "indent", 0)
     style = format_html(' style="padding-inline-start: {}.5rem"', indent) if indent else ""
     arrow = (
-        mark_safe('<i class="bi bi-arrow-return-right text-secondary" aria-hidden="true"></i>')
+        mark_safe('<i class="bi bi-arrow-return-right text-secondary me-1" aria-hidden="true"></i>')
         if indent
         else ""
     )
