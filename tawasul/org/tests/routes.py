@@ -16,6 +16,7 @@ NOT_GOVERNED = {
     "org:department_create": ORG,
     "org:department_update": ORG,
     "org:employee_list": ORG,
+    "org:employee_export": ORG,
     "org:employee_create": ORG,
     "org:employee_detail": ORG,
     "org:employee_update": ORG,

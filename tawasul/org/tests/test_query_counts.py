@@ -1,16 +1,20 @@
-"""Exact query counts of the employee pages and API list, against committed baselines.
+"""Exact query counts of the organization's pages and API list, against committed baselines.
 
 See tawasul/core/tests/query_baselines.py for what fails and how to record a new baseline
-(`query_counts.json` beside this file, per database engine).
+(`query_counts.json` beside this file, per database engine). Each list page is measured twice,
+before and after more rows of every kind it shows: both against the same baseline, so its
+count does not grow with rows.
 """
 
 import pytest
 from django.urls import reverse
 
 from tawasul.core.tests.query_baselines import assert_get_queries
+from tawasul.org.models import JobRole
 from tawasul.org.tests.factories import BranchFactory, DepartmentFactory, EmployeeFactory
 
 APP = "org"
+LISTS = ["company_list", "branch_list", "department_list", "employee_list"]
 
 
 @pytest.fixture
@@ -39,15 +43,78 @@ def staff(company):
     return boss
 
 
-def test_employee_list(staff_client, staff):
+def _more_rows(company, boss, n: int) -> None:
+    """`n` more branches, departments and employees with every link and job role filled in."""
+    roles = list(JobRole.objects.filter(code__in=["representative", "coordinator"]))
+    for i in range(n):
+        branch = BranchFactory(company=company, code=f"B{i}")
+        department = DepartmentFactory(company=company, name=f"Unit {i}", branch=branch)
+        EmployeeFactory(
+            company=company,
+            user=None,
+            name=f"More {i}",
+            code=f"X{i}",
+            branch=branch,
+            department=department,
+            reports_to=boss,
+            roles=roles,
+            is_active=bool(i % 2),
+        )
+
+
+@pytest.fixture
+def org_editor(staff_user):
+    """The staff user may also add and change every organization record (Edit buttons)."""
+    from django.contrib.auth.models import Permission
+
+    codenames = [f"{a}_{m}" for a in ("add", "change") for m in ("company", "branch")]
+    codenames += [f"{a}_{m}" for a in ("add", "change") for m in ("department", "employee")]
+    staff_user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="org", codename__in=codenames)
+    )
+    return staff_user
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_pages_do_not_grow_with_rows(staff_client, staff, company, name):
+    url = reverse(f"org:{name}")
+    assert_get_queries(staff_client, url, app=APP, name=name)
+    _more_rows(company, staff, 12)
+    assert_get_queries(staff_client, url, app=APP, name=name)
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_pages_with_edit_buttons(staff_client, org_editor, staff, company, name):
+    url = reverse(f"org:{name}")
+    assert_get_queries(staff_client, url, app=APP, name=f"{name}.editor")
+    _more_rows(company, staff, 12)
+    assert_get_queries(staff_client, url, app=APP, name=f"{name}.editor")
+
+
+def test_filtered_employee_list(staff_client, staff, company):
     url = reverse("org:employee_list")
-    assert_get_queries(staff_client, url, app=APP, name="employee_list")
+    params = (
+        f"?branch={staff.branch_id}&department={staff.department_id}&role=representative"
+        f"&is_active=true&subordinates_of={staff.pk}&search=rep&sort=-code"
+    )
+    representative = list(JobRole.objects.filter(code="representative"))
 
+    def add(numbers):  # rows that every filter above lets through
+        for i in numbers:
+            EmployeeFactory(
+                company=company,
+                user=None,
+                name=f"Rep extra {i}",
+                code=f"Y{i:02d}",
+                branch=staff.branch,
+                department=staff.department,
+                reports_to=staff,
+                roles=representative,
+            )
 
-def test_employee_page(staff_client, staff):
-    url = reverse("org:employee_detail", args=[staff.pk])
-    assert_get_queries(staff_client, url, app=APP, name="employee_detail")
-
-
-def test_api_employee_list(api_client, staff):
-    assert_get_queries(api_client, "/api/employees/", app=APP, name="api.employee_list")
+    add(range(2))
+    assert len(staff_client.get(url + params).context["rows"]) == 2
+    assert_get_queries(staff_client, url + params, app=APP, name="employee_list.filtered")
+    add(range(2, 14))
+    assert len(staff_client.get(url + params).context["rows"]) == 14
+    assert_get_queries(staff_client, url + params, app=APP, name="employee_list.filtered")
