@@ -645,7 +645,6 @@ class EmployeeListView(OrgListPage):
             gettext_lazy("Reports to"),
             cell=_reports_to_cell,
             title=lambda e: str(e.reports_to or ""),
-            th_class="col-person",
             width=24,
         ),
         Column(
