@@ -66,8 +66,14 @@ class AccountBackend(ModelBackend):
         return super().user_can_authenticate(user) and may_sign_in(user)
 
     def get_user(self, user_id):
+        # One query for what every request asks: the account's state, the employee record and
+        # its company (the company's key and time zone, `access.apps._company_zone`).
         user = (
-            get_user_model()._default_manager.annotate(**account_state()).filter(pk=user_id).first()
+            get_user_model()
+            ._default_manager.annotate(**account_state())
+            .select_related("employee__company")
+            .filter(pk=user_id)
+            .first()
         )
         if user is None or not may_sign_in(user):
             return None

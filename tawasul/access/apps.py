@@ -48,6 +48,9 @@ def _company_zone(user) -> str | None:
     company_id = user_company_id(user)
     if company_id is None:
         return None
+    employee = getattr(user, "employee", None)
+    if employee is not None and type(employee).company.is_cached(employee):
+        return employee.company.timezone  # loaded with the user (accounts.AccountBackend)
     company = apps.get_model("org", "Company")
     return company._default_manager.filter(pk=company_id).values_list("timezone", flat=True).first()
 

@@ -4,7 +4,8 @@ A record a user may see can link to records they may not: a customer served by a
 the user's rules, a contact whose industry the user's role may not read. Wherever such a link is
 shown (pages, fragments, history, exports, search hits), its key may stay but its name is
 replaced by "(not visible to you)". Visibility is asked of the access entry point,
-`Model.objects.restrict(user, "view")`, at read time, once per kind of linked record.
+`Model.objects.restrict(user, "view")`, at read time, once per kind of linked record (no query
+at all for a kind the user sees whole or not at all: `tawasul.core.access.access_scope`).
 
 - `link_fields(model)`: the foreign keys and many-to-many fields of a model that point at
   records read through `restrict` (every link a record rule or a permission may hide).
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Iterator
 
 from django.db import models
 
+from tawasul.core.access import ALL, NONE, access_scope
 from tawasul.core.widgets import HIDDEN_LABEL
 
 from .querysets import DEFAULT_COMPANY_PATH
@@ -92,10 +94,18 @@ class Visibility:
     def __init__(self, user) -> None:
         self.user = user
         self._known: dict[type[models.Model], dict] = {}
+        self._scopes: dict[type[models.Model], str] = {}
 
     def visible(self, model: type[models.Model], keys: Iterable) -> set:
         """The keys among `keys` of records of `model` the user may view."""
         keys = {k for k in keys if k is not None}
+        scope = self._scopes.get(model)
+        if scope is None:
+            scope = self._scopes[model] = access_scope(self.user, model, "view")
+        if scope == ALL:  # links stay within the company (core.access.access_scope)
+            return keys
+        if scope == NONE:
+            return set()
         known = self._known.setdefault(model, {})
         unknown = keys - known.keys()
         if unknown:

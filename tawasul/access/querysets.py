@@ -18,6 +18,9 @@ The core names are re-exported here, so `from tawasul.access.querysets import ..
 from django.db import models
 
 from tawasul.core.access import (  # noqa: F401  (re-exported)
+    ALL,
+    NONE,
+    RULES,
     RestrictedQuerySet,
     action_permission,
     get_restricted_or_404,
@@ -39,7 +42,9 @@ def portal_account(user):
     """The user's active portal account, or None for staff (cached on the user object)."""
     if "_tawasul_portal" not in user.__dict__:
         account = None
-        if user.is_authenticated:
+        # A user loaded by the sign-in backend says whether a portal account exists at all
+        # (`accounts.account_state`): staff need no query.
+        if user.is_authenticated and getattr(user, "account_portal", True):
             account = (
                 PortalAccount.objects.filter(user_id=user.pk, is_active=True)
                 .select_related("contact")
@@ -106,6 +111,29 @@ class RecordRulePolicy:
         if condition is None:
             return queryset.none()
         return queryset.filter(condition)
+
+    def scope(self, user, model: type[models.Model], action: str) -> str:
+        """`restrict`'s answer for `model` when it needs no query (`core.access.access_scope`):
+        ALL for a superuser, for a model no rule governs and for a rule granting all records;
+        NONE without the permission or the company; RULES otherwise (portal accounts too)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return NONE
+        if portal_account(user) is not None:
+            return RULES
+        company_path = getattr(model, "access_company_path", DEFAULT_COMPANY_PATH)
+        if user.is_superuser:
+            return ALL
+        if not user.has_perm(action_permission(model, action)):
+            return NONE
+        if company_path is not None and user_company_id(user) is None:
+            return NONE
+        entry = governed(model)
+        if entry is None:
+            return ALL
+        condition = user_rules_q(user, entry, action)
+        if condition is None:
+            return NONE
+        return RULES if condition.children else ALL
 
     def _restrict_portal(self, queryset, user, account, action: str) -> models.QuerySet:
         entry = governed(queryset.model)

@@ -31,8 +31,16 @@ class AccessPolicy(Protocol):
     def denied(self, *, user, model, object_id: Any, action: str, request=None) -> None:
         """Record that `user` tried to reach an existing record outside their rights."""
 
+    def scope(self, user, model: type[models.Model], action: str) -> str:
+        """How far `restrict` narrows `model` for `user`, known without a query: `ALL` (every
+        row of the user's company, or every row when the model has no company), `NONE`, or
+        `RULES` (it depends on the rows: ask `restrict`)."""
+
 
 _POLICY: list[AccessPolicy | None] = [None]
+
+# What `scope` answers (AccessPolicy.scope).
+ALL, NONE, RULES = "all", "none", "rules"
 
 
 def set_policy(policy: AccessPolicy | None) -> AccessPolicy | None:
@@ -100,6 +108,21 @@ class RestrictedQuerySet(models.QuerySet):
         if policy is None:
             return self.none()
         return policy.restrict(self, user, action)
+
+
+def access_scope(user, model: type[models.Model], action: str = "view") -> str:
+    """`ALL`, `NONE` or `RULES`: whether `restrict(user, action)` on `model` gives every row of
+    the user's company, none, or rows that only a query can tell (`AccessPolicy.scope`).
+
+    For skipping a query whose answer is known: a page asking which linked records a user may
+    view needs none for a model the user sees whole. Links never cross companies (services
+    check them with `verify_within`), so a linked record of a row the user sees is in the
+    user's company. NONE while no policy is installed.
+    """
+    policy = _POLICY[0]
+    if policy is None:
+        return NONE
+    return policy.scope(user, model, action)
 
 
 def get_restricted_or_404(queryset: Any, user, action: str = "view", **lookup):

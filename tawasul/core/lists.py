@@ -58,6 +58,7 @@ from .http import safe_next
 from .pagination import InvalidCursor, capped_count, keyset_paginate, narrow_to_keys
 from .search import ranked_sort
 from .services import saved_view_delete, saved_view_save
+from .widgets import listed_choices
 
 EMPTY = "—"
 
@@ -332,6 +333,9 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         columns = self.visible_columns()
         user = request.user
         actions = [a for a in self.bulk_actions if a.allowed(user)]
+        bulk_forms = [(a, a.form(None, user=user) if a.form else None) for a in actions]
+        for form in [filterset.form] + [f for _a, f in bulk_forms if f is not None]:
+            listed_choices(form)
         can_export = bool(self.export_url_name) and (
             self.export_permission is None or user.has_perm(self.export_permission)
         )
@@ -354,7 +358,7 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             chips=filter_chips(filterset) if filterset.is_bound else [],
             page_error=error,
             saved_filters=list(user.saved_filters.filter(view=self.list_key)),
-            bulk_actions=[(a, a.form(None, user=user) if a.form else None) for a in actions],
+            bulk_actions=bulk_forms,
             bulk_url=reverse(self.bulk_url_name) if self.bulk_url_name else request.path,
             export_url=reverse(self.export_url_name) if can_export else "",
             can_add=bool(self.create_url_name)

@@ -28,6 +28,42 @@ class LinkChoiceIterator(ModelChoiceIterator):
         return super().choice(obj)
 
 
+_LISTED: dict[type, type] = {}
+
+
+def _iterate_listed(self):
+    # The base classes' order: the empty label, django-filter's null label, then the records,
+    # read with one plain query and kept on the field's queryset.
+    if self.field.empty_label is not None:
+        yield ("", self.field.empty_label)
+    null_label = getattr(self.field, "null_label", None)
+    if null_label is not None:
+        yield (self.field.null_value, null_label)
+    for obj in self.queryset:
+        yield self.choice(obj)
+
+
+def listed_choices(form) -> None:
+    """Let `form`'s model choice fields read their options with one plain query each.
+
+    Django reads a select's options with `QuerySet.iterator()`, which on PostgreSQL opens a
+    server-side cursor (three round trips, and a held cursor outside a transaction); a short
+    master-data list is cheaper read whole. Fields whose widget asks the server as one types
+    (`RemoteSelectMixin`) read only their selected values and are left alone.
+    """
+    for field in form.fields.values():
+        iterator = getattr(field, "iterator", None)
+        if iterator is None or getattr(field.widget, "remote", False):
+            continue
+        listed = _LISTED.get(iterator)
+        if listed is None:
+            listed = _LISTED[iterator] = type(
+                f"Listed{iterator.__name__}", (iterator,), {"__iter__": _iterate_listed}
+            )
+        field.iterator = listed
+        field.widget.choices = field.choices
+
+
 def offer_links(field, visible: QuerySet, *, keep=(), offered: QuerySet | None = None) -> None:
     """Offer in a link field the records the user may view, keeping today's values valid.
 
