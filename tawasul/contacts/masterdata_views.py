@@ -424,8 +424,10 @@ class MasterDataListView(KindMixin, ListPage):
     page_size = PAGE_SIZE
     search_field = "search"
 
-    # ListPage names its addresses by URL names without arguments; this list's carry the kind,
-    # so get_context_data gives the create and export addresses itself.
+    # Every address takes the kind, which ListPage passes on (its url_kwargs).
+    list_url_name = "contacts:masterdata_list"
+    create_url_name = "contacts:masterdata_create"
+    export_url_name = "contacts:masterdata_export"
 
     @property
     def title(self):
@@ -492,29 +494,15 @@ class MasterDataListView(KindMixin, ListPage):
                 value.edit_url, value.active_url = edit(value.pk), active(value.pk)
         return rows
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        if "body" not in ctx:  # the row count alone
-            return ctx
+    def render_body(self, columns, rows, *, select, sort):
+        # Areas are an indented tree, categories grouped by type, while in their own order.
         kind = self.kind
-        ctx["create_url"] = reverse("contacts:masterdata_create", args=[kind.slug])
-        ctx["export_url"] = reverse("contacts:masterdata_export", args=[kind.slug])
-        in_own_order = ctx["sort"].lstrip("-") == kind.sort
-        structured = in_own_order and (kind.tree or kind.group is not None)
-        if structured or not ctx["selectable"]:
-            # Every viewer may export, so rows are always selectable (ListPage offers that only
-            # with an export it can name); the tree and the groups need rows of their own.
-            ctx["selectable"] = True
-            ctx["body"] = self.render_body(ctx["columns"], ctx["rows"], in_own_order)
-        return ctx
-
-    def render_body(self, columns, rows, in_own_order: bool):
-        kind = self.kind
+        in_own_order = sort.lstrip("-") == kind.sort
         if not in_own_order or kind.group is None:
             for value in rows:
                 value.indent = value.depth if kind.tree and in_own_order else 0
-            return render_rows(columns, rows, select=self.row_name)
-        span = len(columns) + 1  # and the checkbox
+            return render_rows(columns, rows, select=select)
+        span = len(columns) + (1 if select else 0)  # and the checkbox
         parts = []
         for group, values in itertools.groupby(rows, key=kind.group):
             parts.append(
@@ -526,7 +514,7 @@ class MasterDataListView(KindMixin, ListPage):
                     _bdi(group),
                 )
             )
-            parts.append(render_rows(columns, values, select=self.row_name))
+            parts.append(render_rows(columns, values, select=select))
         return mark_safe("\n".join(parts))
 
 
@@ -542,17 +530,9 @@ class MasterDataExportView(KindMixin, ListExport):
 
     list_page = MasterDataListView
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        # ListExport makes its list page without the URL's arguments: give it the kind.
-        self.list_page = functools.partial(MasterDataListView, kind=self.kind)
-
     @property
     def filename(self):
         return self.kind.slug
-
-    def get(self, request, *args, **kwargs):
-        return super().get(request)
 
 
 class MasterDataFormView(KindMixin, ServiceFormView):

@@ -115,10 +115,15 @@ class Column:
 
 
 def render_rows(
-    columns: Sequence[Column], rows: Iterable[Any], *, select: Callable[[Any], str] | None
+    columns: Sequence[Column],
+    rows: Iterable[Any],
+    *,
+    select: Callable[[Any], str] | None,
+    row_class: Callable[[Any], str] | None = None,
 ) -> SafeString:
     """The `<tr>` of every row, in one string: one cell per column, each carrying its label for
-    the phone cards; with `select(row)` (the row's name) a leading checkbox for bulk actions."""
+    the phone cards; with `select(row)` (the row's name) a leading checkbox for bulk actions;
+    with `row_class(row)` a class on the row ("" for none)."""
     # Each cell's opening tag is the same on every row but for its title: written once.
     opening = []
     for column in columns:
@@ -132,7 +137,8 @@ def render_rows(
     select_text = _("Select %(name)s")
     out = []
     for row in rows:
-        cells = ["<tr>"]
+        css = row_class(row) if row_class is not None else ""
+        cells = [f'<tr class="{escape(css)}">' if css else "<tr>"]
         if select is not None:
             cells.append(
                 '<td class="col-check card-check"><label class="check-target">'
@@ -207,7 +213,10 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     `base_queryset(action)` (through `restrict`). Optional: `title`, `sorts` (extra sort keys
     beyond the columns'), `default_sort`, `page_size`, `bulk_actions`, `export_url_name`,
     `create_url_name`/`add_permission`, `search_field`, the empty-state texts, `count_text`,
-    `prepare_rows` (work on the page's rows as a whole, e.g. masking hidden links).
+    `prepare_rows` (work on the page's rows as a whole, e.g. masking hidden links),
+    `row_class`, `render_body` (rows in groups or a tree).
+    The `*_url_name`s are reversed with the list's own URL arguments (`url_kwargs`), so a list
+    whose address carries a key (`<kind>/`) names its create, export and bulk addresses alike.
     GET answers the page, or with htmx its table (`HX-Target: <list_key>-table`) or its row
     count (`HX-Target: row-count`); POST saves or deletes a saved view, or runs a bulk action.
     """
@@ -249,6 +258,30 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
 
     def row_name(self, row: Any) -> str:
         return str(row)
+
+    def row_class(self, row: Any) -> str:
+        """CSS classes of a row's `<tr>` ("" for none); e.g. "text-secondary" when inactive."""
+        return ""
+
+    def render_body(
+        self,
+        columns: Sequence[Column],
+        rows: list,
+        *,
+        select: Callable[[Any], str] | None,
+        sort: str,
+    ) -> SafeString:
+        """The table's rows as HTML; override to group them or draw a tree (`sort` is the
+        order shown, so a list can keep its structure only in its own order)."""
+        row_class = self.row_class if type(self).row_class is not ListPage.row_class else None
+        return render_rows(columns, rows, select=select, row_class=row_class)
+
+    def url_kwargs(self) -> dict:
+        """The arguments the list's related addresses take: by default the list's own."""
+        return dict(self.kwargs)
+
+    def reverse_url(self, name: str) -> str:
+        return reverse(name, kwargs=self.url_kwargs())
 
     def count_text(self, total: int, more: bool) -> str:
         if more:
@@ -350,7 +383,9 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             rows=rows,
             columns=columns,
             header=self.header(columns, sort),
-            body=render_rows(columns, rows, select=self.row_name if selectable else None),
+            body=self.render_body(
+                columns, rows, select=self.row_name if selectable else None, sort=sort
+            ),
             selectable=selectable,
             total=known_count,  # None: the page asks for the count once it is shown
             total_text=self.count_text(known_count, False) if known_count is not None else "",
@@ -359,11 +394,11 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             page_error=error,
             saved_filters=list(user.saved_filters.filter(view=self.list_key)),
             bulk_actions=bulk_forms,
-            bulk_url=reverse(self.bulk_url_name) if self.bulk_url_name else request.path,
-            export_url=reverse(self.export_url_name) if can_export else "",
+            bulk_url=self.reverse_url(self.bulk_url_name) if self.bulk_url_name else request.path,
+            export_url=self.reverse_url(self.export_url_name) if can_export else "",
             can_add=bool(self.create_url_name)
             and (self.add_permission is None or user.has_perm(self.add_permission)),
-            create_url=reverse(self.create_url_name) if self.create_url_name else "",
+            create_url=self.reverse_url(self.create_url_name) if self.create_url_name else "",
             create_id=self.create_id or f"new-{self.list_key}",
             search_field=self.search_field,
         )
@@ -395,7 +430,7 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
 
     def post_saved_view(self, request):
         """Save the current filters as a named view, or delete one."""
-        back = reverse(self.list_url_name) if self.list_url_name else request.path
+        back = self.reverse_url(self.list_url_name) if self.list_url_name else request.path
         if "delete" in request.POST:
             key = parse_id(request.POST["delete"])
             if not key or not saved_view_delete(user=request.user, view=self.list_key, pk=key):
@@ -422,7 +457,9 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         return redirect(back + ("" if bad_characters(typed) else "?" + typed))
 
     def post_bulk(self, request):
-        back = safe_next(request, self.list_url_name or request.path)
+        back = safe_next(
+            request, self.reverse_url(self.list_url_name) if self.list_url_name else request.path
+        )
         pks = parse_ids(request.POST.getlist("pk"))
         if not pks:
             messages.error(request, self.nothing_selected_text())
@@ -472,15 +509,16 @@ class ListExport(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def export_columns(self, queryset: QuerySet) -> list:
         page = self.list_page(request=self.request)
+        page.setup(self.request, *self.args, **self.kwargs)
         return [c for c in page.visible_columns() if c.export]
 
     def export_rows(self, queryset: QuerySet, columns: list) -> Iterator[list]:
         for row in queryset.iterator(chunk_size=2000):
             yield [c.read(row) for c in columns]
 
-    def get(self, request):
+    def get(self, request, *args, **kwargs):
         page = self.list_page(request=request)
-        page.setup(request)
+        page.setup(request, *args, **kwargs)
         queryset = page.base_queryset("export")
         filterset = page.filterset_class(request.GET, queryset=queryset, request=request)
         if not filterset.is_valid():
