@@ -8,6 +8,7 @@ import functools
 from typing import Any, ClassVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Case, CharField, Count, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat
 from django.urls import get_script_prefix, reverse
@@ -457,7 +458,9 @@ class BranchListView(OrgListPage):
         )
 
     def count_text(self, total, more):
-        return ngettext("%(counter)s branch", "%(counter)s branches", total) % {"counter": total}
+        return ngettext("%(counter)s branch", "%(counter)s branches", total) % {
+            "counter": intcomma(total)
+        }
 
 
 class BranchFormView(RecordFormView):
@@ -532,7 +535,7 @@ class DepartmentListView(OrgListPage):
 
     def count_text(self, total, more):
         return ngettext("%(counter)s department", "%(counter)s departments", total) % {
-            "counter": total
+            "counter": intcomma(total)
         }
 
 
@@ -665,8 +668,10 @@ class EmployeeListView(OrgListPage):
 
     def count_text(self, total, more):
         if more:
-            return _("More than %(n)s employees") % {"n": total}
-        return ngettext("%(counter)s employee", "%(counter)s employees", total) % {"counter": total}
+            return _("More than %(n)s employees") % {"n": intcomma(total)}
+        return ngettext("%(counter)s employee", "%(counter)s employees", total) % {
+            "counter": intcomma(total)
+        }
 
     def chip(self, chip, form):
         if chip["name"] == "subordinates_of":
