@@ -15,7 +15,15 @@ from django.views import View
 
 from tawasul.access.fields import can_see
 from tawasul.access.querysets import user_company_id
-from tawasul.core.lists import EMPTY, BulkAction, Column, ListExport, ListPage, date_cell
+from tawasul.core.lists import (
+    EMPTY,
+    BulkAction,
+    Column,
+    ListExport,
+    ListPage,
+    choice_label,
+    date_cell,
+)
 
 from . import fileformat, selectors, services
 from .choices import DEALER_TYPE_CODES
@@ -88,6 +96,9 @@ def _agreement_cell(c: Contact):
     return date_cell(profile.agreement_end if profile else None)
 
 
+_lifecycle_label = choice_label(Contact, "lifecycle")
+
+
 def _columns(dealers: bool) -> list[Column]:
     wide = " col-wide-only" if dealers else ""
     columns = [
@@ -123,7 +134,7 @@ def _columns(dealers: bool) -> list[Column]:
             th_class="col-badge" + wide,
             td_class=wide.strip(),
             cell=lambda c: format_html(
-                '<span class="badge lifecycle-{}">{}</span>', c.lifecycle, c.get_lifecycle_display()
+                '<span class="badge lifecycle-{}">{}</span>', c.lifecycle, _lifecycle_label(c)
             ),
         ),
         Column("area", gettext_lazy("Area"), title=lambda c: c.area or ""),

@@ -44,11 +44,10 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -544,12 +543,34 @@ class ListExport(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 def date_cell(value) -> SafeString:
-    """A date (or time, shown as its date) isolated for the page, "—" when empty."""
+    """A date (or time, shown as its date in the active zone) as YYYY-MM-DD, isolated for the
+    page, "—" when empty (ISO dates read the same in both languages)."""
     if value is None:
         return _bdi(EMPTY)
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return _bdi(date_format(value, "Y-m-d"))
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        value = value.date()
+    return mark_safe(f"<bdi>{value.isoformat()}</bdi>")
+
+
+def choice_label(model: type[Model], name: str) -> Callable[[Any], str]:
+    """`row -> label` of the choice field `name` in the active language, from a table made
+    once per language (`get_<name>_display` rebuilds the choices on every call: a cost per
+    row). A value outside the choices is shown as it is."""
+    field = model._meta.get_field(name)
+    attname = field.attname
+    tables: dict[str, dict] = {}
+
+    def label(row: Any) -> str:
+        language = get_language() or ""
+        table = tables.get(language)
+        if table is None:
+            table = tables[language] = {key: str(text) for key, text in field.flatchoices}
+        value = getattr(row, attname)
+        return table.get(value, value)
+
+    return label
 
 
 __all__ = [
@@ -558,6 +579,7 @@ __all__ = [
     "ListExport",
     "ListPage",
     "SavedViewForm",
+    "choice_label",
     "date_cell",
     "filter_chips",
     "render_rows",
