@@ -2,20 +2,24 @@
 
 import re
 from types import SimpleNamespace
+from typing import Any
 
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.auth.models import Group
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -23,14 +27,15 @@ from django.views.generic import TemplateView
 from tawasul.core.autocomplete import AutocompleteView
 from tawasul.core.edit import ServiceFormView
 from tawasul.core.errors import error_items
+from tawasul.core.lists import EMPTY, Column, ListPage, date_cell
 from tawasul.core.navigation import page_label
 from tawasul.core.pagination import COUNT_CAP, InvalidCursor, capped_count, keyset_paginate
-from tawasul.core.search import text_filter
 from tawasul.core.text import is_blank, search_terms
 from tawasul.core.timeline import Change
 from tawasul.org.models import Company
 
 from . import services
+from .filtersets import PortalAccountFilterSet, RecordRuleFilterSet, RoleFilterSet
 from .forms import (
     ConditionForm,
     ConditionFormSet,
@@ -50,7 +55,7 @@ from .forms import (
 from .models import AccessChange, AccessDenial, PortalAccount, RecordRule, RuleCondition
 from .portal_services import portal_account_create, portal_account_set_active
 from .querysets import action_permission, user_company_id
-from .registry import CHOICE, RELATIVE, get_portal_subject, governed
+from .registry import CHOICE, RELATIVE, TREE, get_portal_subject, governed
 from .roles import PORTAL_ROLES, ROLE_LABELS, role_label
 from .rules import rules_q, user_rules
 
@@ -155,27 +160,221 @@ def _condition_dicts(rule) -> list[dict]:
 # --- record rules --------------------------------------------------------------------------
 
 
-class RuleListView(AdminPage, TemplateView):
-    """The company's record rules, each with its conditions in words."""
+def _rule_name_cell(rule):
+    name = gettext(rule.name)  # a default rule's name is a msgid
+    shown = (
+        format_html(
+            '<a href="{}" class="fw-semibold text-decoration-none"><bdi>{}</bdi></a>',
+            rule.edit_url,
+            name,
+        )
+        if rule.edit_url
+        else format_html("<bdi>{}</bdi>", name)
+    )
+    if rule.description:
+        shown = format_html(
+            '{}<div class="small text-secondary fw-normal text-truncate"><bdi>{}</bdi></div>',
+            shown,
+            rule.description,
+        )
+    return shown
 
-    permission_required = "access.view_recordrule"
-    template_name = "access/rule_list.html"
+
+def _grantee_cell(rule):
+    icon, kind = ("bi-people", _("Role")) if rule.role_id else ("bi-person", _("User"))
+    return format_html(
+        '<i class="bi {} me-1" aria-hidden="true"></i><span class="visually-hidden">{}: </span>'
+        "<bdi>{}</bdi>",
+        icon,
+        kind,
+        rule.grantee_label,
+    )
+
+
+def _records_cell(rule):
+    if rule.all_records:
+        return format_html('<span class="fw-semibold">{}</span>', _("All records of the company"))
+    if not rule.condition_lines:
+        return format_html('<span class="text-danger">{}</span>', _("No condition: grants nothing"))
+    return format_html_join(
+        "", "<div><bdi>{}</bdi></div>", ((line,) for line in rule.condition_lines)
+    )
+
+
+def _records_title(rule) -> str:
+    if rule.all_records:
+        return _("All records of the company")
+    return "; ".join(rule.condition_lines) or _("No condition: grants nothing")
+
+
+def _active_badge(active: bool):
+    if active:
+        return format_html('<span class="badge text-bg-success">{}</span>', _("Active"))
+    return format_html('<span class="badge text-bg-secondary">{}</span>', _("Inactive"))
+
+
+def _rule_buttons(rule):
+    name = gettext(rule.name)
+    parts = []
+    if rule.edit_url:
+        parts.append(
+            format_html(
+                '<a class="btn btn-sm btn-outline-secondary" href="{}" aria-label="{}">'
+                '<i class="bi bi-pencil" aria-hidden="true"></i></a>',
+                rule.edit_url,
+                _("Edit %(name)s") % {"name": name},
+            )
+        )
+    if rule.delete_url:
+        parts.append(
+            format_html(
+                '<a class="btn btn-sm btn-outline-danger" href="{}" aria-label="{}">'
+                '<i class="bi bi-trash" aria-hidden="true"></i></a>',
+                rule.delete_url,
+                _("Delete %(name)s") % {"name": name},
+            )
+        )
+    return format_html_join(" ", "{}", ((part,) for part in parts))
+
+
+ROW_BUTTONS = "row_buttons"  # the name of a list's column of buttons on each row
+
+
+class AccessListPage(AdminPage, ListPage):
+    """A list of the access administration: the section's tabs above core's generic list, a
+    company administrator's page (`AdminPage`: signed in, permission, own company)."""
+
+    template_name = "access/list.html"
+    tab = ""
+    intro: Any = ""
+    create_icon = "bi-plus-lg"
+
+    def header(self, columns, sort):
+        # A column of row buttons is named for screen readers only (its label still prefixes
+        # the buttons on a phone card).
+        out = super().header(columns, sort)
+        for column, entry in zip(columns, out, strict=True):
+            if column.name == ROW_BUTTONS:
+                entry["label"] = format_html(
+                    '<span class="visually-hidden">{}</span>', column.label
+                )
+        return out
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        rules = list(
+        ctx["tab"] = self.tab
+        return ctx
+
+
+class RuleListView(AccessListPage):
+    """The company's record rules, each with its conditions in words."""
+
+    permission_required = "access.view_recordrule"
+    title = gettext_lazy("Record rules")
+    tab = "rules"
+    intro = gettext_lazy(
+        "A rule lets a role or a user act on the records that meet all its conditions. People "
+        "see the union of the rules that reach them; without a rule they see nothing."
+    )
+    list_key = "access-rules"
+    list_url_name = "access:rule_list"
+    table_id = "rule-table"
+    filterset_class = RecordRuleFilterSet
+    columns = [
+        Column(
+            "name",
+            gettext_lazy("Name"),
+            cell=_rule_name_cell,
+            title=lambda r: " · ".join(filter(None, [gettext(r.name), r.description])),
+            sort="name",
+            th_class="col-name",
+            primary=True,
+        ),
+        Column(
+            "model",
+            gettext_lazy("Kind of record"),
+            cell=lambda r: r.kind_label,
+            title=lambda r: r.kind_label,
+            sort="model",
+            th_class="col-badge col-wide-only",
+            td_class="col-wide-only",
+        ),
+        Column(
+            "grantee",
+            gettext_lazy("Granted to"),
+            cell=_grantee_cell,
+            title=lambda r: r.grantee_label,
+            th_class="col-person",
+        ),
+        Column(
+            "actions",
+            gettext_lazy("Actions"),
+            cell=lambda r: format_html_join(
+                "",
+                '<span class="badge rounded-pill text-bg-light border me-1">{}</span>',
+                ((label,) for label in r.action_labels),
+            ),
+            title=lambda r: ", ".join(r.action_labels),
+            td_class="text-wrap",  # every action shown: pills wrap rather than being cut
+        ),
+        Column(
+            # Every condition on its own line, whole: what a rule grants is read here.
+            "records",
+            gettext_lazy("Records"),
+            cell=_records_cell,
+            title=_records_title,
+            td_class="small text-wrap",
+        ),
+        Column(
+            "is_active",
+            gettext_lazy("Status"),
+            cell=lambda r: _active_badge(r.is_active),
+            th_class="col-badge",
+        ),
+        Column(
+            ROW_BUTTONS,
+            gettext_lazy("Edit"),
+            cell=_rule_buttons,
+            th_class="col-badge",
+            td_class="text-end text-nowrap",
+            visible=lambda request: (
+                request.user.has_perm("access.change_recordrule")
+                or request.user.has_perm("access.delete_recordrule")
+            ),
+        ),
+    ]
+    create_url_name = "access:rule_create"
+    create_label = gettext_lazy("New rule")
+    create_id = "new-rule"
+    add_permission = "access.add_recordrule"
+    empty_icon = "bi-funnel"
+    empty_text = gettext_lazy(
+        "No rules yet, so nobody but superusers sees any governed record. Start with a rule that "
+        "gives a role the records it works on."
+    )
+    empty_filtered_text = gettext_lazy("No rules match these filters.")
+    empty_add_label = gettext_lazy("Write the first rule")
+    past_end_text = gettext_lazy("There are no more rules past this point.")
+
+    def base_queryset(self, action="view"):
+        return (
             _rules(self.company)
             .select_related("role", "user__employee")
             .prefetch_related("conditions")
-            .order_by("model", "name", "pk")
         )
+
+    def prepare_rows(self, rows):
+        """Each rule's kind, grantee, actions and conditions in words; the names of the values
+        the conditions refer to are read once per kind of record on the page."""
+        user = self.request.user
+        can_change = user.has_perm("access.change_recordrule")
+        can_delete = user.has_perm("access.delete_recordrule")
         by_kind: dict = {}
-        for rule in rules:
+        for rule in rows:
             by_kind.setdefault(rule.model, []).append(rule)
         for key, group in by_kind.items():
             entry = governed(key)
-            conditions = [c for rule in group for c in _condition_dicts(rule)]
-            names = _value_names(entry, conditions)
+            names = _value_names(entry, [c for rule in group for c in _condition_dicts(rule)])
             for rule in group:
                 rule.kind_label = _kind_name(key)
                 rule.action_labels = [action_label(a) for a in rule.actions or []]
@@ -183,8 +382,19 @@ class RuleListView(AdminPage, TemplateView):
                     role_label(rule.role.name) if rule.role else user_label(rule.user)
                 )
                 rule.condition_lines = describe_conditions(entry, _condition_dicts(rule), names)
-        ctx.update(rules=rules, tab="rules")
-        return ctx
+                rule.edit_url = reverse("access:rule_update", args=[rule.pk]) if can_change else ""
+                rule.delete_url = (
+                    reverse("access:rule_delete", args=[rule.pk]) if can_delete else ""
+                )
+        return rows
+
+    def row_name(self, row):
+        return gettext(row.name)
+
+    def count_text(self, total, more):
+        if more:
+            return _("More than %(n)s rules") % {"n": intcomma(total)}
+        return ngettext("%(n)s rule", "%(n)s rules", total) % {"n": intcomma(total)}
 
 
 class RuleFormView(AdminPage, TemplateView):
@@ -548,40 +758,121 @@ class RuleDeleteView(AdminPage, TemplateView):
 # --- roles ---------------------------------------------------------------------------------
 
 
-class RoleListView(AdminPage, TemplateView):
-    """Roles with how many of the company's staff hold each, and the company's rules for it."""
+def _role_name_cell(group):
+    shown = (
+        format_html(
+            '<a href="{}" class="fw-semibold text-decoration-none"><bdi>{}</bdi></a>',
+            group.edit_url,
+            group.label,
+        )
+        if group.edit_url
+        else format_html("<bdi>{}</bdi>", group.label)
+    )
+    if group.is_portal:
+        badge = format_html(
+            '<span class="badge rounded-pill text-bg-info ms-1">{}</span>', _("Portal")
+        )
+    elif group.is_default:
+        badge = format_html(
+            '<span class="badge rounded-pill text-bg-light border ms-1">{}</span>', _("Default")
+        )
+    else:
+        return shown
+    return format_html("{} {}", shown, badge)
+
+
+def _count_column(name, label):
+    return Column(
+        name,
+        label,
+        cell=lambda group: getattr(group, name),
+        value=lambda group: getattr(group, name),
+        sort=name,
+        descending_first=True,
+        th_class="col-num text-end",
+        td_class="text-md-end",
+        text=False,
+    )
+
+
+class RoleListView(AccessListPage):
+    """Roles with how many of the company's staff hold each, and the company's rules for it.
+
+    Roles are Django groups shared by every company (`services.role_save`): every role is
+    listed, its counts are of this company's staff and rules only."""
 
     permission_required = "auth.view_group"
-    template_name = "access/role_list.html"
+    title = gettext_lazy("Roles")
+    tab = "roles"
+    intro = gettext_lazy(
+        "A role grants actions per kind of record (view, add, change, delete, export, assign…). "
+        "Record rules then say which records."
+    )
+    list_key = "access-roles"
+    list_url_name = "access:role_list"
+    table_id = "role-table"
+    filterset_class = RoleFilterSet
+    columns = [
+        Column(
+            "name",
+            gettext_lazy("Role"),
+            cell=_role_name_cell,
+            value=lambda group: group.label,
+            sort="name",
+            primary=True,
+        ),
+        _count_column("member_count", gettext_lazy("Members")),
+        _count_column("permission_count", gettext_lazy("Permissions")),
+        _count_column("rule_count", gettext_lazy("Record rules")),
+    ]
+    create_url_name = "access:role_create"
+    create_label = gettext_lazy("New role")
+    create_id = "new-role"
+    add_permission = "auth.add_group"
+    empty_icon = "bi-people"
+    empty_text = gettext_lazy("No roles yet.")
+    empty_filtered_text = gettext_lazy("No roles match these filters.")
+    empty_add_label = gettext_lazy("Create the first role")
+    past_end_text = gettext_lazy("There are no more roles past this point.")
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
+    def base_queryset(self, action="view"):
         company_id = self.company.pk
         membership = get_user_model().groups.through
         memberships = membership._default_manager.filter(  # this company's members per role
             group_id=OuterRef("pk"), user__employee__company_id=company_id
         )
+        permissions = Group.permissions.through._default_manager.filter(group_id=OuterRef("pk"))
         rules = _rules(self.company).filter(role_id=OuterRef("pk"))
-        groups = Group.objects.annotate(
-            member_count=Coalesce(
-                Subquery(
-                    memberships.order_by().values("group_id").annotate(n=Count("pk")).values("n")
-                ),
-                0,
-            ),
-            rule_count=Coalesce(
-                Subquery(rules.order_by().values("role_id").annotate(n=Count("pk")).values("n")), 0
-            ),
-            permission_count=Count("permissions"),
-        ).order_by("name")
-        roles = []
-        for group in groups:
+
+        def count(rows, key):
+            counted = rows.order_by().values(key).annotate(n=Count("pk")).values("n")
+            return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+        # Subqueries rather than a join and GROUP BY, so that the counts can be sorted by and
+        # a page cursor compared with them.
+        return Group.objects.annotate(
+            member_count=count(memberships, "group_id"),
+            permission_count=count(permissions, "group_id"),
+            rule_count=count(rules, "role_id"),
+        )
+
+    def prepare_rows(self, rows):
+        user = self.request.user
+        can_change = user.has_perm("auth.change_group")
+        for group in rows:
             group.label = role_label(group.name)
             group.is_default = group.name in ROLE_LABELS
             group.is_portal = group.name in PORTAL_ROLES
-            roles.append(group)
-        ctx.update(roles=roles, tab="roles")
-        return ctx
+            group.edit_url = reverse("access:role_update", args=[group.pk]) if can_change else ""
+        return rows
+
+    def row_name(self, row):
+        return role_label(row.name)
+
+    def count_text(self, total, more):
+        if more:
+            return _("More than %(n)s roles") % {"n": intcomma(total)}
+        return ngettext("%(n)s role", "%(n)s roles", total) % {"n": intcomma(total)}
 
 
 class RoleFormView(AdminPage, ServiceFormView):
@@ -855,31 +1146,145 @@ class AuditView(AdminPage, TemplateView):
 # --- portal accounts -----------------------------------------------------------------------
 
 
-class PortalAccountListView(AdminPage, TemplateView):
+def _portal_contact_cell(account):
+    contact = (
+        format_html('<a href="{}"><bdi>{}</bdi></a>', account.subject_url, account.contact)
+        if account.subject_url
+        else format_html("<bdi>{}</bdi>", account.contact)
+    )
+    if not account.subject_kind:
+        return contact
+    return format_html(
+        '{} <span class="small text-secondary"><bdi>{}</bdi></span>', contact, account.subject_kind
+    )
+
+
+def _portal_buttons(account):
+    if account.is_active:
+        return format_html(
+            '<a class="btn btn-sm btn-outline-danger" href="{}" id="deactivate-{}">'
+            '<i class="bi bi-person-slash me-1" aria-hidden="true"></i>{}</a>',
+            reverse("access:portal_account_deactivate", args=[account.pk]),
+            account.pk,
+            _("Deactivate"),
+        )
+    return format_html(
+        '<a class="btn btn-sm btn-outline-primary" href="{}" id="reactivate-{}">'
+        '<i class="bi bi-person-check me-1" aria-hidden="true"></i>{}</a>',
+        reverse("access:portal_account_reactivate", args=[account.pk]),
+        account.pk,
+        _("Reactivate"),
+    )
+
+
+class PortalAccountListView(AccessListPage):
     """Portal accounts of the contacts the administrator may view."""
 
     permission_required = "access.view_portalaccount"
-    template_name = "access/portal_account_list.html"
+    title = gettext_lazy("Portal accounts")
+    tab = "portal"
+    intro = gettext_lazy(
+        "A portal account lets a customer, dealer or agent sign in to the portal and see only "
+        "their own records."
+    )
+    list_key = "access-portal-accounts"
+    list_url_name = "access:portal_account_list"
+    table_id = "portal-table"
+    filterset_class = PortalAccountFilterSet
+    columns = [
+        Column(
+            "username",
+            gettext_lazy("Username"),
+            sort="username",
+            th_class="col-name",
+            primary=True,
+        ),
+        Column(
+            "contact",
+            gettext_lazy("Contact"),
+            cell=_portal_contact_cell,
+            title=lambda a: str(a.contact),
+            sort="contact_name",
+        ),
+        Column(
+            "roles",
+            gettext_lazy("Portal role"),
+            cell=lambda a: ", ".join(a.role_labels) or EMPTY,
+        ),
+        Column(
+            "is_active",
+            gettext_lazy("Status"),
+            cell=lambda a: _active_badge(a.is_active and a.user.is_active),
+            th_class="col-badge",
+        ),
+        Column(
+            "created_at",
+            gettext_lazy("Created"),
+            cell=lambda a: date_cell(a.created_at),
+            sort="created_at",
+            descending_first=True,
+            th_class="col-date",
+            td_class="small text-secondary",
+        ),
+        Column(
+            ROW_BUTTONS,
+            gettext_lazy("Actions"),
+            cell=_portal_buttons,
+            th_class="col-person",
+            td_class="text-end",
+            visible=lambda request: request.user.has_perm("access.change_portalaccount"),
+        ),
+    ]
+    default_sort = "-created_at"
+    create_url_name = "access:portal_account_create"
+    create_label = gettext_lazy("New portal account")
+    create_id = "new-portal-account"
+    create_icon = "bi-person-plus"
+    add_permission = "access.add_portalaccount"
+    empty_icon = "bi-door-open"
+    empty_text = gettext_lazy(
+        "No portal accounts yet. Give a customer, dealer or agent a sign-in to see their own "
+        "records."
+    )
+    empty_filtered_text = gettext_lazy("No portal accounts match these filters.")
+    empty_add_label = gettext_lazy("Create the first portal account")
+    past_end_text = gettext_lazy("There are no more portal accounts past this point.")
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
+    def base_queryset(self, action="view"):
         # What each account is about, and how to show it, is the portal subject's declaration.
         subject = get_portal_subject()
         related = [f"contact__{name}" for name in subject.related] if subject else []
-        detail_url = subject.detail_url if subject else None
-        describe = subject.describe if subject else None
-        accounts = (
+        return (
             _visible_portal_accounts(self.request.user, self.company)
             .select_related("user", "contact", *related)
             .prefetch_related("user__groups")
-            .order_by("-created_at", "-pk")
+            .annotate(username=F("user__username"), contact_name=F("contact__name"))
         )
-        accounts = list(accounts[:500])
-        for account in accounts:
+
+    def prepare_rows(self, rows):
+        subject = get_portal_subject()
+        detail_url = subject.detail_url if subject else None
+        describe = subject.describe if subject else None
+        for account in rows:
             account.subject_url = detail_url(account.contact_id) if detail_url else ""
             account.subject_kind = describe(account.contact) if describe else ""
             account.role_labels = [role_label(g.name) for g in account.user.groups.all()]
-        ctx.update(accounts=accounts, tab="portal")
+        return rows
+
+    def row_name(self, row):
+        return row.username
+
+    def count_text(self, total, more):
+        if more:
+            return _("More than %(n)s portal accounts") % {"n": intcomma(total)}
+        return ngettext("%(n)s portal account", "%(n)s portal accounts", total) % {
+            "n": intcomma(total)
+        }
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if "rows" in ctx:
+            ctx["accounts"] = ctx["rows"]  # the page's accounts, by their old name
         return ctx
 
 
@@ -990,8 +1395,10 @@ class UserAutocompleteView(AdminPage, AutocompleteView):
         return user_label(user)
 
 
-class ValueAutocompleteView(AdminPage, View):
-    """Values of one declared link field matching what is typed (for long lists)."""
+class ValueAutocompleteView(AdminPage, AutocompleteView):
+    """Values of one declared link field matching what is typed (for long lists): only values
+    the administrator may view, of their company (`forms.value_queryset`), inactive ones too
+    (a rule may name them; their label says so)."""
 
     permission_required = "access.view_recordrule"
 
@@ -1000,9 +1407,14 @@ class ValueAutocompleteView(AdminPage, View):
         decl = entry.fields.get(field) if entry else None
         if decl is None or decl.model is None:
             return JsonResponse({"results": []})
-        queryset = value_queryset(decl, request.user, self.company.pk)
-        # Every value model carries a normalised `search_text` (BilingualName, Contact).
-        queryset = text_filter(queryset, request.GET.get("q", "")[:80])
-        objects = list(queryset[:20])
-        labels = value_labels(decl, objects)
-        return JsonResponse({"results": [{"value": o.pk, "text": labels[o.pk]} for o in objects]})
+        self.decl = decl
+        self.model = decl.model
+        self.order_by = "path" if decl.kind == TREE else "name"
+        # Labels are made for the whole answer at once (an area's names its ancestors, read in
+        # one query), where AutocompleteView.get asks `label` row by row.
+        rows = list(self.matches(self.query)[: self.limit])
+        labels = value_labels(decl, rows)
+        return JsonResponse({"results": [{"value": o.pk, "text": labels[o.pk]} for o in rows]})
+
+    def get_queryset(self):
+        return value_queryset(self.decl, self.request.user, self.company.pk)
