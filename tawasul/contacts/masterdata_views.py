@@ -475,9 +475,11 @@ class MasterDataListView(KindMixin, ListPage):
     def empty_add_label(self):
         return _("Add the first %(kind)s") % {"kind": self.kind.label_singular}
 
+    # Master data has no export permission: who may view a kind may export its list.
+    export_action = "view"
+
     def base_queryset(self, action="view"):
-        # Master data has no export permission: who may view a kind may export its list.
-        return self.kind.queryset(self.request.user, "view" if action == "export" else action)
+        return self.kind.queryset(self.request.user, action)
 
     def row_name(self, row):
         return row.name

@@ -3,6 +3,7 @@
 import datetime
 
 import django_filters as filters
+from django import forms
 from django.core.validators import EMPTY_VALUES
 
 from .timezones import day_start
@@ -41,3 +42,20 @@ def _instant(day: datetime.date) -> datetime.datetime | None:
         return day_start(day).astimezone(datetime.UTC)
     except (OverflowError, ValueError):
         return None
+
+
+class PanelForm(forms.Form):
+    """A filter form whose iteration (a list page's filter panel) yields the fields named in
+    `panel` only, in that order; every field still validates and filters (links and saved
+    views use the others)."""
+
+    panel: tuple[str, ...] = ()
+
+    def __iter__(self):
+        for name in self.panel or self.fields:
+            yield self[name]
+
+
+def panel_form(*names: str) -> type[PanelForm]:
+    """The form class (`Meta.form`) of a FilterSet whose list page shows the filters `names`."""
+    return type("PanelForm", (PanelForm,), {"panel": names})

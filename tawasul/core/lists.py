@@ -44,7 +44,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -80,6 +80,7 @@ class Column:
     - `th_class`, `td_class`: CSS classes (`col-name`, `col-code`, `col-date`, `col-num`,
       `col-person`, `col-badge`, `col-wide-only`, `card-hide`).
     - `primary`: the row's title on a phone card (no label before it).
+    - `label_hidden`: the header is read by screen readers only (a column of buttons).
     - `visible(request)`: shown to this user (a field-level right, say); on page and in export.
     - `export`: written to the export; `width` (characters) and `text` shape the XLSX column.
     """
@@ -94,6 +95,7 @@ class Column:
     th_class: str = ""
     td_class: str = ""
     primary: bool = False
+    label_hidden: bool = False
     visible: Callable[[Any], bool] | None = None
     export: bool = True
     width: int = 16
@@ -129,7 +131,7 @@ def render_rows(
         if column.primary:
             attrs = f' class="{escape(f"card-title-cell {column.td_class}".strip())}"'
         else:
-            attrs = f' data-label="{escape(column.label)}"'
+            attrs = "" if column.label_hidden else f' data-label="{escape(column.label)}"'
             if column.td_class:
                 attrs += f' class="{escape(column.td_class)}"'
         opening.append((column, "<td" + attrs))
@@ -166,6 +168,15 @@ def filter_chips(filterset) -> list[dict]:
         items = list(value) if isinstance(value, (list, tuple, QuerySet)) else [value]
         labels = {} if hasattr(formfield, "queryset") else dict(getattr(formfield, "choices", []))
         for item in items:
+            if isinstance(item, bool):
+                # A yes/no filter: shown by its option's words, removed whole (the address may
+                # spell true as "true", "1" or "True").
+                words = dict(getattr(formfield.widget, "choices", ()))
+                shown = words.get("true" if item else "false") or (_("Yes") if item else _("No"))
+                chips.append(
+                    {"name": name, "label": formfield.label or name, "value": shown, "raw": None}
+                )
+                continue
             raw = item.pk if isinstance(item, Model) else item
             chips.append(
                 {
@@ -236,6 +247,7 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     bulk_url_name: str | None = None  # default: the list's own address
     export_url_name: str | None = None
     export_permission: str | None = None
+    export_action = "export"  # the action the export reads with; "view" for a model without one
     create_url_name: str | None = None
     create_label: Any = ""
     create_id = ""  # the button's id; default "new-<list_key>"
@@ -408,7 +420,10 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         for and whether the page is sorted by it now ("asc", "desc" or "")."""
         out = []
         for column in columns:
-            entry = {"label": column.label, "th_class": column.th_class, "sort": None, "now": ""}
+            label = column.label
+            if column.label_hidden:
+                label = format_html('<span class="visually-hidden">{}</span>', label)
+            entry = {"label": label, "th_class": column.th_class, "sort": None, "now": ""}
             if column.sort:
                 key = column.sort
                 first = f"-{key}" if column.descending_first else key
@@ -518,7 +533,7 @@ class ListExport(LoginRequiredMixin, PermissionRequiredMixin, View):
     def get(self, request, *args, **kwargs):
         page = self.list_page(request=request)
         page.setup(request, *args, **kwargs)
-        queryset = page.base_queryset("export")
+        queryset = page.base_queryset(page.export_action)
         filterset = page.filterset_class(request.GET, queryset=queryset, request=request)
         if not filterset.is_valid():
             return HttpResponseBadRequest(_("Invalid filters."))

@@ -1,13 +1,15 @@
 """One FilterSet per model, shared by list pages, the API and exports.
 
-A list page's filter panel shows the fields its FilterSet's form names in `panel` (the others
-still filter: the API and links from other pages use them, and they show as chips).
+A list page's filter panel shows the fields its FilterSet's form names in `panel`
+(`core.filters.panel_form`; the others still filter: the API and links from other pages use
+them, and they show as chips).
 """
 
 import django_filters as filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tawasul.core.filters import panel_form
 from tawasul.core.search import text_filter
 from tawasul.core.widgets import SearchableSelectMultiple
 
@@ -22,22 +24,6 @@ def _scoped(model):
         return model.objects.restrict(getattr(request, "user", None), "view")
 
     return queryset
-
-
-class PanelForm(forms.Form):
-    """A filter form whose iteration (the list page's filter panel) yields the fields named in
-    `panel` only, in that order; every field still validates and filters."""
-
-    panel: tuple[str, ...] = ()
-
-    def __iter__(self):
-        for name in self.panel or self.fields:
-            yield self[name]
-
-
-def panel_form(*names: str) -> type[PanelForm]:
-    """The form class of a FilterSet whose list page shows the filters `names`."""
-    return type("PanelForm", (PanelForm,), {"panel": names})
 
 
 class ActiveSelect(forms.Select):

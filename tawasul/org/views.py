@@ -237,6 +237,7 @@ def _edit_column(url_name: str, permission: str) -> Column:
         cell=cell,
         th_class="col-badge",
         td_class="text-md-end",
+        label_hidden=True,
         visible=lambda request: request.user.has_perm(permission),
         export=False,
     )
@@ -275,15 +276,6 @@ class OrgListPage(ListPage):
     def row_name(self, row) -> str:
         return row.display_name
 
-    def header(self, columns, sort):
-        entries = super().header(columns, sort)
-        for column, entry in zip(columns, entries, strict=True):
-            if column.name == ACTIONS:
-                entry["label"] = format_html(
-                    '<span class="visually-hidden">{}</span>', column.label
-                )
-        return entries
-
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         if ctx.get("chips"):
@@ -292,12 +284,7 @@ class OrgListPage(ListPage):
         return ctx
 
     def chip(self, chip: dict, form) -> dict:
-        """An active filter's chip as shown: a yes/no filter by its option's words (and removed
-        whole, whatever spelling of true the address holds)."""
-        if isinstance(chip["raw"], bool):
-            choices = dict(getattr(form.fields[chip["name"]].widget, "choices", ()))
-            value = choices.get("true" if chip["raw"] else "false", chip["value"])
-            return {**chip, "value": value, "raw": None}
+        """An active filter's chip as shown (core's `filter_chips` by default)."""
         return chip
 
 
@@ -659,10 +646,12 @@ class EmployeeListView(OrgListPage):
         ),
     ]
 
+    # Employees have no export permission of their own: exporting them is viewing them
+    # (org.view_employee), so the page and its export read the same selector.
+    export_action = "view"
+
     def base_queryset(self, action="view"):
-        # Employees have no export permission of their own: exporting them is viewing them
-        # (org.view_employee), so the page and its export read the same selector.
-        if action not in ("view", "export"):
+        if action != "view":
             return super().base_queryset(action)
         return employee_list(user=self.request.user).prefetch_related("roles")
 
