@@ -39,7 +39,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -574,6 +574,7 @@ def choice_label(model: type[Model], name: str) -> Callable[[Any], str]:
     once per language (`get_<name>_display` rebuilds the choices on every call: a cost per
     row). A value outside the choices is shown as it is."""
     field = model._meta.get_field(name)
+    assert isinstance(field, Field), f"{name} is not a field of {model.__name__}"
     attname = field.attname
     tables: dict[str, dict] = {}
 
