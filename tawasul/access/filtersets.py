@@ -102,7 +102,7 @@ class RecordRuleFilterSet(filters.FilterSet):
 class RoleFilterSet(filters.FilterSet):
     """Roles: by name (as shown, or as stored) and by kind (default, portal, the company's own)."""
 
-    DEFAULT, PORTAL, OWN = "default", "portal", "own"
+    DEFAULT, PORTAL, OWN = "default", "portal-accounts", "own"
 
     q = filters.CharFilter(method="filter_q", label=_("Search"), widget=_search_box(_("Role")))
     kind = filters.ChoiceFilter(

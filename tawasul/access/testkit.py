@@ -59,6 +59,7 @@ from tawasul.access.registry import (
     governed,
 )
 from tawasul.access.services import rule_save
+from tawasul.org.models import Employee
 
 NEXT_PAGE = re.compile(r'id="next-page" href="([^"]+)"')
 ACTIONS = ("view", "change", "export")
@@ -227,8 +228,6 @@ class Oracle:
     """Which records of `spec.model` the world's user may act on, by brute force."""
 
     def __init__(self, spec: LeakSpec, world: World) -> None:
-        from tawasul.org.models import Employee
-
         self.spec, self.world = spec, world
         self.fields = spec.governed.fields
         model = spec.model

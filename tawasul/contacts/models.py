@@ -15,6 +15,7 @@ from tawasul.core.models import TimeStampedModel
 from tawasul.org.models import BilingualName, Branch, Company, Employee
 
 from .choices import (
+    DEALER_TYPE_CODES,
     AddressKind,
     AreaLevel,
     ContactKind,
@@ -356,8 +357,6 @@ class Contact(ContactLifecycle, ConstraintFieldErrors, TimeStampedModel):
 
     @property
     def is_dealer(self) -> bool:
-        from .choices import DEALER_TYPE_CODES
-
         return self.contact_type.code in DEALER_TYPE_CODES
 
 

@@ -238,7 +238,7 @@ def test_role_list_search_kind_sort_and_pages(company_admin, company):
     total = Group.objects.count()
     assert _count(company_admin, url) == f"{total} roles"
     assert _names(_table(company_admin, url, "role-table", kind="own")) == ["Key accounts"]
-    portal = _names(_table(company_admin, url, "role-table", kind="portal"))
+    portal = _names(_table(company_admin, url, "role-table", kind="portal-accounts"))
     assert len(portal) == 3 and all("Portal" in name or "portal" in name for name in portal)
     default = _count(company_admin, url, kind="default")
     assert default == f"{total - 4} roles"

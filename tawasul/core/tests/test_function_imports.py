@@ -30,14 +30,10 @@ ALLOWED = {
     "ready",
     ("access/testkit.py", "build_world", "tawasul.org.tests.factories"): "test code: the kit "
     "loads the test factories only when a test builds its world",
-    ("access/testkit.py", "Oracle.__init__", "tawasul.org.models"): "to move to the top "
-    "(access/testkit.py is not this change's file)",
     ("contacts/apps.py", "ContactsConfig.ready", "."): "the event handlers and the start-up "
     "registrations need the models loaded",
     ("contacts/imports.py", "ContactImporter.enqueue", ".tasks"): "a cycle: the task calls "
     "this module's service",
-    ("contacts/models.py", "Contact.is_dealer", ".choices"): "to move to the top "
-    "(contacts/models.py is not this change's file)",
 }
 
 
