@@ -1410,11 +1410,11 @@ class ValueAutocompleteView(AdminPage, AutocompleteView):
         self.decl = decl
         self.model = decl.model
         self.order_by = "path" if decl.kind == TREE else "name"
-        # Labels are made for the whole answer at once (an area's names its ancestors, read in
-        # one query), where AutocompleteView.get asks `label` row by row.
-        rows = list(self.matches(self.query)[: self.limit])
-        labels = value_labels(decl, rows)
-        return JsonResponse({"results": [{"value": o.pk, "text": labels[o.pk]} for o in rows]})
+        return super().get(request, model, field)
+
+    def labels(self, rows):
+        # An area is named with its ancestors, read in one query for the whole answer.
+        return value_labels(self.decl, rows)
 
     def get_queryset(self):
         return value_queryset(self.decl, self.request.user, self.company.pk)

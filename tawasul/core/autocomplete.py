@@ -29,7 +29,7 @@ class AutocompleteView(LoginRequiredMixin, View):
 
     By default: active records only (when the model has `is_active`), every word typed found in
     the normalised `search_field` (`core.search.text_filter`), ranked by `rank_by`, then sorted
-    by `order_by`; labelled by `str()`. Override `get_queryset`, `matches` or `label`."""
+    by `order_by`; labelled by `str()`. Override `get_queryset`, `matches`, `label` or `labels`."""
 
     model: type[models.Model]
     kind = ""  # the URL's kind, when routed through `AutocompleteKinds`
@@ -59,11 +59,15 @@ class AutocompleteView(LoginRequiredMixin, View):
     def label(self, obj) -> str:
         return str(obj)
 
+    def labels(self, rows: list) -> dict:
+        """`{pk: label}` for the answer's rows, all at once (override when a label needs a
+        query of its own, e.g. an area named with its ancestors: one query for all rows)."""
+        return {obj.pk: self.label(obj) for obj in rows}
+
     def get(self, request, *args, **kwargs):
-        rows = [
-            {"value": o.pk, "text": self.label(o)} for o in self.matches(self.query)[: self.limit]
-        ]
-        return JsonResponse({"results": rows})
+        rows = list(self.matches(self.query)[: self.limit])
+        labels = self.labels(rows)
+        return JsonResponse({"results": [{"value": o.pk, "text": labels[o.pk]} for o in rows]})
 
 
 class AutocompleteKinds(LoginRequiredMixin, View):
