@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from tawasul.access import roles as access_roles
 from tawasul.access.roles import (
@@ -91,8 +92,10 @@ def rule(name: str, actions, all_records: bool = False, conditions=()) -> RuleSp
 
 CUSTOMER_TYPE = {"field": "contact_type", "operator": "in", "codes": ("customer",)}
 MY_BRANCH = {"field": "branch", "operator": "is_my_branch"}
-ALL_CONTACTS = rule("All contacts", CONTACT_ACTIONS, all_records=True)
-BRANCH_CUSTOMERS = rule("Customers of my branch", ("view",), conditions=(MY_BRANCH, CUSTOMER_TYPE))
+ALL_CONTACTS = rule(gettext_noop("All contacts"), CONTACT_ACTIONS, all_records=True)
+BRANCH_CUSTOMERS = rule(
+    gettext_noop("Customers of my branch"), ("view",), conditions=(MY_BRANCH, CUSTOMER_TYPE)
+)
 
 # --- what a role comes to, as the user guide states it -------------------------------------------
 
@@ -158,13 +161,19 @@ PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[RuleSpec, ...], C
     GENERAL_MANAGER: (
         (),
         ("contacts",),
-        (rule("All contacts of the company", CONTACT_ACTIONS, all_records=True),),
+        (rule(gettext_noop("All contacts of the company"), CONTACT_ACTIONS, all_records=True),),
         _EVERYTHING,
     ),
     SALES_MANAGER: (
         (*MASTER_LOOKUPS, *CONTACT_MANAGE),
         (),
-        (rule("All contacts of the company", ("view", "change", "export", "assign"), True),),
+        (
+            rule(
+                gettext_noop("All contacts of the company"),
+                ("view", "change", "export", "assign"),
+                True,
+            ),
+        ),
         ContactRights(
             scope=SCOPE_ALL,
             add=True,
@@ -180,12 +189,12 @@ PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[RuleSpec, ...], C
         (),
         (
             rule(
-                "My team's contacts",
+                gettext_noop("My team's contacts"),
                 ("view", "change", "assign"),
                 conditions=({"field": "representative", "operator": "is_me_or_team"},),
             ),
             rule(
-                "Contacts my team coordinates",
+                gettext_noop("Contacts my team coordinates"),
                 ("view", "change"),
                 conditions=({"field": "coordinator", "operator": "is_me_or_team"},),
             ),
@@ -197,7 +206,7 @@ PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[RuleSpec, ...], C
         (),
         (
             rule(
-                "My contacts",
+                gettext_noop("My contacts"),
                 ("view", "change"),
                 conditions=({"field": "representative", "operator": "is_me"},),
             ),
@@ -209,12 +218,12 @@ PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[RuleSpec, ...], C
         (),
         (
             rule(
-                "Contacts I coordinate",
+                gettext_noop("Contacts I coordinate"),
                 ("view", "change"),
                 conditions=({"field": "coordinator", "operator": "is_me"},),
             ),
             rule(
-                "Contacts of the representatives I serve",
+                gettext_noop("Contacts of the representatives I serve"),
                 ("view", "change"),
                 conditions=({"field": "representative", "operator": "coordinated_by_me"},),
             ),
@@ -240,7 +249,7 @@ PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[RuleSpec, ...], C
         (),
         (
             rule(
-                "Customers, dealers and agents of the company",
+                gettext_noop("Customers, dealers and agents of the company"),
                 ("view", "export"),
                 conditions=(
                     {

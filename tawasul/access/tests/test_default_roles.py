@@ -558,3 +558,13 @@ def test_migration_leaves_a_new_installation_to_post_migrate():
     MIGRATION.forwards(django_apps, None)  # as on a new database, before post_migrate
     assert not Group.objects.filter(name__in=MIGRATION.NEW_ROLES).exists()
     assert not AccessChange.objects.exists()
+
+
+def test_every_default_rule_name_reads_in_arabic():
+    """A default rule's name is stored in English and shown through gettext (a msgid): a module
+    that declares one marks it with gettext_noop, or the rule shows in English to Arabic users."""
+    names = {spec.name for role in roles.default_roles() for spec in role.rules}
+    assert names
+    with translation.override("ar"):
+        untranslated = sorted(n for n in names if translation.gettext(n) == n)
+    assert not untranslated, f"default rule names without Arabic: {untranslated}"
