@@ -249,17 +249,6 @@ class AccessListPage(AdminPage, ListPage):
     intro: Any = ""
     create_icon = "bi-plus-lg"
 
-    def header(self, columns, sort):
-        # A column of row buttons is named for screen readers only (its label still prefixes
-        # the buttons on a phone card).
-        out = super().header(columns, sort)
-        for column, entry in zip(columns, out, strict=True):
-            if column.name == ROW_BUTTONS:
-                entry["label"] = format_html(
-                    '<span class="visually-hidden">{}</span>', column.label
-                )
-        return out
-
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["tab"] = self.tab
@@ -334,6 +323,7 @@ class RuleListView(AccessListPage):
         Column(
             ROW_BUTTONS,
             gettext_lazy("Edit"),
+            label_hidden=True,
             cell=_rule_buttons,
             th_class="col-badge",
             td_class="text-end text-nowrap",
@@ -1229,6 +1219,7 @@ class PortalAccountListView(AccessListPage):
         Column(
             ROW_BUTTONS,
             gettext_lazy("Actions"),
+            label_hidden=True,
             cell=_portal_buttons,
             th_class="col-person",
             td_class="text-end",
