@@ -128,6 +128,13 @@ def _cursor_value(field: Field | None, value: Any) -> Any:
     elif isinstance(python, dt.datetime):
         if timezone.is_naive(python) and settings.USE_TZ:
             raise InvalidCursor("malformed cursor value")
+        if timezone.is_aware(python):
+            # A time whose UTC value falls outside years 1-9999 (9999-12-31T23:59-14:00) cannot
+            # be stored or compared by the database.
+            try:
+                python.astimezone(dt.UTC)
+            except OverflowError as exc:
+                raise InvalidCursor("malformed cursor value") from exc
     return python
 
 

@@ -1,3 +1,6 @@
+import base64
+import json
+
 import pytest
 
 from tawasul.contacts.models import Contact
@@ -53,6 +56,19 @@ def test_previous_cursor_returns_the_page_before(contacts):
 def test_bad_cursor_is_rejected(contacts):
     with pytest.raises(InvalidCursor):
         keyset_paginate(Contact.objects.all(), sort="name", cursor="not-a-cursor!!", size=3)
+
+
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"], ids=["after", "before"]
+)
+@pytest.mark.parametrize("direction", ["n", "p"])
+def test_a_cursor_time_outside_the_calendar_is_rejected(contacts, value, direction):
+    """A forged cursor on a date sort whose UTC time falls outside years 1-9999 is an invalid
+    cursor, not a database error (the list then shows its first page)."""
+    raw = json.dumps({"d": direction, "k": 1, "v": value}).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    with pytest.raises(InvalidCursor):
+        keyset_paginate(Contact.objects.all(), sort="created_at", cursor=cursor, size=3)
 
 
 def test_capped_count(contacts):
