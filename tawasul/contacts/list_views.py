@@ -5,6 +5,7 @@ import functools
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import number_format
@@ -277,6 +278,7 @@ class DealerListView(ContactListView):
     title = gettext_lazy("Dealers & agents")
     list_key = "dealers"
     list_url_name = "contacts:dealer_list"
+    export_url_name = "contacts:dealer_export"
     columns = _columns(dealers=True)
 
     def base_queryset(self, action="view"):
@@ -310,6 +312,14 @@ class ContactExportView(ListExport):
         )
 
 
+class DealerExportView(ContactExportView):
+    """The filtered (or selected) dealers and agents: the dealer list's rows, in the contacts
+    file format."""
+
+    list_page = DealerListView
+    filename = "dealers"
+
+
 class ContactBulkView(ContactListView):
     """Bulk actions on the selected rows (`BULK_ACTIONS`), posted from either list."""
 
@@ -330,6 +340,8 @@ class SavedFilterView(LoginRequiredMixin, View):
         page_class = pages.get(request.POST.get("view", LIST_VIEW_KEY))
         if page_class is None:
             raise Http404
+        if not request.user.has_perm(page_class.permission_required):
+            raise PermissionDenied  # as the list's own address answers
         page = page_class()
         page.setup(request)
         return page.post_saved_view(request)

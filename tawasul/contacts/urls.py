@@ -10,6 +10,7 @@ urlpatterns = [
     path("bulk/", list_views.ContactBulkView.as_view(), name="contact_bulk"),
     path("saved-views/", list_views.SavedFilterView.as_view(), name="saved_filter"),
     path("dealers/", list_views.DealerListView.as_view(), name="dealer_list"),
+    path("dealers/export/", list_views.DealerExportView.as_view(), name="dealer_export"),
     path("team/", team_views.TeamView.as_view(), name="team"),
     path("autocomplete/<slug:kind>/", views.AutocompleteView.as_view(), name="autocomplete"),
     path("<int:pk>/", views.ContactDetailView.as_view(), name="contact_detail"),

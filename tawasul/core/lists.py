@@ -331,18 +331,30 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         """The filter set, the rows it selects, and their count when already known.
 
         With filters set, the matching keys are collected first when they are few
-        (`narrow_to_keys`), which also gives the count.
+        (`narrow_to_keys`), which also gives the count. A filter whose value is not valid is
+        left out and the others still apply (`ignored_filters` names the ones left out), so
+        the rows always agree with the chips.
         """
         base = self.base_queryset(action)
         filterset = self.filterset_class(
             self.request.GET or None, queryset=base, request=self.request
         )
-        valid = filterset.is_bound and filterset.is_valid()
-        queryset = filterset.qs if valid else base
+        if not filterset.is_bound:
+            return filterset, base, None
+        filterset.is_valid()
+        queryset = filterset.qs  # the valid filters (django-filter skips the invalid ones)
         known_count = None
-        if valid and any(filterset.form.cleaned_data.values()):
+        if any(filterset.form.cleaned_data.values()):
             queryset, known_count = narrow_to_keys(queryset)
         return filterset, queryset, known_count
+
+    @staticmethod
+    def ignored_filters(filterset) -> list[str]:
+        """The labels of the filters whose value could not be used (left out of the rows)."""
+        if not filterset.is_bound:
+            return []
+        form = filterset.form
+        return [str(form.fields[name].label or name) for name in form.errors if name in form.fields]
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -373,6 +385,12 @@ class ListPage(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             )
         if cursor and not page.rows and error is None:
             error = self.past_end_text
+        ignored = self.ignored_filters(filterset)
+        if ignored:
+            left_out = _("These filters could not be used and were left out: %(names)s.") % {
+                "names": ", ".join(ignored)
+            }
+            error = f"{left_out} {error}" if error else left_out
         rows = self.prepare_rows(page.rows)
         columns = self.visible_columns()
         user = request.user

@@ -616,6 +616,24 @@ def check_export(ctx: Context):
     assert {ctx.world.names[n] for n in names} == ctx.allowed["export"], ctx.why("CSV export")
 
 
+def check_dealer_export(ctx: Context):
+    """The dealers page's export: the contacts one may export, narrowed to dealers and agents."""
+    response = ctx.client.get("/contacts/dealers/export/?format=csv")
+    if not ctx.can("export"):
+        assert response.status_code == 403, ctx.why("dealer export without permission")
+        return
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    names = {row["Name"] for row in csv.DictReader(io.StringIO(text))}
+    dealers = {
+        pk
+        for pk, f in ctx.oracle.snapshot.contacts.items()
+        if f.contact_type_code in ("dealer", "agent")
+    }
+    expected = ctx.allowed["export"] & dealers
+    assert {ctx.world.names[n] for n in names} == expected, ctx.why("dealer CSV export")
+
+
 def check_home_widget(ctx: Context):
     """The "My contacts" count the home page computes (read from the page's context)."""
     response = ctx.client.get("/")
@@ -750,6 +768,7 @@ READ_CHECKS = {
     "global_search": check_global_search,
     "contacts:autocomplete": check_autocomplete,
     "contacts:contact_export": check_export,
+    "contacts:dealer_export": check_dealer_export,
     "home": check_home_widget,
     "router:contact": check_api,
     "contacts:team": check_team,

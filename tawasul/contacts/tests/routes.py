@@ -8,6 +8,7 @@ COVERED = {
     "contacts:contact_detail": "200 or 404 per contact; a dealer's customers-served list",
     "contacts:autocomplete": "contact (?q=) and dealer suggestions",
     "contacts:contact_export": "every CSV row",
+    "contacts:dealer_export": "every CSV row: exportable dealers and agents",
     "contacts:contact_update": "404 outside the change set; moves out of it refused",
     "contacts:contact_lifecycle": "404 outside the change set; moves out of it refused",
     "contacts:contact_delete": "404 outside the delete set, nothing deleted",

@@ -7,10 +7,11 @@ from tawasul.contacts.models import Contact, ContactPerson
 from tawasul.contacts.tests.factories import (
     AreaFactory,
     ContactCategoryFactory,
+    ContactTypeFactory,
     IndustryFactory,
     make_contact,
 )
-from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory
+from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory, UserFactory
 
 
 def _form_data(**overrides):
@@ -341,3 +342,26 @@ def test_the_list_loads_its_row_count_after_the_page(staff_client, company, cust
     page = staff_client.get("/contacts/?q=count").content.decode()
     counter = page.split('id="row-count"')[1].split("</span>")[0]
     assert 'hx-trigger="load"' not in counter and "3 contacts" in counter
+
+
+def test_the_dealer_export_holds_dealers_only(staff_client, company, customer_type):
+    """The dealers page exports its own rows (dealers and agents), not every contact."""
+    dealer_type = ContactTypeFactory(company=company, code="dealer", name="Dealer")
+    make_contact(company=company, contact_type=dealer_type, name="Desert Dealer", code="D-1")
+    make_contact(company=company, contact_type=customer_type, name="Plain Customer", code="C-1")
+    page = staff_client.get(reverse("contacts:dealer_list")).content.decode()
+    assert f'href="{reverse("contacts:dealer_export")}?format=csv"' in page
+    body = b"".join(
+        staff_client.get(reverse("contacts:dealer_export"), {"format": "csv"}).streaming_content
+    ).decode("utf-8-sig")
+    assert "Desert Dealer" in body and "Plain Customer" not in body
+
+
+def test_the_old_saved_views_address_needs_the_lists_permission(client, company):
+    """/contacts/saved-views/ answers a user without the contacts permission as the list does."""
+    user = UserFactory(username="noperm")
+    EmployeeFactory(company=company, user=user, name="No Perm", code="N001")
+    client.force_login(user)
+    response = client.post(reverse("contacts:saved_filter"), {"name": "Mine", "query": ""})
+    assert response.status_code == 403
+    assert not user.saved_filters.exists()

@@ -74,3 +74,25 @@ def test_a_list_saves_and_removes_views_posted_to_its_own_address(staff_client, 
     )
     assert staff_client.post(url, {"delete": saved.pk}).status_code == 302
     assert not SavedFilter.objects.exists()
+
+
+def test_an_unusable_filter_is_left_out_and_said_so_while_the_others_apply(
+    staff_client, company, customer_type
+):
+    """A filter value that does not validate (a date that is no date) is left out: the rows
+    still follow the other filters, whose chips stay, and the page names the one left out."""
+    from tawasul.contacts.tests.factories import make_contact
+
+    make_contact(company=company, contact_type=customer_type, name="Kept", code="K-1")
+    make_contact(company=company, contact_type=customer_type, name="Other", code="O-1")
+    url = reverse("contacts:contact_list")
+    page = staff_client.get(url, {"code": "K-1", "created_after": "not-a-date"}).content.decode()
+    assert "Kept" in page and "Other" not in page
+    assert "These filters could not be used and were left out: Created from." in page
+    assert 'class="btn btn-sm btn-light border filter-chip"' in page  # the code's chip
+    count = staff_client.get(
+        url,
+        {"code": "K-1", "created_after": "not-a-date"},
+        headers={"HX-Request": "true", "HX-Target": "row-count"},
+    ).content.decode()
+    assert "1 contact" in count
