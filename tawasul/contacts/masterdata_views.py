@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Concat
 from django.http import Http404
@@ -57,7 +56,7 @@ from .models import (
     Segment,
     Size,
 )
-from .services import masterdata_save
+from .services import masterdata_bulk_set_active, masterdata_save
 
 PAGE_SIZE = 100
 
@@ -246,19 +245,9 @@ def _level_cell(area):
 
 
 def _bulk_set_active(kind: MasterDataKind, active: bool, request, pks, form) -> int:
-    """Activate or deactivate the ticked values the user may change, each through
-    `masterdata_save` as its own button does; all of them or, on a refusal, none."""
-    with transaction.atomic():
-        values = list(
-            kind.model.objects.restrict(request.user, "change")
-            .filter(pk__in=pks)
-            .exclude(is_active=active)
-            .order_by("pk")
-            .select_for_update()
-        )
-        for value in values:
-            masterdata_save(actor=request.user, model=kind.model, instance=value, is_active=active)
-    return len(values)
+    """Activate or deactivate the ticked values the user may change (`masterdata_bulk_set_active`)."""
+    values = kind.model.objects.restrict(request.user, "change").filter(pk__in=pks)
+    return masterdata_bulk_set_active(actor=request.user, values=values, active=active)
 
 
 def _simple(model, slug, icon, description):

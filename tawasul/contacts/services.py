@@ -835,6 +835,21 @@ def masterdata_save(*, actor, model, instance=None, **fields):
     return obj
 
 
+@transaction.atomic
+def masterdata_bulk_set_active(*, actor, values: QuerySet, active: bool) -> int:
+    """Activate (`active`) or deactivate every value of `values` (read through `restrict`, one
+    kind of master data) that is not so already, each through `masterdata_save` as its own
+    button does; all of them or, on a refusal (ValidationError, PermissionDenied), none.
+    Returns the number changed."""
+    # Locked in key order, the choice kept in a subquery (as `_locked` does for contacts).
+    model = values.model
+    chosen = values.exclude(is_active=active).values("pk")
+    changed = list(model.objects.select_for_update().filter(pk__in=chosen).order_by("pk"))
+    for value in changed:
+        masterdata_save(actor=actor, model=type(value), instance=value, is_active=active)
+    return len(changed)
+
+
 def _area_repath(area: Area) -> None:
     old = area.path
     new = f"{area.parent.path if area.parent_id else '/'}{area.pk}/"
