@@ -550,12 +550,7 @@ def check_dealer_list(ctx: Context):
     if not ctx.can("view"):
         assert status == 403, ctx.why("dealer list without permission")
         return
-    dealers = {
-        pk
-        for pk, f in ctx.oracle.snapshot.contacts.items()
-        if f.contact_type_code in ("dealer", "agent")
-    }
-    assert (status, ids) == (200, ctx.allowed["view"] & dealers), ctx.why("dealer list")
+    assert (status, ids) == (200, ctx.allowed["view"] & _dealers(ctx)), ctx.why("dealer list")
     assert row_count(ctx.client, "/contacts/dealers/") == len(ids), ctx.why("dealer count")
 
 
@@ -605,33 +600,34 @@ def check_autocomplete(ctx: Context):
     assert ids == dealers, ctx.why("dealer autocomplete")
 
 
-def check_export(ctx: Context):
-    response = ctx.client.get("/contacts/export/?format=csv")
-    if not ctx.can("export"):
-        assert response.status_code == 403, ctx.why("export without permission")
-        return
-    assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    names = {row["Name"] for row in csv.DictReader(io.StringIO(text))}
-    assert {ctx.world.names[n] for n in names} == ctx.allowed["export"], ctx.why("CSV export")
-
-
-def check_dealer_export(ctx: Context):
-    """The dealers page's export: the contacts one may export, narrowed to dealers and agents."""
-    response = ctx.client.get("/contacts/dealers/export/?format=csv")
-    if not ctx.can("export"):
-        assert response.status_code == 403, ctx.why("dealer export without permission")
-        return
-    assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    names = {row["Name"] for row in csv.DictReader(io.StringIO(text))}
-    dealers = {
+def _dealers(ctx: Context) -> set[int]:
+    """Every dealer and agent of the world, seen or not."""
+    return {
         pk
         for pk, f in ctx.oracle.snapshot.contacts.items()
         if f.contact_type_code in ("dealer", "agent")
     }
-    expected = ctx.allowed["export"] & dealers
-    assert {ctx.world.names[n] for n in names} == expected, ctx.why("dealer CSV export")
+
+
+def _check_csv_export(ctx: Context, url: str, expected: set[int], what: str) -> None:
+    response = ctx.client.get(url)
+    if not ctx.can("export"):
+        assert response.status_code == 403, ctx.why(f"{what} without permission")
+        return
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    names = {row["Name"] for row in csv.DictReader(io.StringIO(text))}
+    assert {ctx.world.names[n] for n in names} == expected, ctx.why(what)
+
+
+def check_export(ctx: Context):
+    _check_csv_export(ctx, "/contacts/export/?format=csv", ctx.allowed["export"], "CSV export")
+
+
+def check_dealer_export(ctx: Context):
+    """The dealers page's export: the contacts one may export, narrowed to dealers and agents."""
+    expected = ctx.allowed["export"] & _dealers(ctx)
+    _check_csv_export(ctx, "/contacts/dealers/export/?format=csv", expected, "dealer CSV export")
 
 
 def check_home_widget(ctx: Context):
