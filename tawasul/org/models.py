@@ -1,6 +1,9 @@
 """Companies, branches, departments and employees with their reports-to hierarchy."""
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -250,3 +253,159 @@ class Employee(ConstraintFieldErrors, BilingualName, TimeStampedModel):
     def managers(self) -> models.QuerySet["Employee"]:
         """My chain of managers (one query)."""
         return Employee.objects.filter(pk__in=self.manager_ids)
+
+
+# --- working time -----------------------------------------------------------------------------
+
+# ISO weekday numbers (`date.isoweekday()`): 1 is Monday, 7 is Sunday.
+WEEKDAYS = [
+    (7, _("Sunday")),
+    (1, _("Monday")),
+    (2, _("Tuesday")),
+    (3, _("Wednesday")),
+    (4, _("Thursday")),
+    (5, _("Friday")),
+    (6, _("Saturday")),
+]
+# Sunday to Thursday, the working week in Saudi Arabia.
+DEFAULT_WORKING_DAYS = (7, 1, 2, 3, 4)
+DEFAULT_DAY_STARTS = datetime.time(8, 0)
+DEFAULT_DAY_ENDS = datetime.time(17, 0)
+# The longest a holiday may last, in days: a year (a longer one is a typing mistake).
+HOLIDAY_MAX_DAYS = 366
+
+
+def default_working_days() -> list[int]:
+    """A new work calendar's working days: Sunday to Thursday."""
+    return list(DEFAULT_WORKING_DAYS)
+
+
+def week_order(days) -> list[int]:
+    """ISO weekday numbers once each, in the order of a week starting on Sunday."""
+    return sorted(set(days), key=lambda day: day % 7)
+
+
+def validate_working_days(value) -> None:
+    """A list of ISO weekday numbers (1 Monday ... 7 Sunday), at least one, each once."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError(_("Choose at least one working day."), code="no_working_days")
+    if any(
+        isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7 for day in value
+    ) or len(set(value)) != len(value):
+        raise ValidationError(
+            _("Working days are weekday numbers from 1 (Monday) to 7 (Sunday), each once."),
+            code="bad_working_days",
+        )
+
+
+class WorkCalendar(ConstraintFieldErrors, TimeStampedModel):
+    """The working days and hours of a company (no branch: its default) or of one branch.
+
+    Every due date, overdue flag and target counted in working time reads it through
+    `tawasul.org.worktime.calendar_for`; a branch's calendar replaces the company's for that
+    branch.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="work_calendars")
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_calendars",
+        verbose_name=_("branch"),
+        help_text=_("Leave empty for the company's calendar; a branch's calendar replaces it."),
+    )
+    working_days = models.JSONField(
+        _("working days"), default=default_working_days, validators=[validate_working_days]
+    )
+    day_starts = models.TimeField(_("working day starts"), default=DEFAULT_DAY_STARTS)
+    day_ends = models.TimeField(_("working day ends"), default=DEFAULT_DAY_ENDS)
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
+    constraint_error_fields = {
+        "uniq_work_calendar_company": "branch",
+        "uniq_work_calendar_branch": "branch",
+        "work_calendar_hours": "day_ends",
+    }
+
+    class Meta:
+        ordering = ["company", "id"]
+        verbose_name = _("work calendar")
+        verbose_name_plural = _("work calendars")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=models.Q(branch__isnull=True),
+                name="uniq_work_calendar_company",
+                violation_error_message=_("The company already has its calendar."),
+                violation_error_code="uniq_work_calendar_company",
+            ),
+            models.UniqueConstraint(
+                fields=["company", "branch"],
+                condition=models.Q(branch__isnull=False),
+                name="uniq_work_calendar_branch",
+                violation_error_message=_("This branch already has its calendar."),
+                violation_error_code="uniq_work_calendar_branch",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(day_ends__gt=models.F("day_starts")),
+                name="work_calendar_hours",
+                violation_error_message=_("The working day must end after it starts."),
+                violation_error_code="work_calendar_hours",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.branch_id is None:
+            return str(_("Company calendar"))
+        return str(self.branch)
+
+
+class Holiday(ConstraintFieldErrors, BilingualName, TimeStampedModel):
+    """Days off for the whole company (no branch) or for one branch, first to last day."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="holidays")
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="holidays",
+        verbose_name=_("branch"),
+        help_text=_("Leave empty for a holiday of the whole company."),
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+
+    objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["search_text"])
+    constraint_error_fields = {"holiday_dates": "ends_on"}
+
+    class Meta:
+        ordering = ["company", "starts_on", "id"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        indexes = [models.Index(fields=["company", "starts_on", "id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="holiday_dates",
+                violation_error_message=_("A holiday cannot end before it starts."),
+                violation_error_code="holiday_dates",
+            )
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on >= self.starts_on:
+            if (self.ends_on - self.starts_on).days >= HOLIDAY_MAX_DAYS:
+                raise ValidationError(
+                    {"ends_on": _("A holiday lasts at most a year; check the dates.")}
+                )
+
+    @property
+    def day_count(self) -> int:
+        """How many calendar days the holiday covers."""
+        return (self.ends_on - self.starts_on).days + 1

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -16,7 +16,7 @@ from tawasul.core.history import stamp_history
 from tawasul.core.phones import phone_region, phone_to_e164
 from tawasul.core.types import Actor
 
-from .models import Branch, Company, Department, Employee
+from .models import Branch, Company, Department, Employee, Holiday, WorkCalendar, week_order
 
 events.declare("company.created", "a company was created (company_id, actor_id)")
 events.declare(
@@ -221,3 +221,74 @@ def employee_save(
         job_roles=after["job_roles"],
     )
     return employee
+
+
+# --- working time -----------------------------------------------------------------------------
+
+
+def _check_branch_company(record: WorkCalendar | Holiday) -> None:
+    if record.branch is not None and record.branch.company_id != record.company_id:
+        raise ValidationError({"branch": _("This branch belongs to another company.")})
+
+
+@transaction.atomic
+def work_calendar_save(
+    *, actor: Actor, instance: WorkCalendar | None = None, **fields
+) -> WorkCalendar:
+    """Create or update a work calendar: the company's (no branch) or one branch's.
+
+    `working_days` are ISO weekday numbers (1 Monday ... 7 Sunday), kept once each in the order
+    of a week starting on Sunday.
+    """
+    calendar = instance or WorkCalendar()
+    action = "change" if calendar.pk else "add"
+    days = fields.get("working_days")
+    if isinstance(days, (list, tuple, set, frozenset)) and all(
+        isinstance(day, int) and not isinstance(day, bool) for day in days
+    ):
+        fields["working_days"] = week_order(days)
+    _apply(calendar, fields)
+    _check_branch_company(calendar)
+    calendar.full_clean()
+    stamp_history(calendar, actor)
+    calendar.save()
+    verify_within(actor, calendar, action)
+    return calendar
+
+
+def _delete_checked(actor: Actor, record: WorkCalendar | Holiday) -> None:
+    model = type(record)
+    if (
+        actor is not None
+        and not model.objects.restrict(actor, "delete").filter(pk=record.pk).exists()
+    ):
+        raise PermissionDenied
+    stamp_history(record, actor)
+    record.delete()
+
+
+@transaction.atomic
+def work_calendar_delete(*, actor: Actor, calendar: WorkCalendar) -> None:
+    """Delete a work calendar the actor may delete: the branch then works by the company's
+    calendar, and the company by the default week (Sunday to Thursday, 08:00 to 17:00)."""
+    _delete_checked(actor, calendar)
+
+
+@transaction.atomic
+def holiday_save(*, actor: Actor, instance: Holiday | None = None, **fields) -> Holiday:
+    """Create or update a holiday of the whole company (no branch) or of one branch."""
+    holiday = instance or Holiday()
+    action = "change" if holiday.pk else "add"
+    _apply(holiday, fields)
+    _check_branch_company(holiday)
+    holiday.full_clean()
+    stamp_history(holiday, actor)
+    holiday.save()
+    verify_within(actor, holiday, action)
+    return holiday
+
+
+@transaction.atomic
+def holiday_delete(*, actor: Actor, holiday: Holiday) -> None:
+    """Delete a holiday the actor may delete."""
+    _delete_checked(actor, holiday)
