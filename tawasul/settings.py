@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tawasul.org",
     "tawasul.access",
     "tawasul.contacts",
+    "tawasul.activities",
     "tawasul.portal",
     "tawasul.demo",
 ]

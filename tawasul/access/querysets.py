@@ -107,7 +107,7 @@ class RecordRulePolicy:
         entry = governed(model)
         if entry is None:
             return queryset
-        condition = user_rules_q(user, entry, action)
+        condition = _with_involvement(user, entry, action, user_rules_q(user, entry, action))
         if condition is None:
             return queryset.none()
         return queryset.filter(condition)
@@ -131,9 +131,11 @@ class RecordRulePolicy:
         if entry is None:
             return ALL
         condition = user_rules_q(user, entry, action)
-        if condition is None:
+        if condition is not None and not condition.children:
+            return ALL
+        if condition is None and entry.involved is None:
             return NONE
-        return RULES if condition.children else ALL
+        return RULES
 
     def _restrict_portal(self, queryset, user, account, action: str) -> models.QuerySet:
         entry = governed(queryset.model)
@@ -148,6 +150,17 @@ class RecordRulePolicy:
         if entry.portal_dealer_path and subject is not None and subject.is_dealer(account.contact):
             condition |= models.Q(**{entry.portal_dealer_path: account.contact_id})
         return queryset.filter(condition)
+
+
+def _with_involvement(user, entry, action: str, condition: models.Q | None) -> models.Q | None:
+    """The rules' condition widened by the records the user takes part in (`Governed.involved`);
+    a condition granting every row (no children) stays as it is."""
+    if entry.involved is None or (condition is not None and not condition.children):
+        return condition
+    involved = entry.involved(user, action)
+    if involved is None:
+        return condition
+    return involved if condition is None else condition | involved
 
 
 POLICY = RecordRulePolicy()

@@ -67,6 +67,10 @@ class Governed:
     # The lookup from a record to the dealer or agent that serves it, for dealer portal users.
     portal_dealer_path: str | None = None
     actions: tuple[str, ...] = ("view", "change", "delete", "export", "assign")
+    # The records a user takes part in, whatever the rules say: `(user, action) -> Q | None`
+    # (a task's initiator, its assignees past and present and their managers). Added to the
+    # rules' union; still confined to the company and the model permission. None: no such clause.
+    involved: Callable[[object, str], models.Q | None] | None = None
 
     @property
     def key(self) -> str:

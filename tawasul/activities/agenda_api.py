@@ -1,0 +1,5 @@
+"""API of the agenda area."""
+
+
+def register(router) -> None:
+    pass

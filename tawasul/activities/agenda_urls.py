@@ -1,0 +1,3 @@
+"""Pages of the agenda area (under the `activities` namespace)."""
+
+urlpatterns: list = []

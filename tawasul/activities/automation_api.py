@@ -1,0 +1,5 @@
+"""API of the automation area."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Pages of the automation area (under the `activities` namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API of the followups area."""
+
+
+def register(router) -> None:
+    pass

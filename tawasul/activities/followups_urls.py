@@ -1,0 +1,3 @@
+"""Pages of the followups area (under the `activities` namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API of the notifications area."""
+
+
+def register(router) -> None:
+    pass

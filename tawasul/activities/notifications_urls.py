@@ -1,0 +1,3 @@
+"""Pages of the notifications area (under the `activities` namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API of the reminders area."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Pages of the reminders area (under the `activities` namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API of the tasks area."""
+
+
+def register(router) -> None:
+    pass

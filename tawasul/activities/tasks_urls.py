@@ -1,0 +1,3 @@
+"""Pages of the tasks area (under the `activities` namespace)."""
+
+urlpatterns: list = []
