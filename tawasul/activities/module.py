@@ -8,6 +8,8 @@ from importlib import import_module
 
 from django.utils.translation import gettext_lazy as _
 
+from . import roles
+
 SECTION = "activities"
 AREAS = ("tasks", "followups", "reminders", "notifications", "automation", "agenda")
 
@@ -17,5 +19,6 @@ def register(registry) -> None:
     registry.urls("activities/", "tawasul.activities.urls", namespace="activities")
     registry.api("tawasul.activities.api.register")
     registry.matrix_section("activities", _("Communicator"), order=30)
+    roles.register(registry)
     for area in AREAS:
         import_module(f"tawasul.activities.{area}_module").register(registry)
