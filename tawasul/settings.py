@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tawasul.org",
     "tawasul.access",
     "tawasul.contacts",
+    "tawasul.documents",
     "tawasul.activities",
     "tawasul.portal",
     "tawasul.demo",
@@ -285,6 +286,12 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
 # One import runs in one transaction; SQLite has a single writer, so keep its imports shorter.
 IMPORT_MAX_ROWS = int(
     os.environ.get("IMPORT_MAX_ROWS", "100000" if os.environ.get("DATABASE_URL") else "10000")
+)
+# Files attached to records (tawasul.documents): the largest accepted, in bytes, and the kinds
+# accepted, read from the content (pdf png jpeg gif webp docx xlsx pptx odt ods odp txt csv).
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+ATTACHMENT_TYPES = env_list(
+    "ATTACHMENT_TYPES", "pdf,png,jpeg,gif,webp,docx,xlsx,pptx,odt,ods,odp,txt,csv"
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

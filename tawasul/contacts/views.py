@@ -85,6 +85,8 @@ class ContactDetailView(RecordView):
         ]
         if contact.contact_type.code in DEALER_TYPE_CODES:
             tabs.append(Tab("dealer", _("Dealer terms"), template=panes))
+        # Tabs other modules add (files and notes...); a placeholder until one does.
+        contributed = self.contributed_tabs(contact)
         tabs += [
             Tab("history", _("History")),
             Tab(
@@ -95,13 +97,18 @@ class ContactDetailView(RecordView):
                     "here when the Communicator and Field modules are enabled."
                 ),
             ),
-            Tab(
-                "documents",
-                _("Documents"),
-                note=_(
-                    "Documents attached to this contact will appear here when the Documents "
-                    "module is enabled."
-                ),
+            *(
+                contributed
+                or [
+                    Tab(
+                        "documents",
+                        _("Documents"),
+                        note=_(
+                            "Documents attached to this contact will appear here when the "
+                            "Documents module is enabled."
+                        ),
+                    )
+                ]
             ),
             Tab(
                 "inquiries",

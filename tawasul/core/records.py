@@ -2,7 +2,8 @@
 record's timeline (`tawasul.core.timeline`), fetched when its tab opens.
 
 A module's page is a subclass of `RecordView` that names its model and fills `header()` and
-`tabs()`; its template extends "core/record.html" and fills the tab panes (or the whole body)::
+`tabs()` (placing among them the tabs other modules add, `contributed_tabs()`); its template
+extends "core/record.html" and fills the tab panes (or the whole body)::
 
     class QuotationDetailView(RecordView):
         model = Quotation
@@ -22,12 +23,14 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db import models
 from django.template.response import TemplateResponse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from tawasul.core.access import get_restricted_or_404
 from tawasul.core.pagination import InvalidCursor
-from tawasul.core.timeline import TimelinePage, timeline
+from tawasul.core.registry import get_registry
+from tawasul.core.timeline import ANY_MODEL, TimelinePage, timeline
 
 
 @dataclass
@@ -73,13 +76,15 @@ class RecordHeader:
 @dataclass
 class Tab:
     """A tab of the record page: its key (the pane is `#tab-<key>`, the button `#<key>-tab`),
-    label, an optional count badge, and either a template to include or a note to show."""
+    label, an optional count badge, and either a template to include or a note to show.
+    `context` is what the tab's template reads as `tab.context` (a tab another module adds)."""
 
     key: str
     label: Any
     count: int | None = None
     template: str = ""
     note: Any = ""
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 class RecordView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
@@ -115,8 +120,21 @@ class RecordView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         return RecordHeader(name=str(record), code=getattr(record, "code", ""))
 
     def tabs(self, record) -> list[Tab]:
-        """The page's tabs, the first one open; by default only the timeline's."""
-        return [Tab(self.timeline_tab, _("History"))] if self.timeline_tab else []
+        """The page's tabs, the first one open; by default those other modules add
+        (`contributed_tabs`) and the timeline's."""
+        history = [Tab(self.timeline_tab, _("History"))] if self.timeline_tab else []
+        return [*self.contributed_tabs(record), *history]
+
+    def contributed_tabs(self, record) -> list[Tab]:
+        """The tabs modules add to this model's record pages (`registry.record_tab`), in the
+        order they registered; a page places them among its own tabs."""
+        label = record._meta.label_lower
+        tabs: list[Tab] = []
+        for model_label, factory in get_registry().record_tabs:
+            if model_label in (label, ANY_MODEL):
+                make = import_string(factory) if isinstance(factory, str) else factory
+                tabs += make(self.request, record) or []
+        return tabs
 
     def get(self, request, *args, **kwargs):
         target = request.htmx.target if getattr(request, "htmx", None) else None

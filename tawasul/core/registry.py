@@ -12,7 +12,9 @@ declares there, and only there, what the central mechanisms read:
 - access: `role_part` (permissions, "every permission of", record rules and rights given to a
   default role, `access.roles`), `role_rights` (a kind of per-role summary and its default),
   `matrix_section` (a section of the roles page's permission matrix);
-- pages: `dashboard_widget`, `search_provider`, `timeline_source`, `calendar_source`;
+- pages: `dashboard_widget`, `search_provider`, `timeline_source`, `calendar_source`,
+  `record_tab` (tabs on other modules' record pages);
+- the message builder: `template_kind` (a kind of record templates are written for);
 - `demo_builder` (a step of `manage.py demo`, run in layer order).
 
 Declarations are data or dotted paths, resolved when they are used: registering imports nothing
@@ -127,7 +129,9 @@ class Registry:
         self.matrix_sections: dict[str, MatrixSection] = {}
         self.calendar_sources: dict[str, Callable] = {}
         self.timeline_sources: list[tuple[str, Callable]] = []
+        self.record_tabs: list[tuple[str, str | Callable]] = []
         self.demo_builders: list[DemoBuilder] = []
+        self.template_kinds: dict[str, Any] = {}
 
     # --- navigation ---------------------------------------------------------------------------
 
@@ -225,10 +229,25 @@ class Registry:
         self.timeline_sources.append((model_label, source))
         register_source(model_label, source)
 
+    def record_tab(self, model_label: str, factory: str | Callable) -> None:
+        """Tabs this module adds to other modules' record pages (`core.records.RecordView`):
+        `factory(request, record) -> iterable of core.records.Tab` (a callable or its dotted
+        path), for records of `model_label` ("contacts.contact"), or of every model with "*"
+        (the factory answers nothing, without a query, for records it has nothing about)."""
+        self.record_tabs.append((model_label.lower(), factory))
+
     def calendar_source(self, key: str, source: Callable) -> None:
         """A source of calendar entries under `key`: `(user, start, end) -> iterable of entries`
         (aware datetimes, end exclusive). No calendar page reads them yet."""
         self.calendar_sources[key] = source
+
+    # --- the message builder -------------------------------------------------------------------
+
+    def template_kind(self, kind) -> None:
+        """A `core.templating.TemplateKind`: a kind of record message templates are written
+        for, its placeholders and the function that builds a record's context; read by
+        `core.templating.get_kind` and `all_kinds`. A key declared twice keeps the last."""
+        self.template_kinds[kind.key] = kind
 
     # --- the demo company -----------------------------------------------------------------------
 

@@ -108,8 +108,13 @@ class Source(Protocol):
 _SOURCES: dict[str, list[Source]] = {}
 
 
+ANY_MODEL = "*"  # `register_source`'s label for a source of every record's timeline
+
+
 def register_source(model_label: str, source: Callable) -> None:
-    """Add `source` to the timelines of the records of `model_label` ("contacts.Contact").
+    """Add `source` to the timelines of the records of `model_label` ("contacts.Contact"), or
+    of every model's records with `ANY_MODEL` ("*": such a source answers nothing, without a
+    query, for the models it has nothing about).
 
     A `Source` takes `before` and `limit` and reads only that page's rows. A plain
     `(user, record) -> iterable of TimelineEntry` is accepted too, for sources that are short
@@ -141,8 +146,9 @@ class _paged:
 
 
 def sources_for(model: type[models.Model]) -> list[Source]:
-    """The sources registered for `model`, in the order they were registered."""
-    return list(_SOURCES.get(model._meta.label_lower, []))
+    """The sources registered for `model`, in the order they were registered, then those
+    registered for every model."""
+    return list(_SOURCES.get(model._meta.label_lower, [])) + list(_SOURCES.get(ANY_MODEL, []))
 
 
 def encode_cursor(position: Position) -> str:
