@@ -237,6 +237,11 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
+    ("vendor/fullcalendar", NODE_MODULES / "fullcalendar"),
+    (
+        "vendor/fullcalendar-locales",
+        NODE_MODULES / "fullcalendar" / "node_modules" / "@fullcalendar" / "core" / "locales",
+    ),
 ]
 STORAGES = {
     "default": {

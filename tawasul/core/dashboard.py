@@ -9,8 +9,9 @@ from dataclasses import dataclass
 class Widget:
     title: str
     template: str
-    context: Callable  # (user) -> dict, reading only through restrict()
+    context: Callable  # (user) -> dict, reading only through restrict(); None: not shown
     perm: str | None = None
+    wide: bool = False  # two columns' width on large screens (lists with actions)
 
 
 _WIDGETS: list[Widget] = []
@@ -38,5 +39,10 @@ def widgets_for(user) -> list[dict]:
     for widget in _WIDGETS:
         if widget.perm and not user.has_perm(widget.perm):
             continue
-        out.append({"title": widget.title, "template": widget.template, **widget.context(user)})
+        context = widget.context(user)
+        if context is None:
+            continue
+        out.append(
+            {"title": widget.title, "template": widget.template, "wide": widget.wide, **context}
+        )
     return out

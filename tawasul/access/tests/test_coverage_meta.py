@@ -68,8 +68,19 @@ NOT_GOVERNED = _gather("NOT_GOVERNED", PROJECT_NOT_GOVERNED)
 # its records: key -> why that is so.
 REVIEWED: dict[str, str] = _gather("REVIEWED")
 
+# Routes and dashboard widgets whose property tests live in the module that owns them (its
+# `tests/routes.py` names them: key -> "tawasul.<app>.tests.<module>:<test function>"), so a
+# module adds its routes' leak tests without editing test_properties.
+CHECKED_IN_MODULES: dict[str, str] = _gather("CHECKED")
+WIDGETS_CHECKED_IN_MODULES: dict[str, str] = _gather("CHECKED_WIDGETS")
+
 NOT_GOVERNED_SEARCH_PROVIDERS: dict[str, str] = {}
 NOT_GOVERNED_WIDGETS: dict[str, str] = {}
+
+
+def _test_function(dotted: str):
+    module_name, _sep, name = dotted.partition(":")
+    return getattr(importlib.import_module(module_name), name, None)
 
 
 # --- walking the URLconf -----------------------------------------------------------------------
@@ -212,7 +223,10 @@ def test_covered_routes_are_exactly_those_the_property_tests_check():
         set(test_properties.CHECKED_ROUTES)
         | set(test_portal.CHECKED_ROUTES)
         | set(test_portal_deactivate.CHECKED_ROUTES)
+        | set(CHECKED_IN_MODULES)
     )
+    for route, dotted in CHECKED_IN_MODULES.items():
+        assert callable(_test_function(dotted)), f"{route}: no test {dotted}"
     for route, tests in test_properties.WRITE_CHECKS.items():
         for name in tests:
             assert callable(getattr(test_properties, name, None)), f"{route}: no test {name}"
@@ -272,8 +286,15 @@ def test_every_search_provider_and_dashboard_widget_is_checked():
     )
     assert not unchecked, f"global search providers not compared with the oracle: {unchecked}"
     templates = {widget.template for widget in _WIDGETS}
-    unchecked = templates - test_properties.CHECKED_WIDGETS - set(NOT_GOVERNED_WIDGETS)
+    unchecked = (
+        templates
+        - test_properties.CHECKED_WIDGETS
+        - set(WIDGETS_CHECKED_IN_MODULES)
+        - set(NOT_GOVERNED_WIDGETS)
+    )
     assert not unchecked, f"dashboard widgets not compared with the oracle: {unchecked}"
+    for template, dotted in WIDGETS_CHECKED_IN_MODULES.items():
+        assert callable(_test_function(dotted)), f"{template}: no test {dotted}"
 
 
 @pytest.mark.parametrize("key", sorted(COVERED))

@@ -1,0 +1,149 @@
+"""The communication dashboard (the home page's widgets): my open tasks, tasks I initiated,
+follow-ups due, upcoming reminders and, for managers, the team's summary.
+
+Each widget reads through `restrict` and a bounded number of rows (a constant number of queries
+whatever the data); records are named through `subject_labels`. Rows carry the tasks' and
+follow-ups' own action partials, so work is done in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from tawasul.core import clock
+from tawasul.org.models import Employee
+
+from .choices import OPEN_TASK_STATUSES, FollowUpStatus, TaskStatus
+from .models import FollowUp, Reminder, Task
+from .subjects import subject_labels
+
+ROWS = 8
+
+
+def _employee(user) -> Employee | None:
+    employee = getattr(user, "employee", None)
+    return employee if employee is not None and employee.is_active else None
+
+
+def _end_of_today() -> dt.datetime:
+    today = timezone.localdate(clock.now())
+    return timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
+
+
+def _labelled(user, rows: list) -> list:
+    labels = subject_labels(user, rows)
+    for row in rows:
+        row.subject_label = labels[row.pk]
+    return rows
+
+
+def my_tasks(user) -> dict | None:
+    """The open tasks assigned to me, soonest due first, and how many are open and overdue."""
+    employee = _employee(user)
+    if employee is None:
+        return None
+    now = clock.now()
+    mine = Task.objects.restrict(user, "view").filter(
+        company_id=employee.company_id, assignee=employee, status__in=OPEN_TASK_STATUSES
+    )
+    counts = mine.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+    rows = list(mine.select_related("initiator").order_by("due_at", "id")[:ROWS])
+    return {"tasks": _labelled(user, rows), "counts": counts, "now": now}
+
+
+def initiated_tasks(user) -> dict | None:
+    """Tasks I gave others that are still open (a parent counts its copies' progress)."""
+    employee = _employee(user)
+    if employee is None:
+        return None
+    rows = list(
+        Task.objects.restrict(user, "view")
+        .filter(
+            company_id=employee.company_id,
+            initiator=employee,
+            parent__isnull=True,
+            status__in=OPEN_TASK_STATUSES,
+        )
+        .exclude(assignee=employee)
+        .select_related("assignee")
+        .annotate(
+            copies_total=Count("copies"),
+            copies_done=Count("copies", filter=Q(copies__status=TaskStatus.DONE)),
+        )
+        .order_by("due_at", "id")[:ROWS]
+    )
+    return {"tasks": _labelled(user, rows), "now": clock.now()}
+
+
+def follow_ups_due(user) -> dict | None:
+    """My open follow-ups due today or overdue."""
+    employee = _employee(user)
+    if employee is None:
+        return None
+    rows = list(
+        FollowUp.objects.restrict(user, "view")
+        .filter(
+            company_id=employee.company_id,
+            assignee=employee,
+            status=FollowUpStatus.OPEN,
+            due_at__lt=_end_of_today(),
+        )
+        .order_by("due_at", "id")[:ROWS]
+    )
+    return {"follow_ups": _labelled(user, rows), "now": clock.now()}
+
+
+def upcoming_reminders(user) -> dict | None:
+    """The next reminders I wrote or receive by name."""
+    employee = _employee(user)
+    if employee is None:
+        return None
+    rows = list(
+        Reminder.objects.restrict(user, "view")
+        .filter(is_active=True, next_at__isnull=False)
+        .filter(Q(author=user) | Q(recipients__user=user))
+        .distinct()
+        .order_by("next_at", "id")[:5]
+    )
+    return {"reminders": rows}
+
+
+def team_summary(user) -> dict | None:
+    """For a manager: each direct report's open, overdue and done-this-week tasks (those
+    assigned to them), worst first. None for someone with no direct reports."""
+    employee = _employee(user)
+    if employee is None:
+        return None
+    reports = list(
+        Employee.objects.filter(reports_to=employee, is_active=True).order_by("name", "id")[:50]
+    )
+    if not reports:
+        return None
+    now = clock.now()
+    today = timezone.localdate(now)
+    sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7)  # weeks start on Sunday
+    week_start = timezone.make_aware(dt.datetime.combine(sunday, dt.time.min))
+    counts = {
+        row["assignee"]: row
+        for row in Task.objects.restrict(user, "view")
+        .filter(company_id=employee.company_id, assignee__in=reports)
+        .values("assignee")
+        .annotate(
+            open=Count("pk", filter=Q(status__in=OPEN_TASK_STATUSES)),
+            overdue=Count("pk", filter=Q(status__in=OPEN_TASK_STATUSES, due_at__lt=now)),
+            done=Count("pk", filter=Q(status=TaskStatus.DONE, completed_at__gte=week_start)),
+        )
+    }
+    people = [
+        {
+            "employee": person,
+            "open": counts.get(person.pk, {}).get("open", 0),
+            "overdue": counts.get(person.pk, {}).get("overdue", 0),
+            "done": counts.get(person.pk, {}).get("done", 0),
+        }
+        for person in reports
+    ]
+    people.sort(key=lambda p: (-p["overdue"], -p["open"], p["employee"].name))
+    return {"people": people}
