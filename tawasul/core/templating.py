@@ -89,6 +89,18 @@ class Placeholder:
     label: Any = ""
     example: Any = ""
 
+    @property
+    def snippet(self) -> str:
+        """How an author writes it: "{{ contact.name }}", or for an item of a list
+        "{% for item in lines %}{{ item.product }}{% endfor %}"."""
+        if "[]" not in self.path:
+            return "{{ " + self.path + " }}"
+        outer, _, rest = self.path.partition("[]")
+        inner = f"item{rest}" if rest else "item"
+        if "[]" in rest:  # a list in a list item: the editor shows the outer loop only
+            inner = f"item{rest.partition('[]')[0]}"
+        return "{% for item in " + outer + " %}{{ " + inner + " }}{% endfor %}"
+
 
 Builder = Callable[..., Mapping[str, Any]]
 
@@ -610,9 +622,12 @@ def _filter_join(value: Any, separator: str = "", attribute: str | int | None = 
     items = list(value)
     if attribute is not None:
         items = [_item_attribute(item, attribute) for item in items]
-    texts = [str(_finalize(item)) for item in items]
+    markup = any(hasattr(item, "__html__") for item in items)  # escaped items stay escaped once
+    texts = [escape(_finalize(item)) if markup else str(_finalize(item)) for item in items]
     if sum(map(len, texts)) + len(str(separator)) * max(len(texts) - 1, 0) > MAX_OUTPUT:
         raise _too_long()
+    if markup:
+        return Markup(escape(separator)).join(texts)
     return str(separator).join(texts)
 
 
@@ -1168,7 +1183,7 @@ class _Guard(NodeTransformer):
         return nodes.Filter(parts, _CONCAT, [], [], None, None, lineno=node.lineno)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def _compile(text: str, html: bool) -> Template:
     env = _ENV_HTML if html else _ENV_TEXT
     tree, errors = _parse(text, env)

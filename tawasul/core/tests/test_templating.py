@@ -590,3 +590,20 @@ def test_any_text_validates_and_renders_or_errors_cleanly(text):
             render(KIND, text, context())
         except TemplateRenderError:
             pass
+
+
+def test_placeholders_show_how_to_write_them():
+    by_path = {p.path: p for p in KIND.all_placeholders}
+    assert by_path["contact.name"].snippet == "{{ contact.name }}"
+    snippet = by_path["lines[].product"].snippet
+    assert snippet == "{% for item in lines %}{{ item.product }}{% endfor %}"
+    assert by_path["tags[]"].snippet == "{% for item in tags %}{{ item }}{% endfor %}"
+    for placeholder in KIND.all_placeholders:
+        assert validate(KIND, placeholder.snippet) == [], placeholder.path
+
+
+def test_join_escapes_once():
+    ctx = {"tags": ["a&b", "<c>"]}
+    assert render_html(None, "{{ tags|join(', ') }}", ctx) == "a&amp;b, &lt;c&gt;"
+    assert render_html(None, "{{ tags|map('e')|join(' & ') }}", ctx) == "a&amp;b &amp; &lt;c&gt;"
+    assert render(None, "{{ tags|join(' & ') }}", ctx) == "a&b & <c>"
