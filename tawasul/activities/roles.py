@@ -9,7 +9,13 @@ themselves and write message templates, automatic task rules and follow-up rules
 
 from django.utils.translation import gettext_noop
 
-from tawasul.access.roles import BASE_ROLES, GENERAL_MANAGER, PORTAL_ROLES, RuleSpec
+from tawasul.access.roles import (
+    ADMINISTRATOR,
+    BASE_ROLES,
+    GENERAL_MANAGER,
+    PORTAL_ROLES,
+    RuleSpec,
+)
 
 
 def _perms(actions, models) -> tuple[str, ...]:
@@ -36,7 +42,7 @@ ALL_FOLLOW_UPS = RuleSpec(
 
 def register(registry) -> None:
     for role in BASE_ROLES:
-        if role.name in PORTAL_ROLES:
+        if role.name in PORTAL_ROLES or role.name == ADMINISTRATOR:  # admins: every one
             continue
         rules = (ALL_TASKS, ALL_FOLLOW_UPS) if role.name == GENERAL_MANAGER else ()
         registry.role_part(role.name, permissions=EVERYDAY, rules=rules)

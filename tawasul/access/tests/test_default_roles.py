@@ -515,11 +515,17 @@ def test_migration_brings_an_old_installation_in_line():
     with_types, without_types, staff = _old_installation()
     MIGRATION.forwards(django_apps, None)
 
+    # The migration knows the apps of its time; later modules give their part in their own
+    # migrations (e.g. activities 0002), so the comparison stays within those apps.
+    known_apps = {"core", "org", "access", "contacts", "auth"}
     resolved = roles._resolve({code for role in DEFAULT_ROLES for code in role.permissions})
     for role in DEFAULT_ROLES:
         group = Group.objects.get(name=role.name)
-        wanted = {p.pk for p in role_permissions(role, resolved)}
-        assert set(group.permissions.values_list("pk", flat=True)) == wanted, role.name
+        wanted = {
+            p.pk for p in role_permissions(role, resolved) if p.content_type.app_label in known_apps
+        }
+        held_now = group.permissions.filter(content_type__app_label__in=known_apps)
+        assert set(held_now.values_list("pk", flat=True)) == wanted, role.name
 
     def held(username):
         return set(staff[username].groups.values_list("name", flat=True))
@@ -533,14 +539,15 @@ def test_migration_brings_an_old_installation_in_line():
     assert held("no.department") == {roles.SALES_MANAGER}  # no department to go by
 
     # Every default rule is there as defined, and the retired ones are gone.
-    assert ensure_default_rules(with_types, reset=True) == []
+    # (rules over later modules' records come with those modules' own migrations)
+    assert [r for r in ensure_default_rules(with_types, reset=True) if r.model == CONTACT] == []
     assert not RecordRule.objects.filter(
         role__name__in=[roles.CUSTODIAN, roles.WAREHOUSE_KEEPER, roles.TECHNICIAN]
     ).exists()
     # Without a customer type, the cashiers' old branch-wide rule is switched off.
     cashier = RecordRule.objects.get(company=without_types, role__name=roles.CASHIER)
     assert not cashier.is_active
-    assert ensure_default_rules(without_types, reset=True) == []
+    assert [r for r in ensure_default_rules(without_types, reset=True) if r.model == CONTACT] == []
 
     hr = type(staff["hr.manager"]).objects.get(pk=staff["hr.manager"].pk)
     assert not Contact.objects.restrict(hr, "view").exists()
