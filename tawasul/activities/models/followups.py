@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -76,6 +77,8 @@ class FollowUp(ConstraintFieldErrors, SubjectLink, TimeStampedModel):
     constraint_error_fields = {
         "uniq_follow_up_rule_due": "due_at",
         "uniq_follow_up_rule_open": "contact",
+        "uniq_follow_up_source_due": "due_at",
+        "uniq_follow_up_source_open": "due_at",
     }
 
     class Meta:
@@ -104,10 +107,33 @@ class FollowUp(ConstraintFieldErrors, SubjectLink, TimeStampedModel):
                 violation_error_message=_("This rule already has an open follow-up here."),
                 violation_error_code="uniq_follow_up_rule_open",
             ),
+            # The same for follow-ups a registered source proposes (`followups_sources`): one
+            # per (source, record, due date), and one open per (source, record).
+            models.UniqueConstraint(
+                fields=["source", "subject_type", "subject_id", "due_on"],
+                condition=models.Q(rule__isnull=True) & ~models.Q(source=""),
+                name="uniq_follow_up_source_due",
+                violation_error_message=_("A follow-up for that day already exists."),
+                violation_error_code="uniq_follow_up_source_due",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "subject_type", "subject_id"],
+                condition=models.Q(rule__isnull=True, status="open") & ~models.Q(source=""),
+                name="uniq_follow_up_source_open",
+                violation_error_message=_("An open follow-up of this kind already exists here."),
+                violation_error_code="uniq_follow_up_source_open",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.purpose
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:follow_up_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == FollowUpStatus.OPEN
 
     def write_event(self, **fields) -> "FollowUpEvent":
         return FollowUpEvent.objects.create(document=self, **fields)
@@ -179,3 +205,6 @@ class FollowUpRule(ConstraintFieldErrors, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:follow_up_rule_update", args=[self.pk])
