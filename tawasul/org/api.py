@@ -11,8 +11,15 @@ from tawasul.core.access import user_company_id
 from tawasul.core.api import CountryCodeField, ModelSerializer, RestrictedViewSetMixin
 
 from . import services
-from .filtersets import BranchFilterSet, CompanyFilterSet, DepartmentFilterSet, EmployeeFilterSet
-from .models import Branch, Company, Department, Employee, JobRole
+from .filtersets import (
+    BranchFilterSet,
+    CompanyFilterSet,
+    DepartmentFilterSet,
+    EmployeeFilterSet,
+    HolidayFilterSet,
+    WorkCalendarFilterSet,
+)
+from .models import Branch, Company, Department, Employee, Holiday, JobRole, WorkCalendar
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -171,11 +178,66 @@ class EmployeeViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelV
     service = services.employee_save
 
 
+class WorkCalendarSerializer(ModelSerializer):
+    company = ScopedPrimaryKeyRelatedField(model=Company)
+    branch = ScopedPrimaryKeyRelatedField(model=Branch, required=False, allow_null=True)
+    working_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        allow_empty=False,
+        max_length=7,
+        required=False,
+        help_text="ISO weekday numbers: 1 Monday ... 7 Sunday.",
+    )
+
+    class Meta:
+        model = WorkCalendar
+        fields = ["id", "company", "branch", "working_days", "day_starts", "day_ends"]
+
+
+class HolidaySerializer(ModelSerializer):
+    company = ScopedPrimaryKeyRelatedField(model=Company)
+    branch = ScopedPrimaryKeyRelatedField(model=Branch, required=False, allow_null=True)
+
+    class Meta:
+        model = Holiday
+        fields = ["id", "company", "branch", "name", "name_ar", "starts_on", "ends_on"]
+
+
+class WorkCalendarViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
+    """The company's work calendar and the branches' (writes through `work_calendar_save`)."""
+
+    queryset = WorkCalendar.objects.all()  # access-ok: RestrictedViewSetMixin narrows it
+    serializer_class = WorkCalendarSerializer
+    filterset_class = WorkCalendarFilterSet
+    ordering_fields = ["id"]
+    ordering = "id"
+    service = services.work_calendar_save
+
+    def perform_destroy(self, instance):
+        services.work_calendar_delete(actor=self.request.user, calendar=instance)
+
+
+class HolidayViewSet(RestrictedViewSetMixin, ServiceWriteMixin, viewsets.ModelViewSet):
+    """Holidays of the company or of a branch (writes through `holiday_save`)."""
+
+    queryset = Holiday.objects.all()  # access-ok: RestrictedViewSetMixin narrows it
+    serializer_class = HolidaySerializer
+    filterset_class = HolidayFilterSet
+    ordering_fields = ["starts_on", "name", "id"]
+    ordering = "starts_on"
+    service = services.holiday_save
+
+    def perform_destroy(self, instance):
+        services.holiday_delete(actor=self.request.user, holiday=instance)
+
+
 def register(router) -> None:
     router.register("companies", CompanyViewSet)
     router.register("branches", BranchViewSet)
     router.register("departments", DepartmentViewSet)
     router.register("employees", EmployeeViewSet)
+    router.register("work-calendars", WorkCalendarViewSet)
+    router.register("holidays", HolidayViewSet)
 
 
 __all__ = ["register", "ScopedPrimaryKeyRelatedField", "ServiceWriteMixin", "user_company_id"]

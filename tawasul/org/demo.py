@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -19,7 +20,14 @@ from tawasul.core.models import UserPreference
 from tawasul.org.choices import DepartmentKind as Dept
 from tawasul.org.choices import JobRoleCode as Job
 from tawasul.org.models import JobRole
-from tawasul.org.services import branch_save, company_save, department_save, employee_save
+from tawasul.org.services import (
+    branch_save,
+    company_save,
+    department_save,
+    employee_save,
+    holiday_save,
+    work_calendar_save,
+)
 
 SEED = 1447
 COMPANY_CODE = "DEMO"
@@ -213,7 +221,62 @@ def build(demo) -> None:
             roles=[job_roles[role] for role in member.roles],
             coordinated_representatives=[demo.employees[u] for u in member.serves],
         )
+    _working_time(demo)
     demo.say(
         _("Organisation and %(count)s users: %(seconds)s")
         % {"count": len(demo.employees), "seconds": demo.since(started)}
     )
+
+
+# --- working time ---------------------------------------------------------------------------
+
+# The public holidays of the demo's years. The Eids follow the moon: their dates here are
+# estimates, named as such (a company enters the announced dates each year).
+# (name, Arabic name, first day, last day)
+HOLIDAYS: list[tuple[str, str, date, date]] = [
+    ("Founding Day 2026", "يوم التأسيس 2026", date(2026, 2, 22), date(2026, 2, 22)),
+    (
+        "Eid al-Fitr 2026 (approximate dates)",
+        "عيد الفطر 2026 (تواريخ تقريبية)",
+        date(2026, 3, 19),
+        date(2026, 3, 23),
+    ),
+    (
+        "Eid al-Adha 2026 (approximate dates)",
+        "عيد الأضحى 2026 (تواريخ تقريبية)",
+        date(2026, 5, 25),
+        date(2026, 5, 29),
+    ),
+    ("National Day 2026", "اليوم الوطني 2026", date(2026, 9, 23), date(2026, 9, 23)),
+    ("Founding Day 2027", "يوم التأسيس 2027", date(2027, 2, 22), date(2027, 2, 22)),
+    (
+        "Eid al-Fitr 2027 (approximate dates)",
+        "عيد الفطر 2027 (تواريخ تقريبية)",
+        date(2027, 3, 8),
+        date(2027, 3, 12),
+    ),
+    (
+        "Eid al-Adha 2027 (approximate dates)",
+        "عيد الأضحى 2027 (تواريخ تقريبية)",
+        date(2027, 5, 14),
+        date(2027, 5, 18),
+    ),
+    ("National Day 2027", "اليوم الوطني 2027", date(2027, 9, 23), date(2027, 9, 23)),
+]
+
+
+def _working_time(demo) -> None:
+    """The company's work calendar (Sunday to Thursday, 08:00 to 17:00) and its holidays; sets
+    `demo.work_calendar` and `demo.holidays`. Draws nothing from `demo.rng`."""
+    demo.work_calendar = work_calendar_save(actor=None, company=demo.company)
+    demo.holidays = [
+        holiday_save(
+            actor=None,
+            company=demo.company,
+            name=name,
+            name_ar=name_ar,
+            starts_on=first,
+            ends_on=last,
+        )
+        for name, name_ar, first, last in HOLIDAYS
+    ]

@@ -14,7 +14,7 @@ from tawasul.core.search import text_filter
 from tawasul.core.widgets import SearchableSelectMultiple
 
 from .choices import DepartmentKind, JobRoleCode
-from .models import Branch, Company, Department, Employee
+from .models import Branch, Company, Department, Employee, Holiday, WorkCalendar
 
 
 def _scoped(model):
@@ -126,3 +126,37 @@ class EmployeeFilterSet(NameSearchMixin):
         if manager is None:
             return queryset.none()
         return queryset.filter(path__startswith=manager.path).exclude(pk=manager.pk)
+
+
+class WorkCalendarFilterSet(filters.FilterSet):
+    company = filters.ModelChoiceFilter(queryset=_scoped(Company), label=_("Company"))
+    branch = filters.ModelChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
+
+    class Meta:
+        model = WorkCalendar
+        fields = ["company", "branch"]
+        form = panel_form("branch")
+
+
+class HolidayFilterSet(NameSearchMixin):
+    company = filters.ModelChoiceFilter(queryset=_scoped(Company), label=_("Company"))
+    branch = filters.ModelChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
+    year = filters.NumberFilter(
+        method="filter_year",
+        label=_("Year"),
+        min_value=1,
+        max_value=9999,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    class Meta:
+        model = Holiday
+        fields = ["company", "branch"]
+        form = panel_form("search", "branch", "year")
+
+    def filter_year(self, queryset, name, value):
+        """Holidays with a day in the year `value`."""
+        if value is None:
+            return queryset
+        year = int(value)
+        return queryset.filter(starts_on__year__lte=year, ends_on__year__gte=year)

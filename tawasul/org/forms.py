@@ -18,7 +18,7 @@ from tawasul.core.forms import COMMON_TIMEZONES
 from tawasul.core.widgets import RemoteSelect, RemoteSelectMultiple
 
 from .choices import JobRoleCode
-from .models import Branch, Company, Department, Employee, JobRole
+from .models import WEEKDAYS, Branch, Company, Department, Employee, Holiday, JobRole, WorkCalendar
 
 User = get_user_model()
 
@@ -304,3 +304,61 @@ def _linkable_users(employee: Employee, actor):
     if employee.pk and employee.user_id:
         users = User.objects.filter(pk=employee.user_id) | users
     return users.order_by("username")
+
+
+# --- working time -----------------------------------------------------------------------------
+
+
+def _own_branches(form: ScopedFormMixin):
+    """The branches a work calendar or holiday may name: those the user may view, of the
+    record's company when it is known."""
+    branches = Branch.objects.restrict(form.user, "view").select_related("company")
+    company_id = form.instance.company_id if form.instance.pk else form.fixed_company_id
+    if company_id is not None:
+        branches = branches.filter(company_id=company_id)
+    return branches.order_by("-is_active", "name", "pk")
+
+
+class WorkCalendarForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm):
+    """A company's or a branch's working week and hours."""
+
+    working_days = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("Choose at least one working day.")},
+    )
+
+    class Meta:
+        model = WorkCalendar
+        fields = ["branch", "working_days", "day_starts", "day_ends"]
+        widgets = {
+            "day_starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "day_ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        branch = self.fields["branch"]
+        branch.queryset = _own_branches(self)
+        branch.empty_label = gettext("The whole company")
+
+
+class HolidayForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm):
+    """A holiday of the whole company or of one branch, first to last day."""
+
+    class Meta:
+        model = Holiday
+        fields = ["name", "name_ar", "branch", "starts_on", "ends_on"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name_ar"].widget.attrs.update(dir="rtl", lang="ar")
+        branch = self.fields["branch"]
+        branch.queryset = _own_branches(self)
+        branch.empty_label = gettext("The whole company")

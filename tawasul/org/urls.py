@@ -24,4 +24,20 @@ urlpatterns = [
     path("employees/new/", views.EmployeeFormView.as_view(), name="employee_create"),
     path("employees/<int:pk>/", views.EmployeeDetailView.as_view(), name="employee_detail"),
     path("employees/<int:pk>/edit/", views.EmployeeFormView.as_view(), name="employee_update"),
+    path("work-calendars/", views.WorkCalendarListView.as_view(), name="work_calendar_list"),
+    path("work-calendars/new/", views.WorkCalendarFormView.as_view(), name="work_calendar_create"),
+    path(
+        "work-calendars/<int:pk>/edit/",
+        views.WorkCalendarFormView.as_view(),
+        name="work_calendar_update",
+    ),
+    path(
+        "work-calendars/<int:pk>/delete/",
+        views.WorkCalendarDeleteView.as_view(),
+        name="work_calendar_delete",
+    ),
+    path("holidays/", views.HolidayListView.as_view(), name="holiday_list"),
+    path("holidays/new/", views.HolidayFormView.as_view(), name="holiday_create"),
+    path("holidays/<int:pk>/edit/", views.HolidayFormView.as_view(), name="holiday_update"),
+    path("holidays/<int:pk>/delete/", views.HolidayDeleteView.as_view(), name="holiday_delete"),
 ]

@@ -17,16 +17,40 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
+from tawasul.core import clock
 from tawasul.core.access import user_company_id
-from tawasul.core.edit import ServiceFormView
-from tawasul.core.lists import EMPTY, Column, ListExport, ListPage
+from tawasul.core.edit import ServiceDeleteView, ServiceFormView
+from tawasul.core.lists import EMPTY, Column, ListExport, ListPage, date_cell
 from tawasul.core.pagination import capped_count
 from tawasul.core.records import Action, RecordHeader, RecordView
 
-from . import services
-from .filtersets import BranchFilterSet, CompanyFilterSet, DepartmentFilterSet, EmployeeFilterSet
-from .forms import BranchForm, CompanyForm, DepartmentForm, EmployeeForm
-from .models import Branch, Company, Department, Employee
+from . import services, worktime
+from .filtersets import (
+    BranchFilterSet,
+    CompanyFilterSet,
+    DepartmentFilterSet,
+    EmployeeFilterSet,
+    HolidayFilterSet,
+    WorkCalendarFilterSet,
+)
+from .forms import (
+    BranchForm,
+    CompanyForm,
+    DepartmentForm,
+    EmployeeForm,
+    HolidayForm,
+    WorkCalendarForm,
+)
+from .models import (
+    WEEKDAYS,
+    Branch,
+    Company,
+    Department,
+    Employee,
+    Holiday,
+    WorkCalendar,
+    week_order,
+)
 from .selectors import employee_list, org_tree
 
 EMPLOYEE_PAGE_SIZE = 50
@@ -96,8 +120,36 @@ class OrgOverviewView(StaffPageMixin, TemplateView):
             employee_total=capped_count(employees),
             active_employee_total=capped_count(employees.filter(is_active=True)),
             preview_size=self.preview_size,
+            working_time=self.working_time(),
         )
         return ctx
+
+    def working_time(self) -> dict[str, Any] | None:
+        """The company's working week and hours, and its next holidays, for the Working time
+        card (None for a user who may view neither calendars nor holidays, or has no company)."""
+        user = self.request.user
+        company_id = user_company_id(user)
+        can_calendars = user.has_perm("org.view_workcalendar")
+        can_holidays = user.has_perm("org.view_holiday")
+        if company_id is None or not (can_calendars or can_holidays):
+            return None
+        schedule = worktime.calendar_for(company_id)
+        today = clock.now().astimezone(schedule.zone).date()
+        upcoming = []
+        if can_holidays:
+            upcoming = list(
+                Holiday.objects.restrict(user, "view")
+                .filter(branch__isnull=True, ends_on__gte=today)
+                .order_by("starts_on", "pk")[:3]
+            )
+        return {
+            "days": working_days_text(schedule.weekdays),
+            "hours": f"{schedule.starts:%H:%M}–{schedule.ends:%H:%M}",
+            "zone": schedule.zone.key,
+            "holidays": upcoming,
+            "can_calendars": can_calendars,
+            "can_holidays": can_holidays,
+        }
 
 
 class OrgChartView(StaffPageMixin, TemplateView):
@@ -780,3 +832,281 @@ class EmployeeFormView(RecordFormView):
 
     def get_success_url(self, record) -> str:
         return reverse("org:employee_detail", args=[record.pk])
+
+
+# --- working time: work calendars and holidays ------------------------------------------------
+
+_WEEKDAY_NAMES = dict(WEEKDAYS)
+
+
+def working_days_text(days) -> str:
+    """The working days in words: a run of three or more as "Sunday – Thursday", else listed."""
+    ordered = week_order(d for d in days if d in _WEEKDAY_NAMES)
+    if not ordered:
+        return ""
+    positions = [day % 7 for day in ordered]
+    if len(ordered) >= 3 and positions == list(range(positions[0], positions[0] + len(ordered))):
+        return f"{_WEEKDAY_NAMES[ordered[0]]} – {_WEEKDAY_NAMES[ordered[-1]]}"
+    return ", ".join(str(_WEEKDAY_NAMES[day]) for day in ordered)
+
+
+def hours_text(calendar) -> str:
+    return f"{calendar.day_starts:%H:%M}–{calendar.day_ends:%H:%M}"
+
+
+def _applies_to(record) -> str:
+    """The branch a calendar or holiday is for, or the whole company."""
+    return record.branch.display_name if record.branch_id else _("Whole company")
+
+
+def _applies_to_cell(record):
+    if record.branch_id:
+        return _bdi(record.branch.display_name)
+    return format_html('<span class="fw-semibold">{}</span>', _("Whole company"))
+
+
+def _company_first():
+    """The company's calendar first, then the branches' by name (one text key for keyset pages)."""
+    kind = Case(When(branch__isnull=True, then=Value("0")), default=Value("1"))
+    return Concat(kind, Coalesce(F("branch__name"), Value("")), output_field=CharField())
+
+
+def _delete_column(url_name: str, permission: str) -> Column:
+    def cell(row):
+        return format_html(
+            '<a class="btn btn-sm btn-outline-danger" href="{}" title="{}">'
+            '<i class="bi bi-trash" aria-hidden="true"></i>'
+            '<span class="visually-hidden">{}</span></a>',
+            record_url(url_name, row.pk),
+            _("Delete"),
+            _("Delete"),
+        )
+
+    return Column(
+        "delete",
+        gettext_lazy("Delete"),
+        cell=cell,
+        th_class="col-check",
+        td_class="text-md-end",
+        label_hidden=True,
+        visible=lambda request: request.user.has_perm(permission),
+        export=False,
+    )
+
+
+class WorkCalendarListView(OrgListPage):
+    """The company's working week and hours, and the branches that work by their own."""
+
+    model = WorkCalendar
+    permission_required = "org.view_workcalendar"
+    filterset_class = WorkCalendarFilterSet
+    title = gettext_lazy("Work calendars")
+    tab = "work_calendars"
+    list_key = "work_calendars"
+    list_url_name = "org:work_calendar_list"
+    search_field = ""
+    default_sort = "applies_to"
+    sorts: ClassVar[dict[str, Any]] = {"applies_to": gettext_lazy("Company first")}
+    create_url_name = "org:work_calendar_create"
+    create_label = gettext_lazy("Add work calendar")
+    add_permission = "org.add_workcalendar"
+    empty_icon = "bi-calendar-week"
+    empty_text = gettext_lazy(
+        "No work calendar yet: the company works Sunday to Thursday, 08:00 to 17:00. Add one to "
+        "change its working days or hours, or a branch's."
+    )
+    empty_filtered_text = gettext_lazy("No work calendars match these filters.")
+    empty_add_label = gettext_lazy("Add the company's calendar")
+    columns: ClassVar[list[Column]] = [
+        Column(
+            "applies_to",
+            gettext_lazy("Applies to"),
+            cell=_applies_to_cell,
+            value=_applies_to,
+            title=_applies_to,
+            primary=True,
+            th_class="col-name",
+        ),
+        Column(
+            "working_days",
+            gettext_lazy("Working days"),
+            cell=lambda c: working_days_text(c.working_days),
+            value=lambda c: working_days_text(c.working_days),
+            title=lambda c: working_days_text(c.working_days),
+            width=30,
+        ),
+        Column(
+            "hours",
+            gettext_lazy("Working hours"),
+            cell=lambda c: format_html("<bdi>{}</bdi>", hours_text(c)),
+            value=hours_text,
+            th_class="col-date",
+        ),
+        _company_column(),
+        _edit_column("org:work_calendar_update", "org.change_workcalendar"),
+        _delete_column("org:work_calendar_delete", "org.delete_workcalendar"),
+    ]
+
+    def base_queryset(self, action="view"):
+        return (
+            super()
+            .base_queryset(action)
+            .select_related("company", "branch")
+            .annotate(applies_to=_company_first())
+        )
+
+    def row_name(self, row) -> str:
+        return _applies_to(row)
+
+
+class WorkCalendarFormView(RecordFormView):
+    model = WorkCalendar
+    form_class = WorkCalendarForm
+    service = services.work_calendar_save
+    template_name = "org/worktime_form.html"
+    list_url_name = "org:work_calendar_list"
+    delete_url_name = "org:work_calendar_delete"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["delete_url_name"] = self.delete_url_name
+        ctx["delete_permission"] = self.request.user.has_perm("org.delete_workcalendar")
+        return ctx
+
+
+class WorkTimeDeleteView(ServiceDeleteView):
+    """Ask, then delete a work calendar or a holiday through its service."""
+
+    list_url_name = ""
+    update_url_name = ""
+
+    def get_cancel_url(self, record) -> str:
+        return reverse(self.update_url_name, args=[record.pk])
+
+    def get_success_url(self) -> str:
+        return reverse(self.list_url_name)
+
+    def get_breadcrumbs(self, record) -> list[tuple[str, str]]:
+        return [
+            (_("Organization"), reverse("org:overview")),
+            (str(self.model._meta.verbose_name_plural).capitalize(), reverse(self.list_url_name)),
+            (str(record), self.get_cancel_url(record)),
+        ]
+
+
+class WorkCalendarDeleteView(WorkTimeDeleteView):
+    model = WorkCalendar
+    list_url_name = "org:work_calendar_list"
+    update_url_name = "org:work_calendar_update"
+    consequence = gettext_lazy(
+        "A branch without its own calendar works by the company's; the company without one "
+        "works Sunday to Thursday, 08:00 to 17:00. Due dates already set do not move."
+    )
+
+    def delete(self, record) -> None:
+        services.work_calendar_delete(actor=self.request.user, calendar=record)
+
+
+def _holiday_days_cell(holiday: Holiday) -> str:
+    return ngettext("%(n)s day", "%(n)s days", holiday.day_count) % {"n": holiday.day_count}
+
+
+class HolidayListView(OrgListPage):
+    """The company's and the branches' holidays, latest first."""
+
+    model = Holiday
+    permission_required = "org.view_holiday"
+    filterset_class = HolidayFilterSet
+    title = gettext_lazy("Holidays")
+    tab = "holidays"
+    list_key = "holidays"
+    list_url_name = "org:holiday_list"
+    default_sort = "-starts_on"
+    create_url_name = "org:holiday_create"
+    create_label = gettext_lazy("Add holiday")
+    add_permission = "org.add_holiday"
+    empty_icon = "bi-calendar-x"
+    empty_text = gettext_lazy(
+        "No holidays yet. Holidays are days off: due dates and targets counted in working "
+        "time skip them."
+    )
+    empty_filtered_text = gettext_lazy("No holidays match these filters.")
+    empty_add_label = gettext_lazy("Add the first holiday")
+    columns: ClassVar[list[Column]] = [
+        Column(
+            "name",
+            gettext_lazy("Name"),
+            cell=_name_cell,
+            sort="name",
+            primary=True,
+            th_class="col-name",
+        ),
+        Column(
+            "starts_on",
+            gettext_lazy("First day"),
+            cell=lambda h: date_cell(h.starts_on),
+            value=lambda h: h.starts_on,
+            sort="starts_on",
+            descending_first=True,
+            th_class="col-date",
+        ),
+        Column(
+            "ends_on",
+            gettext_lazy("Last day"),
+            cell=lambda h: date_cell(h.ends_on),
+            value=lambda h: h.ends_on,
+            th_class="col-date",
+        ),
+        Column(
+            "days",
+            gettext_lazy("Days"),
+            cell=_holiday_days_cell,
+            value=lambda h: h.day_count,
+            th_class="col-code",
+        ),
+        Column(
+            "branch",
+            gettext_lazy("Applies to"),
+            cell=_applies_to_cell,
+            value=_applies_to,
+            title=_applies_to,
+        ),
+        _company_column(),
+        _edit_column("org:holiday_update", "org.change_holiday"),
+        _delete_column("org:holiday_delete", "org.delete_holiday"),
+    ]
+
+    def base_queryset(self, action="view"):
+        return super().base_queryset(action).select_related("company", "branch")
+
+    def count_text(self, total, more):
+        return ngettext("%(counter)s holiday", "%(counter)s holidays", total) % {
+            "counter": intcomma(total)
+        }
+
+
+class HolidayFormView(RecordFormView):
+    model = Holiday
+    form_class = HolidayForm
+    service = services.holiday_save
+    template_name = "org/worktime_form.html"
+    list_url_name = "org:holiday_list"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["delete_url_name"] = "org:holiday_delete"
+        ctx["delete_permission"] = self.request.user.has_perm("org.delete_holiday")
+        return ctx
+
+
+class HolidayDeleteView(WorkTimeDeleteView):
+    model = Holiday
+    list_url_name = "org:holiday_list"
+    update_url_name = "org:holiday_update"
+    consequence = gettext_lazy(
+        "Its days become working days again for what is counted from now on; due dates "
+        "already set do not move."
+    )
+
+    def delete(self, record) -> None:
+        services.holiday_delete(actor=self.request.user, holiday=record)

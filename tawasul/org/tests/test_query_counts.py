@@ -118,3 +118,51 @@ def test_filtered_employee_list(staff_client, staff, company):
     add(range(2, 14))
     assert len(staff_client.get(url + params).context["rows"]) == 14
     assert_get_queries(staff_client, url + params, app=APP, name="employee_list.filtered")
+
+
+# --- working time -------------------------------------------------------------------------------
+
+WORKTIME_LISTS = ["work_calendar_list", "holiday_list"]
+
+
+@pytest.fixture
+def worktime_editor(staff_user):
+    """The staff user may view, add, change and delete calendars and holidays (every button)."""
+    from django.contrib.auth.models import Permission
+
+    codenames = [
+        f"{a}_{m}" for a in ("view", "add", "change", "delete") for m in ("workcalendar", "holiday")
+    ]
+    staff_user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="org", codename__in=codenames)
+    )
+    return staff_user
+
+
+def _more_worktime_rows(company, numbers: range) -> None:
+    """`n` branches, each with its calendar and a holiday (every other one the company's)."""
+    from datetime import date, timedelta
+
+    from tawasul.org.services import holiday_save, work_calendar_save
+
+    for i in numbers:
+        branch = BranchFactory(company=company, code=f"W{i}")
+        work_calendar_save(actor=None, company=company, branch=branch, working_days=[1, 2, 3])
+        first = date(2026, 1, 1) + timedelta(days=3 * i)
+        holiday_save(
+            actor=None,
+            company=company,
+            branch=branch if i % 2 else None,
+            name=f"Holiday {i}",
+            starts_on=first,
+            ends_on=first + timedelta(days=i % 3),
+        )
+
+
+@pytest.mark.parametrize("name", WORKTIME_LISTS)
+def test_working_time_lists_do_not_grow_with_rows(staff_client, worktime_editor, company, name):
+    url = reverse(f"org:{name}")
+    _more_worktime_rows(company, range(1))
+    assert_get_queries(staff_client, url, app=APP, name=f"{name}.editor")
+    _more_worktime_rows(company, range(1, 13))
+    assert_get_queries(staff_client, url, app=APP, name=f"{name}.editor")
