@@ -1,5 +1,31 @@
-"""What the reminders area declares to the platform (called from `activities.module`)."""
+"""What the reminders area declares to the platform (called from `activities.module`): the
+sidebar entry, the calendar's occurrences and the demo's part."""
+
+from django.utils.translation import gettext_lazy as _
+
+from tawasul.core.navigation import NavItem
+
+SECTION = "activities"
 
 
 def register(registry) -> None:
-    pass
+    registry.nav_item(
+        SECTION,
+        NavItem(
+            _("Reminders"),
+            "alarm",
+            "activities:reminder_list",
+            "activities.view_reminder",
+            key="reminders",
+        ),
+        order=30,
+    )
+    registry.calendar_source("reminders", _calendar)
+    registry.demo_builder("reminders", "tawasul.activities.reminders_demo.build")
+
+
+# Resolved when read, after the apps are loaded (this module runs before the models exist).
+def _calendar(user, start, end):
+    from .reminders_selectors import reminder_calendar
+
+    return reminder_calendar(user, start, end)

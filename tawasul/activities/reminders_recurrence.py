@@ -262,3 +262,46 @@ def next_occurrence(reminder, after: datetime) -> datetime | None:
 def combine(day: date, at: time, zone: ZoneInfo) -> datetime:
     """A local date and time in `zone` as an aware UTC time."""
     return to_utc(datetime.combine(day, at), zone)
+
+
+def describe(rrule_text: str, *, working_day_back: bool = False) -> str:
+    """The recurrence in words ("Every 2 weeks on Monday, Wednesday, 10 times")."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _g
+    from django.utils.translation import ngettext
+
+    recurrence = Recurrence.from_rrule(rrule_text, working_day_back=working_day_back)
+    n = recurrence.interval
+    if recurrence.frequency == ONCE:
+        return _g("Once")
+    if recurrence.frequency == DAILY:
+        text = ngettext("Every day", "Every %(n)s days", n) % {"n": n}
+    elif recurrence.frequency == WEEKLY:
+        text = ngettext("Every week", "Every %(n)s weeks", n) % {"n": n}
+        if recurrence.weekdays:
+            names = dict(WEEKDAYS)
+            order = [number for number, _label in WEEKDAYS]
+            days = sorted(recurrence.weekdays, key=order.index)
+            text = _g("%(every)s on %(days)s") % {
+                "every": text,
+                "days": ", ".join(str(names[d]) for d in days),
+            }
+    elif recurrence.frequency == MONTHLY:
+        text = ngettext("Every month", "Every %(n)s months", n) % {"n": n}
+        if recurrence.month_mode == LAST_WORKING_DAY:
+            text = _g("%(every)s on the last working day") % {"every": text}
+        elif recurrence.month_day:
+            text = _g("%(every)s on day %(day)s") % {"every": text, "day": recurrence.month_day}
+    else:
+        text = ngettext("Every year", "Every %(n)s years", n) % {"n": n}
+    if recurrence.until is not None:
+        text = _g("%(text)s, until %(date)s") % {
+            "text": text,
+            "date": date_format(recurrence.until, "SHORT_DATE_FORMAT"),
+        }
+    elif recurrence.count:
+        text = ngettext("%(text)s, once", "%(text)s, %(n)s times", recurrence.count) % {
+            "text": text,
+            "n": recurrence.count,
+        }
+    return text

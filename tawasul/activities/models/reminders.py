@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core.access import RestrictedQuerySet
@@ -37,8 +38,19 @@ class Reminder(SubjectLink, TimeStampedModel):
     starts_at = models.DateTimeField(_("first at"))
     timezone = models.CharField(_("time zone"), max_length=64)
     rrule = models.CharField(_("repeats"), max_length=500, blank=True)
+    working_day_back = models.BooleanField(
+        _("moved back to a working day"),
+        default=False,
+        help_text=_("Each occurrence moves back over days off (the last working day)."),
+    )
     next_at = models.DateTimeField(_("next"), null=True, blank=True)
+    last_due_at = models.DateTimeField(_("last fired occurrence"), null=True, blank=True)
     fired_count = models.PositiveIntegerField(default=0)
+    needs_attention = models.BooleanField(
+        _("needs attention"),
+        default=False,
+        help_text=_("Its last occurrence reached nobody, or skipped deactivated recipients."),
+    )
     notify = models.BooleanField(_("in-app notification"), default=True)
     email = models.BooleanField(_("e-mail"), default=False)
     create_task = models.BooleanField(_("create a task"), default=False)
@@ -50,6 +62,7 @@ class Reminder(SubjectLink, TimeStampedModel):
         ordering = ["next_at", "id"]
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
+        permissions = [("manage_reminder", _("See and change every reminder of the company"))]
         indexes = [
             models.Index(fields=["is_active", "next_at"]),
             models.Index(fields=["company", "author", "next_at", "id"]),
@@ -57,6 +70,9 @@ class Reminder(SubjectLink, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:reminder_detail", args=[self.pk])
 
 
 class ReminderRecipient(ConstraintFieldErrors, models.Model):
@@ -96,6 +112,10 @@ class ReminderOccurrence(ConstraintFieldErrors, models.Model):
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="occurrences")
     due_at = models.DateTimeField(_("due"))
     fired_at = models.DateTimeField(_("fired"))
+    delivered = models.PositiveIntegerField(_("recipients reached"), default=0)
+    # Users the occurrence was for but who were deactivated when it fired (ids), kept so the
+    # author and administrators see who missed it.
+    skipped = models.JSONField(_("deactivated recipients skipped"), default=list, blank=True)
 
     class Meta:
         constraints = [
