@@ -61,3 +61,6 @@ def _after_notify(rows: list[Notification]) -> None:
 
 
 AFTER_NOTIFY: list = []
+
+# The notifications area's e-mail copies hook themselves in (after AFTER_NOTIFY exists).
+from . import notifications_tasks  # noqa: E402,F401

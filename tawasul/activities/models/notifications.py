@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tawasul.core.access import RestrictedQuerySet
 from tawasul.core.constraints import ConstraintFieldErrors
 from tawasul.core.fields import ClockDateTimeField
 
@@ -28,6 +29,11 @@ class Notification(SubjectLink, models.Model):
     created_at = ClockDateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    # Per user, not per company: every read narrows to `recipient=user` on top of `restrict`
+    # (which checks the permission and refuses portal accounts).
+    access_company_path = None
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,6 +78,8 @@ class MessageThread(models.Model):
     created_at = ClockDateTimeField(_("created"), auto_now_add=True)
     last_message_at = models.DateTimeField(_("last message"), db_index=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-last_message_at", "-id"]
         verbose_name = _("conversation")
@@ -112,6 +120,9 @@ class InternalMessage(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("message"))
     created_at = ClockDateTimeField(_("sent"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_company_path = "thread__company"
 
     class Meta:
         ordering = ["created_at", "id"]
