@@ -17,8 +17,9 @@ from tawasul.activities.followups_services import (
     follow_ups_flag_overdue,
 )
 from tawasul.activities.models import FollowUp, Notification
+from tawasul.contacts.tests.factories import make_contact
 from tawasul.core import clock
-from tawasul.org.tests.factories import EmployeeFactory
+from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +66,6 @@ def test_for_oneself_is_not_notified(org, due):
 
 @pytest.mark.parametrize("field", ["assignee", "purpose", "channel", "due_at", "record"])
 def test_bad_input_is_refused_at_its_field_and_changes_nothing(org, due, field, company):
-    from tawasul.contacts.tests.factories import make_contact
-    from tawasul.org.tests.factories import CompanyFactory
-
     kwargs = {}
     if field == "assignee":
         other = CompanyFactory(code="OTHER", name="Other")
