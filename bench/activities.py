@@ -307,7 +307,7 @@ def scenarios(company) -> list[tuple[str, str, str, dict]]:
         .values_list("contact_id", flat=True)
         .first()
     )
-    timeline = {"HX-Request": "true", "HX-Target": "record-timeline"}
+    timeline = {"HX-Request": "true", "HX-Target": "contact-history"}
     tasks = reverse("activities:task_list")
     out = []
     for user in (f"{PREFIX}0100", f"{PREFIX}0001"):

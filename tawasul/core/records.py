@@ -30,7 +30,7 @@ from django.views.generic import TemplateView
 from tawasul.core.access import get_restricted_or_404
 from tawasul.core.pagination import InvalidCursor
 from tawasul.core.registry import get_registry
-from tawasul.core.timeline import ANY_MODEL, TimelinePage, timeline
+from tawasul.core.timeline import ANY_MODEL, TimelinePage, kinds_for, timeline
 
 
 @dataclass
@@ -149,12 +149,24 @@ class RecordView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         error = None
         cursor = None if first else self.request.GET.get("timeline", "")
         record = record if record is not None else self.timeline_record()
+        kinds = kinds_for(type(record))
+        kind = self.request.GET.get("timeline_kind", "")
+        if kind not in {key for key, _label in kinds}:
+            kind = ""
         try:
-            page = timeline(self.request.user, record, cursor=cursor, size=self.timeline_size)
+            page = timeline(
+                self.request.user, record, cursor=cursor, size=self.timeline_size, kind=kind
+            )
         except InvalidCursor:
             page = TimelinePage([], None)
             error = _("That page link is no longer valid; reload the page.")
-        return {"timeline_id": self.timeline_id, "timeline_page": page, "timeline_error": error}
+        return {
+            "timeline_id": self.timeline_id,
+            "timeline_page": page,
+            "timeline_error": error,
+            "timeline_kinds": kinds if len(kinds) > 1 else [],
+            "timeline_kind": kind,
+        }
 
     def render_timeline(self, *, first: bool):
         template = "core/_timeline.html" if first else "core/_timeline_page.html"

@@ -223,11 +223,15 @@ class Registry:
         """A `core.search.SearchProvider` for the global search, under `key`."""
         register_provider(key, provider)
 
-    def timeline_source(self, model_label: str, source: Callable) -> None:
-        """A source of timeline entries for records of `model_label` ("contacts.contact"):
-        `(user, record) -> iterable of entries`, handed to `core.timeline.register_source`."""
+    def timeline_source(
+        self, model_label: str, source: Callable, *, kind: str = "changes", kind_label=None
+    ) -> None:
+        """A source of timeline entries for records of `model_label` ("contacts.contact", or
+        "*" for every model): `(user, record) -> iterable of entries` or the paged protocol,
+        handed to `core.timeline.register_source`; `kind` and `kind_label` ("tasks",
+        _("Tasks")) let the page show that kind alone."""
         self.timeline_sources.append((model_label, source))
-        register_source(model_label, source)
+        register_source(model_label, source, kind=kind, kind_label=kind_label)
 
     def record_tab(self, model_label: str, factory: str | Callable) -> None:
         """Tabs this module adds to other modules' record pages (`core.records.RecordView`):

@@ -106,12 +106,20 @@ class Source(Protocol):
 
 
 _SOURCES: dict[str, list[Source]] = {}
+# The kind of entries each source gives, for the timeline's filter: source -> kind key, and
+# kind key -> its label. A source registered without a kind gives "changes", like the record's
+# own history and its event rows.
+CHANGES = "changes"
+_SOURCE_KINDS: dict[Source, str] = {}
+_KIND_LABELS: dict[str, Any] = {}
 
 
 ANY_MODEL = "*"  # `register_source`'s label for a source of every record's timeline
 
 
-def register_source(model_label: str, source: Callable) -> None:
+def register_source(
+    model_label: str, source: Callable, *, kind: str = CHANGES, kind_label: Any = None
+) -> None:
     """Add `source` to the timelines of the records of `model_label` ("contacts.Contact"), or
     of every model's records with `ANY_MODEL` ("*": such a source answers nothing, without a
     query, for the models it has nothing about).
@@ -119,13 +127,36 @@ def register_source(model_label: str, source: Callable) -> None:
     A `Source` takes `before` and `limit` and reads only that page's rows. A plain
     `(user, record) -> iterable of TimelineEntry` is accepted too, for sources that are short
     by nature: its entries are sorted and cut here, so it is read whole for every page.
-    Registering the same source twice for a model keeps one (start-up code may run twice)."""
+    Registering the same source twice for a model keeps one (start-up code may run twice).
+
+    `kind` ("tasks", "notes"...) and its `kind_label` name what the source gives, so the page
+    can show one kind at a time (`timeline(..., kind=)`); the default is "changes"."""
     parameters = inspect.signature(source).parameters
     if not {"before", "limit"} <= parameters.keys():
         source = _paged(source)
     sources = _SOURCES.setdefault(model_label.lower(), [])
     if source not in sources:
         sources.append(source)
+    _SOURCE_KINDS[source] = kind
+    if kind_label is not None:
+        _KIND_LABELS[kind] = kind_label
+
+
+def kinds_for(model: type[models.Model]) -> list[tuple[str, Any]]:
+    """The kinds of entries `model`'s timeline can show, as (key, label): "changes" first
+    (when the model keeps a history or has sources without a kind), then the others in the
+    order their sources registered."""
+    from django.utils.translation import gettext_lazy
+
+    keys: list[str] = []
+    if hasattr(model, "history") or document_events(model) is not None:
+        keys.append(CHANGES)
+    for source in sources_for(model):
+        kind = _SOURCE_KINDS.get(source, CHANGES)
+        if kind not in keys:
+            keys.append(kind)
+    labels = {CHANGES: gettext_lazy("Changes"), **_KIND_LABELS}
+    return [(key, labels.get(key, key)) for key in keys]
 
 
 class _paged:
@@ -193,12 +224,20 @@ def older_than(before: Position | None, source: str, when_field: str, key_field=
     return Q(**{f"{when_field}__lt": when}) | Q(**{when_field: when, f"{key_field}__lt": key})
 
 
-def timeline(user, record: models.Model, *, cursor: str | None = None, size: int = 25):
+def timeline(
+    user,
+    record: models.Model,
+    *,
+    cursor: str | None = None,
+    size: int = 25,
+    kind: str | None = None,
+):
     """One page of `record`'s timeline as `user` may see it: a `TimelinePage`.
 
     `cursor` is a page's `next_cursor` (None: the newest page); a cursor that cannot be read
     raises `tawasul.core.pagination.InvalidCursor`. Saves that changed nothing are left out, so
-    a page may hold fewer than `size` entries and still have a next one.
+    a page may hold fewer than `size` entries and still have a next one. `kind` (a key of
+    `kinds_for`) keeps the entries of that kind only; only its sources are asked.
     """
     before = decode_cursor(cursor) if cursor else None
     model = type(record)
@@ -207,6 +246,8 @@ def timeline(user, record: models.Model, *, cursor: str | None = None, size: int
     if events is not None:
         sources.append(events)
     sources += sources_for(model)
+    if kind:
+        sources = [s for s in sources if _SOURCE_KINDS.get(s, CHANGES) == kind]
     entries = []
     for source in sources:
         for entry in source(user, record, before=before, limit=size + 1):

@@ -126,3 +126,46 @@ def test_a_source_without_paging_is_paged_here(staff_user, contact, monkeypatch)
     assert [e.when for e in first.entries] == moments[:0:-1]
     rest = timeline(staff_user, contact, cursor=first.next_cursor, size=2).entries
     assert rest[0].when == moments[0] and all(e.source != "test:note" for e in rest[1:])
+
+
+def test_one_kind_at_a_time_asks_only_its_sources_and_pages_keep_the_kind(
+    staff_user, contact, staff_client, monkeypatch
+):
+    """The page offers a filter per kind of entry; a kind's pages hold only its entries and
+    read only its sources, and "Show older" stays on that kind."""
+    monkeypatch.setattr(timeline_module, "_SOURCES", {})
+    monkeypatch.setattr(timeline_module, "_SOURCE_KINDS", {})
+    monkeypatch.setattr(timeline_module, "_KIND_LABELS", {})
+    asked = []
+
+    def calls(user, record, *, before, limit):
+        asked.append("calls")
+        base = contact.created_at
+        entries = [
+            TimelineEntry(
+                when=base + dt.timedelta(minutes=n), source="call", key=n, title=f"Call {n}"
+            )
+            for n in range(1, 4)
+        ]
+        return [e for e in reversed(entries) if before is None or e.position < before][:limit]
+
+    register_source("contacts.contact", calls, kind="calls", kind_label="Calls")
+    _rename(contact, staff_user, 2)
+    assert [k for k, _label in timeline_module.kinds_for(type(contact))] == ["changes", "calls"]
+    page = timeline(staff_user, contact, size=2, kind="calls")
+    assert [e.title for e in page.entries] == ["Call 3", "Call 2"] and page.has_next
+    rest = timeline(staff_user, contact, cursor=page.next_cursor, size=2, kind="calls")
+    assert [e.title for e in rest.entries] == ["Call 1"]
+    asked.clear()
+    changes = timeline(staff_user, contact, size=10, kind="changes")
+    assert asked == [] and all(not e.title.startswith("Call") for e in changes.entries)
+
+    url = reverse("contacts:contact_detail", args=[contact.pk])
+    headers = {"HX-Request": "true", "HX-Target": "contact-history"}
+    body = staff_client.get(url, headers=headers).content.decode()
+    assert "timeline_kind=calls" in body and "Call 3" in body
+    body = staff_client.get(url + "?timeline_kind=calls", headers=headers).content.decode()
+    assert "Call 3" in body and "Rename 2" not in body
+    # An unknown kind shows everything rather than nothing.
+    body = staff_client.get(url + "?timeline_kind=nope", headers=headers).content.decode()
+    assert "Call 3" in body and "Rename 2" in body
