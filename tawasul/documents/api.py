@@ -11,18 +11,22 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from tawasul.core.api import CleanCharField, CleanTextField, ModelSerializer, RestrictedViewSetMixin
+from tawasul.core.cleaning import parse_id
 
 from . import selectors, services
 from .filtersets import DocumentFilterSet, NoteFilterSet
 from .models import Document, DocumentVersion, Note
+from .views import file_response
 
 NO_RECORD = "No record of this kind with this key is visible to you."
 
@@ -54,7 +58,8 @@ class VersionSerializer(ModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_download_url(self, version) -> str:
-        url = reverse("documents:download", args=[version.pk])
+        url = reverse("attachment-download", args=[version.document_id])
+        url += f"?version={version.number}"
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
@@ -106,11 +111,9 @@ class DocumentSerializer(ModelSerializer):
             "id": document.object_id,
         }
 
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_download_url(self, document) -> str | None:
-        if document.current_version_id is None:
-            return None
-        url = reverse("documents:download", args=[document.current_version_id])
+    @extend_schema_field(serializers.URLField())
+    def get_download_url(self, document) -> str:
+        url = reverse("attachment-download", args=[document.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
@@ -178,6 +181,28 @@ class DocumentViewSet(
         except PermissionDenied:
             raise Http404 from None
         return Response(VersionSerializer(version, context={"request": request}).data, status=201)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "version", int, description="The version's number (default: the current one)."
+            )
+        ],
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file (the current version, or `?version=<number>`), decrypted, as a download."""
+        document = self.get_object()
+        number = (
+            parse_id(request.query_params.get("version", ""))
+            if "version" in (request.query_params)
+            else document.version_count
+        )
+        version = document.versions.filter(number=number or 0).first()
+        if version is None:
+            raise NotFound()
+        return file_response(version)
 
 
 class NoteSerializer(ModelSerializer):
@@ -275,5 +300,5 @@ class NoteViewSet(
 
 
 def register(router) -> None:
-    router.register("attachments", DocumentViewSet)
-    router.register("notes", NoteViewSet)
+    router.register("attachments", DocumentViewSet, basename="attachment")
+    router.register("notes", NoteViewSet, basename="note")

@@ -21,7 +21,13 @@ from django.db.models import Q
 from django.http import Http404
 
 from tawasul.access.registry import all_governed, governed
-from tawasul.core.access import NONE, access_scope, get_restricted_or_404
+from tawasul.core.access import (
+    NONE,
+    access_scope,
+    get_restricted_or_404,
+    log_denial,
+    record_exists,
+)
 from tawasul.core.timeline import Position, older_than
 
 from .models import Document, DocumentVersion, Note
@@ -123,14 +129,16 @@ def notes_for(user, record: models.Model) -> models.QuerySet[Note]:
 
 def version_for_download(*, user, pk: Any) -> DocumentVersion:
     """The version `pk` if `user` may view its attachment and the attachment's record; 404
-    alike for missing and forbidden."""
+    alike for missing and forbidden (a forbidden one is logged as a denied attempt)."""
     document_ids = documents_visible(user=user).values("pk")
-    return get_restricted_or_404(
-        DocumentVersion.objects.filter(document__in=document_ids).select_related("document"),
-        user,
-        "view",
-        pk=pk,
-    )
+    try:
+        return DocumentVersion.objects.select_related("document").get(
+            pk=pk, document__in=document_ids
+        )
+    except (DocumentVersion.DoesNotExist, ValueError, TypeError):
+        if record_exists(DocumentVersion, pk):
+            log_denial(user=user, model=DocumentVersion, object_id=pk, action="view")
+        raise Http404("No such file.") from None
 
 
 def document_or_404(*, user, pk: Any, action: str = "view") -> Document:

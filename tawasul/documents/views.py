@@ -389,20 +389,24 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def file_response(version) -> HttpResponse:
+    """The decrypted file of `version`, streamed as a download (the caller checked access)."""
+    kind = BY_MEDIA_TYPE.get(version.media_type)
+    response: HttpResponse = FileResponse(
+        version.file.open("rb"), content_type=version.media_type or "application/octet-stream"
+    )
+    response["Content-Disposition"] = content_disposition(
+        download_name(version.original_name, kind)
+    )
+    response["Content-Length"] = str(version.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 class DownloadView(LoginRequiredMixin, View):
     """One version of a file, decrypted and streamed, if the user may view its record."""
 
     def get(self, request, pk: str):
-        version = selectors.version_for_download(user=request.user, pk=_key(pk))
-        kind = BY_MEDIA_TYPE.get(version.media_type)
-        response: HttpResponse = FileResponse(
-            version.file.open("rb"), content_type=version.media_type or "application/octet-stream"
-        )
-        response["Content-Disposition"] = content_disposition(
-            download_name(version.original_name, kind)
-        )
-        response["Content-Length"] = str(version.size)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(selectors.version_for_download(user=request.user, pk=_key(pk)))

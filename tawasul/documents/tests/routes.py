@@ -1,0 +1,30 @@
+"""How the documents module's routes stand to record rules (see `tawasul/core/tests/routes.py`).
+
+Attachments and notes have no record rules of their own: each is visible exactly when its parent
+record is, in the same query (`documents.selectors`). The routes return rows of the documents
+app, not governed records, so they are NOT_GOVERNED here; that no file, note, name or timeline
+entry of a hidden record leaks through them is what `test_access_leaks.py` checks, with record
+rules drawn by Hypothesis over the parent contacts and compared with the rules' own answer.
+"""
+
+PARENT = (
+    "files and notes of one record, 404 unless its parent is visible to the user "
+    "(test_access_leaks)"
+)
+
+COVERED: dict[str, str] = {}
+NOT_GOVERNED = {
+    "documents:panel": PARENT,
+    "documents:attachment_add": PARENT + "; adding needs change on the parent",
+    "documents:attachment_version": PARENT + "; a new version needs change on the parent",
+    "documents:attachment_delete": PARENT + "; deleting needs change on the parent",
+    "documents:note_add": PARENT,
+    "documents:note_edit": PARENT,
+    "documents:note_delete": PARENT,
+    "documents:download": "one stored file, 404 unless its attachment's record is visible "
+    "(test_access_leaks)",
+    "router:attachment": "attachments whose record is visible (list, record, upload, versions, "
+    "download, delete; test_access_leaks)",
+    "router:note": "notes whose record is visible (list, record, create, edit, delete; "
+    "test_access_leaks)",
+}
