@@ -75,6 +75,7 @@ MAX_OUTPUT = 100_000  # characters of rendered text, and of any string or list b
 MAX_ITERATIONS = 100_000  # loop turns in one rendering, all loops together
 MAX_POWER_BITS = 4_096  # the largest number `**` may produce, in bits
 TIME_LIMIT = 1.0  # seconds of wall time for one rendering
+MAX_WORK = 2_000_000  # characters (and list items) the operations of one rendering may build
 
 # --- declaring kinds -------------------------------------------------------------------------
 
@@ -387,6 +388,13 @@ _CONCAT = "tawasul_concat"  # and the one every `~` goes through
 class _Budget:
     deadline: float
     iterations: int = 0
+    work: int = 0
+
+    def spend(self, size: int) -> None:
+        self.work += size
+        if self.work > MAX_WORK:
+            raise _Refused(_("The template does too much work to render."))
+        self.check_time()
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
@@ -415,6 +423,44 @@ def _iterate(value: Any) -> Any:
     return budget.iterate(value)
 
 
+def _spend(size: int) -> None:
+    budget = _budget.get()
+    if budget is not None:
+        budget.spend(size)
+
+
+def _weight(value: Any, limit: int = MAX_OUTPUT) -> int:
+    """About how many characters `value` prints as, counted up to just past `limit` (so a
+    list that repeats a large list is measured without being printed)."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, Mapping):
+            total += 2 + 4 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            total += 2 + 2 * len(item)
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            total += abs(item).bit_length() // 3 + 1
+        else:
+            total += 25
+    return total
+
+
+def _text(value: Any) -> str:
+    """`str(value)`, refused first when it would be longer than `MAX_OUTPUT`."""
+    if isinstance(value, str):
+        return value  # as it is (Markup stays Markup)
+    if isinstance(value, list | tuple | set | frozenset | Mapping) and _weight(value) > MAX_OUTPUT:
+        raise _too_long()
+    return str(value)
+
+
 def _too_long() -> _Refused:
     return _Refused(
         _("The template would make a text longer than %(n)s characters.") % {"n": MAX_OUTPUT}
@@ -427,13 +473,15 @@ def _size(value: Any) -> int:
 
 def _multiply(left: Any, right: Any) -> Any:
     for sequence, count in ((left, right), (right, left)):
-        if isinstance(sequence, str | list | tuple) and isinstance(count, int):
-            if _size(sequence) * max(count, 0) > MAX_OUTPUT:
+        if isinstance(sequence, str | list | tuple) and isinstance(count, int) and count > 0:
+            if _weight(sequence, MAX_OUTPUT // count + 1) * count > MAX_OUTPUT:
                 raise _too_long()
     if isinstance(left, int) and isinstance(right, int):
         if abs(left).bit_length() + abs(right).bit_length() > MAX_POWER_BITS:
             raise _Refused(_("A number in the template grew too large."))
-    return left * right
+    result = left * right
+    _spend(_size(result))
+    return result
 
 
 def _power(left: Any, right: Any) -> Any:
@@ -446,9 +494,11 @@ def _power(left: Any, right: Any) -> Any:
 
 
 def _add(left: Any, right: Any) -> Any:
-    if isinstance(left, str | list | tuple) and _size(left) + _size(right) > MAX_OUTPUT:
+    if isinstance(left, str | list | tuple) and _weight(left) + _weight(right) > MAX_OUTPUT:
         raise _too_long()
-    return left + right
+    result = left + right
+    _spend(_size(result))
+    return result
 
 
 def _modulo(left: Any, right: Any) -> Any:
@@ -623,7 +673,7 @@ def _filter_join(value: Any, separator: str = "", attribute: str | int | None = 
     if attribute is not None:
         items = [_item_attribute(item, attribute) for item in items]
     markup = any(hasattr(item, "__html__") for item in items)  # escaped items stay escaped once
-    texts = [escape(_finalize(item)) if markup else str(_finalize(item)) for item in items]
+    texts = [escape(_text(_finalize(item))) if markup else _text(_finalize(item)) for item in items]
     if sum(map(len, texts)) + len(str(separator)) * max(len(texts) - 1, 0) > MAX_OUTPUT:
         raise _too_long()
     if markup:
@@ -641,7 +691,7 @@ def _item_attribute(item: Any, attribute: str | int) -> Any:
 
 def _filter_replace(value: Any, old: str, new: str, count: int | None = None) -> str:
     """Jinja's `replace`, refused before it builds a text longer than `MAX_OUTPUT`."""
-    text, old, new = str(_finalize(value)), str(old), str(new)
+    text, old, new = _text(_finalize(value)), str(old), str(new)
     hits = (len(text) + 1) if old == "" else text.count(old)
     if count is not None and count >= 0:
         hits = min(hits, count)
@@ -688,6 +738,12 @@ _JINJA_SAFE = (
     "wordcount",
 )
 
+# Those of them that turn their value into text.
+_PRINTS = frozenset(
+    {"capitalize", "e", "escape", "lower", "string", "striptags", "title", "trim", "truncate"}
+    | {"upper", "urlencode", "wordcount"}
+)
+
 _OWN_FILTERS: dict[str, Callable[..., Any]] = {
     "date": _filter_date,
     "datetime": _filter_datetime,
@@ -703,33 +759,43 @@ _OWN_FILTERS: dict[str, Callable[..., Any]] = {
 FILTERS: tuple[str, ...] = tuple(sorted(set(_JINJA_SAFE) | set(_OWN_FILTERS)))
 
 
-def _bounded(function: Callable[..., Any]) -> Callable[..., Any]:
+def _bounded(function: Callable[..., Any], *, prints: bool = False) -> Callable[..., Any]:
     """`function` refused when its result is a text or list longer than `MAX_OUTPUT`, so no
-    chain of filters (escaping an escaped text, ...) grows without bound."""
+    chain of filters (escaping an escaped text, ...) grows without bound; what it builds
+    counts towards `MAX_WORK`. `prints`: it turns its value into text, which is refused first
+    when it would be too long (a list that repeats a large list)."""
 
     @wraps(function)  # keeps Jinja's pass_context/pass_environment marks
     def bounded(*args: Any, **kwargs: Any) -> Any:
+        if prints:
+            for arg in args:
+                if isinstance(arg, list | tuple | set | frozenset | Mapping):
+                    _text(arg)
         result = function(*args, **kwargs)
-        if _size(result) > MAX_OUTPUT:
+        size = _size(result)
+        if size > MAX_OUTPUT:
             raise _too_long()
+        _spend(size)
         return result
 
     return bounded
 
 
 def _concat_text(parts: list[Any]) -> str:
-    texts = [str(_finalize(part)) for part in parts]
-    if sum(map(len, texts)) > MAX_OUTPUT:
+    texts = [_text(_finalize(part)) for part in parts]
+    size = sum(map(len, texts))
+    if size > MAX_OUTPUT:
         raise _too_long()
+    _spend(size)
     return "".join(texts)
 
 
 def _concat_html(parts: list[Any]) -> Markup:
-    return Markup(_concat_text([escape(_finalize(part)) for part in parts]))
+    return Markup(_concat_text([escape(_text(_finalize(part))) for part in parts]))
 
 
 def _safe_filters(*, html: bool) -> dict[str, Callable[..., Any]]:
-    found = {name: _bounded(JINJA_FILTERS[name]) for name in _JINJA_SAFE}
+    found = {name: _bounded(JINJA_FILTERS[name], prints=name in _PRINTS) for name in _JINJA_SAFE}
     found.update({name: _bounded(function) for name, function in _OWN_FILTERS.items()})
     found[_ITERATE] = _iterate
     found[_CONCAT] = _concat_html if html else _concat_text
@@ -746,6 +812,8 @@ def _finalize(value: Any) -> Any:
         return _filter_date(value)
     if isinstance(value, datetime.time):
         return _filter_time(value)
+    if isinstance(value, list | tuple | set | frozenset | Mapping):
+        _text(value)  # refused before Jinja prints it, if too long
     return value
 
 
@@ -811,7 +879,7 @@ _SAME_ITEMS = frozenset({"sort", "reverse", "unique", "list", "select", "reject"
 _SAME_ITEMS_BY_ATTRIBUTE = frozenset({"selectattr", "rejectattr"})
 _ONE_ITEM = frozenset({"first", "last", "min", "max"})
 # Filters that may take a whole record: they show none of its keys.
-_WHOLE_RECORD_FILTERS = frozenset({"default", "length", "count"})
+_WHOLE_RECORD_FILTERS = frozenset({"length", "count"})
 # Filters that read an item's key named by a string: (positional index of it, or None).
 _ATTRIBUTE_ARGUMENT = {
     "map": None,
@@ -902,8 +970,9 @@ class _Checker:
 
     # --- statements and expressions ---
 
-    def visit(self, node: nodes.Node, scope: dict[str, _Ref], *, printed: bool = False) -> None:
-        """Check `node`; `printed`: its value is shown or combined, not only tested."""
+    def visit(self, node: nodes.Node, scope: dict[str, _Ref], *, printed: bool = True) -> None:
+        """Check `node`; `printed` False where its value is only tested (`if`, `not`, `is`,
+        comparisons), the one place a whole record may stand."""
         if isinstance(node, nodes.Scope) and node.find(nodes.ScopedEvalContextModifier):
             node = node.find(nodes.ScopedEvalContextModifier) or node  # {% autoescape %}
         if type(node) in _FORBIDDEN:
@@ -930,14 +999,21 @@ class _Checker:
             self.visit_call(node, scope)
         elif isinstance(node, nodes.Test):
             self.visit_test(node, scope)
-        elif isinstance(node, nodes.Output | nodes.Concat | nodes.BinExpr | nodes.List):
-            for child in node.iter_child_nodes():
-                self.visit(child, scope, printed=True)
+        elif isinstance(node, nodes.If):
+            self.visit(node.test, scope, printed=False)
+            for child in [*node.body, *node.elif_, *node.else_]:
+                self.visit(child, scope)
         elif isinstance(node, nodes.CondExpr):
-            self.visit(node.test, scope)
+            self.visit(node.test, scope, printed=False)
             for branch in (node.expr1, node.expr2):
                 if branch is not None:
                     self.visit(branch, scope, printed=printed)
+        elif isinstance(node, nodes.Not | nodes.Compare | nodes.Operand):
+            for child in node.iter_child_nodes():
+                self.visit(child, scope, printed=False)
+        elif isinstance(node, nodes.And | nodes.Or):  # they answer one of their operands
+            for child in node.iter_child_nodes():
+                self.visit(child, scope, printed=printed)
         else:
             for child in node.iter_child_nodes():
                 self.visit(child, scope)
@@ -958,7 +1034,7 @@ class _Checker:
             else:
                 inner[target.name] = _Ref(None, target.name)
         if node.test is not None:
-            self.visit(node.test, inner)
+            self.visit(node.test, inner, printed=False)
         body_scope = dict(inner)
         body_scope["loop"] = _Ref(None, "loop", loop=True)
         for child in node.body:
@@ -975,18 +1051,22 @@ class _Checker:
             and scope.get(func.node.name, _OPAQUE).loop
         ):
             for child in [*node.args, *node.kwargs]:
-                self.visit(child, scope, printed=True)
+                self.visit(child, scope)
             for extra in (node.dyn_args, node.dyn_kwargs):
                 if extra is not None:
-                    self.visit(extra, scope, printed=True)
+                    self.visit(extra, scope)
             return
         self.error(node, _("A message template cannot call functions."))
 
     def visit_test(self, node: nodes.Test, scope: dict[str, _Ref]) -> None:
         if node.name not in _ENV_TEXT.tests:
             self.error(node, _("There is no test “%(name)s”.") % {"name": node.name})
-        for child in node.iter_child_nodes():
+        self.visit(node.node, scope, printed=False)
+        for child in [*node.args, *node.kwargs]:
             self.visit(child, scope)
+        for extra in (node.dyn_args, node.dyn_kwargs):
+            if extra is not None:
+                self.visit(extra, scope)
 
     def expression(self, node: nodes.Node, scope: dict[str, _Ref]) -> _Ref:
         """Check `node` and answer what it refers to."""
@@ -994,7 +1074,7 @@ class _Checker:
             ref = self.ref(node, scope)
             self.check_path(node, ref)
             return ref
-        self.visit(node, scope, printed=True)
+        self.visit(node, scope)
         return _OPAQUE
 
     # --- references ---
@@ -1026,7 +1106,7 @@ class _Checker:
             return _Ref(base.path + "[]", f"{base.shown}[{index}]")
         if isinstance(node, nodes.Filter):
             return self.filter_ref(node, scope)
-        self.visit(node, scope, printed=True)
+        self.visit(node, scope)
         return _OPAQUE
 
     def member(self, node: nodes.Node, base: _Ref, name: str) -> _Ref:
@@ -1055,7 +1135,7 @@ class _Checker:
         if node.name not in _WHOLE_RECORD_FILTERS:
             self.check_whole(node, base)
         for child in [*node.args, *node.kwargs]:
-            self.visit(child, scope, printed=True)
+            self.visit(child, scope)
         for extra in (node.dyn_args, node.dyn_kwargs):
             if extra is not None:
                 self.visit(extra, scope)

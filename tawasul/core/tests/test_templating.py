@@ -202,7 +202,10 @@ def test_a_whole_record_cannot_be_printed():
         assert errors and errors[0].placeholder == "contact", text
     # ... but can be tested.
     assert validate(KIND, "{% if contact %}{{ contact.name }}{% endif %}") == []
-    assert validate(KIND, "{{ contact is defined }}{{ contact|default('-') and 1 }}") == []
+    assert validate(KIND, "{{ contact is defined }}{{ not contact }}{{ contact|length }}") == []
+    assert validate(KIND, "{{ 1 if contact else 2 }}{{ contact == 1 }}") == []
+    for text in ("{{ contact or 1 }}", "{{ contact|default(1) }}", "{{ {'a': contact} }}"):
+        assert validate(KIND, text)[0].placeholder == "contact", text
 
 
 @pytest.mark.parametrize(
@@ -607,3 +610,41 @@ def test_join_escapes_once():
     assert render_html(None, "{{ tags|join(', ') }}", ctx) == "a&amp;b, &lt;c&gt;"
     assert render_html(None, "{{ tags|map('e')|join(' & ') }}", ctx) == "a&amp;b &amp; &lt;c&gt;"
     assert render(None, "{{ tags|join(' & ') }}", ctx) == "a&b & <c>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ [big] * 100 }}",
+        "{{ [[big] * 99] * 99 }}",
+        "{{ [big, big, big, big] }}",
+        "{{ ([big] * 9)|string }}",
+        "{{ ([big] * 9)|upper }}",
+        "{{ ([big] * 9)|join }}",
+        "{{ 'x' ~ [big, big, big] }}",
+        "{{ [big] + [big] + [big] }}",
+    ],
+)
+def test_repeating_a_large_value_is_refused_before_it_is_built(text):
+    """A list that repeats a large list is measured, not printed, before it is shown."""
+    started = time.monotonic()
+    with pytest.raises(TemplateRenderError):
+        render(None, text, {"big": list(range(30000))})
+    assert time.monotonic() - started < 1.5
+
+
+def test_what_filters_build_counts_towards_the_work_limit():
+    text = "{% for i in items %}{{ (big|upper)[0] }}{% endfor %}"
+    with pytest.raises(TemplateRenderError) as caught:
+        render(None, text, {"big": "x" * 60000, "items": list(range(500))})
+    assert caught.value.message == "The template does too much work to render."
+
+
+def test_ordinary_work_stays_within_the_limits():
+    lines = [{"product": f"Product {n}", "quantity": Decimal(n)} for n in range(1000)]
+    text = (
+        "{% for line in lines %}{{ loop.index }}. {{ line.product|upper }}"
+        " x {{ line.quantity|number }} {{ line.quantity|money('SAR') }}\n{% endfor %}"
+    )
+    rendered = render(KIND, text, {"lines": lines})
+    assert rendered.count("\n") == 1000
