@@ -49,6 +49,7 @@ from uuid import UUID
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import formats, translation
 from django.utils import timezone as dj_timezone
 from django.utils.functional import Promise
@@ -274,7 +275,7 @@ def person(who: Any) -> dict[str, str]:
     if hasattr(who, "get_full_name"):  # a user account
         try:
             employee = getattr(who, "employee", None)
-        except Exception:  # RelatedObjectDoesNotExist: an account with no employee
+        except ObjectDoesNotExist:  # an account with no employee
             employee = None
     else:
         employee = who
@@ -1249,6 +1250,13 @@ def placeholders_used(text: str) -> list[str]:
 # --- rendering ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
+def _valid(paths: frozenset[str], text: str) -> bool:
+    """Whether `text` validates against `paths` (cached: a sweep renders one template often)."""
+    tree, errors = _parse(text, _ENV_TEXT)
+    return tree is not None and not _check(tree, paths)
+
+
 class _Guard(NodeTransformer):
     """Sends every loop's sequence through the budget and every `~` through the size check."""
 
@@ -1301,10 +1309,9 @@ def _render(
 ) -> str:
     resolved = _as_kind(kind)
     text = str(text)
-    if resolved is not None:
+    if resolved is not None and not _valid(resolved.paths, text):
         errors = validate(resolved, text)
-        if errors:
-            raise TemplateRenderError(str(errors[0]), errors=errors)
+        raise TemplateRenderError(str(errors[0]), errors=errors)
     values = plain(context)
     zone = _zone(timezone)
     with ExitStack() as stack:
