@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from tawasul.core import clock
 from tawasul.core.access import RestrictedQuerySet
 from tawasul.core.constraints import ConstraintFieldErrors
 from tawasul.core.documents import DocumentEvent, Transitions
@@ -113,6 +115,74 @@ class Task(ConstraintFieldErrors, Transitions, SubjectLink, TimeStampedModel):
     def write_event(self, **fields) -> "TaskEvent":
         return TaskEvent.objects.create(document=self, **fields)
 
+    @property
+    def is_parent(self) -> bool:
+        """A task for several people: it has copies and no assignee of its own."""
+        return self.assignee_id is None and self.parent_id is None and bool(self.pk)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING)
+
+    # --- guards (`core.documents`): None allows, a message refuses ---------------------------
+
+    def _by(self, actor, *employee_ids) -> bool:
+        """Whether `actor` is one of these employees (the system, None, always is)."""
+        if actor is None:
+            return True
+        employee = getattr(actor, "employee", None) if getattr(actor, "pk", None) else None
+        return employee is not None and employee.pk in employee_ids
+
+    def can_report(self, actor, **data) -> str | None:
+        if self.is_parent:
+            return _("Each person reports on their own copy of this task.")
+        if not self._by(actor, self.assignee_id):
+            return _("Only the person the task is assigned to reports its progress.")
+        return None
+
+    can_start = can_wait = can_done = can_report
+
+    def can_cancel(self, actor, **data) -> str | None:
+        if self.is_parent:
+            if not self._by(actor, self.initiator_id):
+                return _("Only who gave the task may cancel it.")
+            return None
+        if not self._by(actor, self.assignee_id, self.initiator_id):
+            return _("Only who gave the task or its assignee may cancel it.")
+        return None
+
+    def can_reopen(self, actor, **data) -> str | None:
+        if self.is_parent:
+            return _("A task for several people reopens when one of its copies does.")
+        if not self._by(actor, self.assignee_id, self.initiator_id):
+            return _("Only who gave the task or its assignee may reopen it.")
+        return None
+
+    def can_forward(self, actor, **data) -> str | None:
+        if self.is_parent:
+            return _("Each person forwards their own copy of this task.")
+        if not self.is_open:
+            return _("A closed task cannot be forwarded.")
+        if not self._by(actor, self.assignee_id):
+            return _("Only the person the task is assigned to may forward it.")
+        return None
+
+    def can_update(self, actor, **data) -> str | None:
+        if actor is None or self._by(actor, self.initiator_id):
+            return None
+        if self._by(actor, self.assignee_id):
+            return _("The assignee reports progress; who gave the task edits it.")
+        return None
+
+    def transition_locks(self, verb: str):
+        """A copy moves with its parent locked (the parent's status follows the copies)."""
+        return [Task(pk=self.parent_id)] if self.parent_id else []
+
+    def apply_transition(self, *, verb, target, actor, data) -> None:
+        self.status = target
+        self.completed_at = clock.now() if target == TaskStatus.DONE else None
+        self.save(update_fields=["status", "completed_at", "updated_at"])
+
 
 class TaskEvent(DocumentEvent):
     """One step of a task's trail: a status report, a forward (data: from and to employee ids
@@ -158,10 +228,10 @@ class AutomaticTaskRule(ConstraintFieldErrors, TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)
     is_active = models.BooleanField(_("active"), default=True)
     event = models.CharField(_("when"), max_length=60)
-    conditions = models.JSONField(_("only if"), default=dict, blank=True)
-    target = models.CharField(
-        _("for"), max_length=20, choices=TaskTarget.choices, default=TaskTarget.REPRESENTATIVE
-    )
+    # [{"field": <link field of the trigger's model>, "operator": "in", "values": [...]}, ...]
+    conditions = models.JSONField(_("only if"), default=list, blank=True)
+    # "user", "role", or a key of the trigger's people ("representative", "actor_manager"...)
+    target = models.CharField(_("for"), max_length=40, default=TaskTarget.REPRESENTATIVE)
     target_user = models.ForeignKey(
         "org.Employee",
         on_delete=models.PROTECT,
@@ -190,6 +260,7 @@ class AutomaticTaskRule(ConstraintFieldErrors, TimeStampedModel):
     )
 
     objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()
     constraint_error_fields = {"uniq_automatic_task_rule_name": "name"}
 
     class Meta:
