@@ -648,3 +648,76 @@ def test_ordinary_work_stays_within_the_limits():
     )
     rendered = render(KIND, text, {"lines": lines})
     assert rendered.count("\n") == 1000
+
+
+# Templates made from a grammar: expressions over the context with operators and filters,
+# nested in loops and conditions, so most of them parse and reach the renderer.
+ATOMS = st.sampled_from(
+    [
+        "contact",
+        "contact.name",
+        "lines",
+        "lines[0]",
+        "lines[0].product",
+        "big",
+        "task.due",
+        "numbers",
+        "'a'",
+        "9",
+        "99999",
+        "10**6",
+        "1.5",
+        "none",
+        "[1, 2]",
+        "{'a': 1}",
+        "loop.index",
+        "x",
+        "x.product",
+        "missing.deep",
+    ]
+)
+FILTER_CALLS = st.sampled_from(
+    [f for f in templating.FILTERS if f not in ("replace",)]
+    + ["join(big)", "replace('x', big)", "replace('', 'ab')", "money('SAR')", "number(2)"]
+    + ["default(big)", "truncate(5)", "selectattr('product')", "map('upper')", "date('d/m/Y')"]
+    + ["map(attribute='product')", "sort(attribute='product')"]
+)
+OPERATORS = st.sampled_from([" * ", " ** ", " + ", " ~ ", " % ", " // ", " - ", " == ", " in "])
+EXPRESSIONS = st.recursive(
+    ATOMS,
+    lambda inner: st.one_of(
+        st.tuples(inner, OPERATORS, inner).map("".join),
+        st.tuples(inner, FILTER_CALLS).map(lambda p: f"({p[0]})|{p[1]}"),
+        inner.map(lambda e: f"[{e}, {e}]"),
+        inner.map(lambda e: f"not {e}"),
+    ),
+    max_leaves=8,
+)
+STATEMENTS = st.recursive(
+    EXPRESSIONS.map(lambda e: "{{ " + e + " }}"),
+    lambda inner: st.one_of(
+        st.tuples(EXPRESSIONS, st.lists(inner, max_size=3)).map(
+            lambda p: "{% for x in " + p[0] + " %}" + "".join(p[1]) + "{% endfor %}"
+        ),
+        st.tuples(EXPRESSIONS, st.lists(inner, max_size=3)).map(
+            lambda p: "{% if " + p[0] + " %}" + "".join(p[1]) + "{% endif %}"
+        ),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(STATEMENTS, min_size=1, max_size=4).map("".join))
+def test_any_expression_renders_or_errors_cleanly(text):
+    ctx = context(big="x%&" * 5000, numbers=list(range(300)))
+    validate(KIND, text)
+    for render_text in (render, render_html):
+        started = time.monotonic()
+        try:
+            rendered = render_text(None, text, ctx, language="ar")
+        except TemplateRenderError as exc:
+            assert exc.message
+        else:
+            assert len(rendered) <= templating.MAX_OUTPUT
+        assert time.monotonic() - started < templating.TIME_LIMIT + 1
