@@ -630,9 +630,14 @@ def _number_value(value: Any) -> Decimal | int | float:
 
 
 def _filter_number(value: Any, decimals: int | None = None) -> str:
-    """A number with the active language's separators: `number`, `number(2)`."""
+    """A number with the active language's separators: `number`, `number(2)` (at most
+    20 places, so a template cannot pad a number with a million zeros)."""
     if _missing(value):
         return ""
+    if decimals is not None and (
+        not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 20
+    ):
+        raise _Refused(_("A number is shown with 0 to 20 decimal places."))
     return formats.number_format(
         _number_value(value), decimal_pos=decimals, use_l10n=True, force_grouping=True
     )
