@@ -79,9 +79,11 @@ def follow_up_trail(follow_up: FollowUp) -> list[TrailStep]:
     events = list(follow_up.events.select_related("actor__employee").order_by("at", "pk"))
     keys = set()
     for event in events:
-        keys.update(
-            v for k, v in (event.data or {}).items() if k in ("assignee", "from", "to") and v
-        )
+        data = event.data or {}
+        if event.verb == FORWARD:
+            keys.update(v for v in (data.get("from"), data.get("to")) if isinstance(v, int))
+        elif isinstance(data.get("assignee"), int):
+            keys.add(data["assignee"])
     names = {
         e.pk: e.display_name for e in Employee.objects.filter(pk__in=keys).only("name", "name_ar")
     }

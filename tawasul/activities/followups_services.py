@@ -423,7 +423,7 @@ def follow_up_postpone(
         from_status=FollowUpStatus.OPEN,
         to_status=FollowUpStatus.OPEN,
         remark=remark[:500],
-        data={"from": before, "to": due_at},
+        data={"from_due": before, "to_due": due_at},
     )
     _tell(
         [follow_up.assignee, follow_up.set_by],

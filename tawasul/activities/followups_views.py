@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -77,7 +78,7 @@ def _purpose_cell(f: FollowUp):
 def _subject_cell(f: FollowUp):
     label = f.subject_label
     if not label.label:
-        return format_html("<bdi>—</bdi>")
+        return mark_safe("<bdi>—</bdi>")
     if label.hidden:
         return format_html('<span class="text-secondary">{}</span>', label.label)
     if label.url:
