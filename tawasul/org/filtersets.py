@@ -139,6 +139,11 @@ class WorkCalendarFilterSet(filters.FilterSet):
 
 
 class HolidayFilterSet(NameSearchMixin):
+    search = filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name")}),
+    )
     company = filters.ModelChoiceFilter(queryset=_scoped(Company), label=_("Company"))
     branch = filters.ModelChoiceFilter(queryset=_scoped(Branch), label=_("Branch"))
     year = filters.NumberFilter(

@@ -314,7 +314,7 @@ class WorkCalendar(ConstraintFieldErrors, TimeStampedModel):
         blank=True,
         related_name="work_calendars",
         verbose_name=_("branch"),
-        help_text=_("Leave empty for the company's calendar; a branch's calendar replaces it."),
+        help_text=_("A branch's calendar replaces the company's for that branch."),
     )
     working_days = models.JSONField(
         _("working days"), default=default_working_days, validators=[validate_working_days]
@@ -374,7 +374,7 @@ class Holiday(ConstraintFieldErrors, BilingualName, TimeStampedModel):
         blank=True,
         related_name="holidays",
         verbose_name=_("branch"),
-        help_text=_("Leave empty for a holiday of the whole company."),
+        help_text=_("A branch's holiday is a day off for that branch only."),
     )
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))

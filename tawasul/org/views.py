@@ -12,7 +12,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Case, CharField, Count, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat
 from django.urls import get_script_prefix, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
@@ -871,27 +871,59 @@ def _company_first():
     return Concat(kind, Coalesce(F("branch__name"), Value("")), output_field=CharField())
 
 
-def _delete_column(url_name: str, permission: str) -> Column:
-    def cell(row):
-        return format_html(
-            '<a class="btn btn-sm btn-outline-danger" href="{}" title="{}">'
-            '<i class="bi bi-trash" aria-hidden="true"></i>'
-            '<span class="visually-hidden">{}</span></a>',
-            record_url(url_name, row.pk),
-            _("Delete"),
-            _("Delete"),
+def _edit_delete_columns(
+    update_url_name: str, delete_url_name: str, change_permission: str, delete_permission: str
+) -> list[Column]:
+    """The row's Edit and Delete buttons side by side, each for users with its permission (one
+    column per combination, as a cell does not know the user)."""
+
+    def buttons(edit: bool, delete: bool):
+        def cell(row):
+            parts = []
+            if edit:
+                parts.append(
+                    format_html(
+                        '<a class="btn btn-sm btn-outline-secondary" href="{}">'
+                        '<i class="bi bi-pencil me-1" aria-hidden="true"></i>{}</a>',
+                        record_url(update_url_name, row.pk),
+                        _("Edit"),
+                    )
+                )
+            if delete:
+                parts.append(
+                    format_html(
+                        '<a class="btn btn-sm btn-outline-danger" href="{}" title="{}">'
+                        '<i class="bi bi-trash" aria-hidden="true"></i>'
+                        '<span class="visually-hidden">{}</span></a>',
+                        record_url(delete_url_name, row.pk),
+                        _("Delete"),
+                        _("Delete"),
+                    )
+                )
+            return format_html(
+                '<div class="d-flex gap-1 justify-content-md-end">{}</div>',
+                format_html_join("", "{}", ((part,) for part in parts)),
+            )
+
+        def visible(request):
+            user = request.user
+            return (
+                user.has_perm(change_permission) == edit
+                and user.has_perm(delete_permission) == delete
+            )
+
+        return Column(
+            ACTIONS,
+            gettext_lazy("Actions"),
+            cell=cell,
+            th_class="col-person",
+            td_class="text-md-end",
+            label_hidden=True,
+            visible=visible,
+            export=False,
         )
 
-    return Column(
-        "delete",
-        gettext_lazy("Delete"),
-        cell=cell,
-        th_class="col-check",
-        td_class="text-md-end",
-        label_hidden=True,
-        visible=lambda request: request.user.has_perm(permission),
-        export=False,
-    )
+    return [buttons(True, True), buttons(True, False), buttons(False, True)]
 
 
 class WorkCalendarListView(OrgListPage):
@@ -940,11 +972,14 @@ class WorkCalendarListView(OrgListPage):
             gettext_lazy("Working hours"),
             cell=lambda c: format_html("<bdi>{}</bdi>", hours_text(c)),
             value=hours_text,
-            th_class="col-date",
         ),
         _company_column(),
-        _edit_column("org:work_calendar_update", "org.change_workcalendar"),
-        _delete_column("org:work_calendar_delete", "org.delete_workcalendar"),
+        *_edit_delete_columns(
+            "org:work_calendar_update",
+            "org:work_calendar_delete",
+            "org.change_workcalendar",
+            "org.delete_workcalendar",
+        ),
     ]
 
     def base_queryset(self, action="view"):
@@ -986,6 +1021,13 @@ class WorkTimeDeleteView(ServiceDeleteView):
     def get_success_url(self) -> str:
         return reverse(self.list_url_name)
 
+    consequence_text: Any = ""  # what deleting does, said before asking (lazily translated)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["consequence"] = self.consequence_text
+        return ctx
+
     def get_breadcrumbs(self, record) -> list[tuple[str, str]]:
         return [
             (_("Organization"), reverse("org:overview")),
@@ -998,7 +1040,7 @@ class WorkCalendarDeleteView(WorkTimeDeleteView):
     model = WorkCalendar
     list_url_name = "org:work_calendar_list"
     update_url_name = "org:work_calendar_update"
-    consequence = gettext_lazy(
+    consequence_text: Any = gettext_lazy(
         "A branch without its own calendar works by the company's; the company without one "
         "works Sunday to Thursday, 08:00 to 17:00. Due dates already set do not move."
     )
@@ -1072,8 +1114,12 @@ class HolidayListView(OrgListPage):
             title=_applies_to,
         ),
         _company_column(),
-        _edit_column("org:holiday_update", "org.change_holiday"),
-        _delete_column("org:holiday_delete", "org.delete_holiday"),
+        *_edit_delete_columns(
+            "org:holiday_update",
+            "org:holiday_delete",
+            "org.change_holiday",
+            "org.delete_holiday",
+        ),
     ]
 
     def base_queryset(self, action="view"):
@@ -1103,7 +1149,7 @@ class HolidayDeleteView(WorkTimeDeleteView):
     model = Holiday
     list_url_name = "org:holiday_list"
     update_url_name = "org:holiday_update"
-    consequence = gettext_lazy(
+    consequence_text: Any = gettext_lazy(
         "Its days become working days again for what is counted from now on; due dates "
         "already set do not move."
     )

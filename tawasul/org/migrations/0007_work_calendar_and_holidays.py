@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         blank=True,
                         db_constraint=False,
-                        help_text="Leave empty for a holiday of the whole company.",
+                        help_text="A branch's holiday is a day off for that branch only.",
                         null=True,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
@@ -146,7 +146,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         blank=True,
                         db_constraint=False,
-                        help_text="Leave empty for the company's calendar; a branch's calendar replaces it.",
+                        help_text="A branch's calendar replaces the company's for that branch.",
                         null=True,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
@@ -209,7 +209,7 @@ class Migration(migrations.Migration):
                     "branch",
                     models.ForeignKey(
                         blank=True,
-                        help_text="Leave empty for a holiday of the whole company.",
+                        help_text="A branch's holiday is a day off for that branch only.",
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="holidays",
@@ -282,7 +282,7 @@ class Migration(migrations.Migration):
                     "branch",
                     models.ForeignKey(
                         blank=True,
-                        help_text="Leave empty for the company's calendar; a branch's calendar replaces it.",
+                        help_text="A branch's calendar replaces the company's for that branch.",
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="work_calendars",
