@@ -117,13 +117,13 @@ def _of_record(rows: models.QuerySet, user, record: models.Model) -> models.Quer
 def attachments_for(user, record: models.Model) -> models.QuerySet[Document]:
     """The attachments of `record` that `user` may view, newest first (none if the record is
     hidden from them)."""
-    rows = Document.objects.restrict(user, "view").select_related("created_by")
+    rows = Document.objects.restrict(user, "view").select_related("created_by__employee")
     return _of_record(rows, user, record).order_by("-created_at", "-id")
 
 
 def notes_for(user, record: models.Model) -> models.QuerySet[Note]:
     """The notes of `record` that `user` may view, newest first."""
-    rows = Note.objects.restrict(user, "view").select_related("author")
+    rows = Note.objects.restrict(user, "view").select_related("author__employee")
     return _of_record(rows, user, record).order_by("-created_at", "-id")
 
 
@@ -183,17 +183,17 @@ def record_feed(
     items: list[PanelItem] = []
     wanted = [kind for kind in KINDS if kind in set(kinds)]
     if FILES in wanted and access_scope(user, Document, "view") != NONE:
-        rows = attachments_for(user, record).select_related("current_version")
-        rows = rows.filter(older_than(before, _SOURCE[FILES], "created_at", "pk"))
-        items += [PanelItem(FILES, row) for row in rows[: limit + 1]]
+        documents = attachments_for(user, record).select_related("current_version")
+        documents = documents.filter(older_than(before, _SOURCE[FILES], "created_at", "pk"))
+        items += [PanelItem(FILES, row) for row in documents[: limit + 1]]
     if NOTES in wanted and access_scope(user, Note, "view") != NONE:
-        rows = notes_for(user, record).filter(older_than(before, _SOURCE[NOTES], "created_at"))
-        items += [PanelItem(NOTES, row) for row in rows[: limit + 1]]
+        notes = notes_for(user, record).filter(older_than(before, _SOURCE[NOTES], "created_at"))
+        items += [PanelItem(NOTES, row) for row in notes[: limit + 1]]
     items.sort(key=lambda item: item.position, reverse=True)
     page = items[:limit]
     files = [item.row for item in page if item.kind == FILES]
     if files:
-        models.prefetch_related_objects(files, "versions__uploaded_by")
+        models.prefetch_related_objects(files, "versions__uploaded_by__employee")
     more = page[-1].position if len(items) > limit else None
     return page, more
 

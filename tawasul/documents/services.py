@@ -84,6 +84,11 @@ def _parent(record_or_row: Any) -> models.Model:
     return model._base_manager.get(pk=record_or_row.object_id)
 
 
+def _account(actor: Actor) -> Any:
+    """The user to name as author or uploader: a saved account, else nobody (the system)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 # --- uploads --------------------------------------------------------------------------------------
 
 
@@ -175,7 +180,7 @@ def _store_version(
         size=len(data),
         media_type=kind.media_type,
         sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        uploaded_by=_account(actor),
         uploaded_at=clock.now(),
     )
     version.file.save("upload", ContentFile(data), save=False)
@@ -196,7 +201,7 @@ def _with_stored_files(work):
         with transaction.atomic():
             return work(stored)
     except BaseException:
-        storage = DocumentVersion._meta.get_field("file").storage  # type: ignore[attr-defined]
+        storage = DocumentVersion._meta.get_field("file").storage
         for name in stored:
             storage.delete(name)
         raise
@@ -215,7 +220,7 @@ def attachment_add(*, actor: Actor, record: models.Model, upload: Any, title: st
             content_type=ContentType.objects.get_for_model(type(record)),
             object_id=record.pk,
             title=title,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=_account(actor),
         )
         _describe_file(document, data, name, kind)
         stamp_history(document, actor)
@@ -254,7 +259,7 @@ def attachment_delete(*, actor: Actor, document: Document) -> None:
         _require_parent(actor, _parent(locked), "change")
         verify_within(actor, locked, "delete")
         names = list(locked.versions.values_list("file", flat=True))
-        storage = DocumentVersion._meta.get_field("file").storage  # type: ignore[attr-defined]
+        storage = DocumentVersion._meta.get_field("file").storage
         stamp_history(locked, actor)
         locked.delete()
 
@@ -291,7 +296,7 @@ def note_add(*, actor: Actor, record: models.Model, body: str) -> Note:
             content_type=ContentType.objects.get_for_model(type(record)),
             object_id=record.pk,
             body=body,
-            author=actor if getattr(actor, "pk", None) else None,
+            author=_account(actor),
         )
         stamp_history(note, actor)
         note.save()

@@ -33,7 +33,7 @@ def _rows(model: type[models.Model], user, record: models.Model, source: str, be
             object_id=record.pk,
         )
         .filter(older_than(before, source, "history_date", "history_id"))
-        .select_related("history_user")
+        .select_related("history_user__employee")
         .order_by("-history_date", "-history_id")[:limit]
     )
 

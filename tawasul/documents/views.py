@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -48,6 +48,12 @@ def _key(value: Any) -> int:
 
 def _is_htmx(request) -> bool:
     return bool(getattr(request, "htmx", False))
+
+
+def _parent_of(request, row: Document | Note) -> models.Model:
+    """The record `row` is on, read through its access rule (404 if hidden)."""
+    label = f"{row.content_type.app_label}.{row.content_type.model}"
+    return selectors.parent_or_404(request.user, label, row.object_id)
 
 
 def _form_errors(form) -> str:
@@ -290,9 +296,7 @@ class AttachmentAddView(_PanelWrite):
 class AttachmentVersionView(_PanelWrite):
     def post(self, request, pk: str):
         document = selectors.document_or_404(user=request.user, pk=_key(pk))
-        record = selectors.parent_or_404(
-            request.user, document.content_type.model_class()._meta.label_lower, document.object_id
-        )
+        record = _parent_of(request, document)
         form = VersionForm(request.POST, request.FILES)
         kind = self.kind(request)
         if form.is_valid():
@@ -317,9 +321,7 @@ class AttachmentVersionView(_PanelWrite):
 class AttachmentDeleteView(_PanelWrite):
     def post(self, request, pk: str):
         document = selectors.document_or_404(user=request.user, pk=_key(pk))
-        record = selectors.parent_or_404(
-            request.user, document.content_type.model_class()._meta.label_lower, document.object_id
-        )
+        record = _parent_of(request, document)
         name = str(document)
         try:
             services.attachment_delete(actor=request.user, document=document)
@@ -350,9 +352,7 @@ class NoteAddView(_PanelWrite):
 class NoteEditView(_PanelWrite):
     def post(self, request, pk: str):
         note = selectors.note_or_404(user=request.user, pk=_key(pk))
-        record = selectors.parent_or_404(
-            request.user, note.content_type.model_class()._meta.label_lower, note.object_id
-        )
+        record = _parent_of(request, note)
         form = NoteForm(request.POST)
         kind = self.kind(request)
         if form.is_valid():
@@ -369,9 +369,7 @@ class NoteEditView(_PanelWrite):
 class NoteDeleteView(_PanelWrite):
     def post(self, request, pk: str):
         note = selectors.note_or_404(user=request.user, pk=_key(pk))
-        record = selectors.parent_or_404(
-            request.user, note.content_type.model_class()._meta.label_lower, note.object_id
-        )
+        record = _parent_of(request, note)
         try:
             services.note_delete(actor=request.user, note=note)
         except PermissionDenied:
@@ -389,10 +387,10 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def file_response(version) -> HttpResponse:
+def file_response(version) -> FileResponse:
     """The decrypted file of `version`, streamed as a download (the caller checked access)."""
     kind = BY_MEDIA_TYPE.get(version.media_type)
-    response: HttpResponse = FileResponse(
+    response = FileResponse(
         version.file.open("rb"), content_type=version.media_type or "application/octet-stream"
     )
     response["Content-Disposition"] = content_disposition(
