@@ -474,7 +474,7 @@ def reminder_fire(reminder_id: int, *, now: dt.datetime) -> bool:
     try:
         with transaction.atomic():
             reminder = (
-                Reminder.objects.select_for_update(skip_locked=True)
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("author", "template", "author__employee")
                 .filter(pk=reminder_id, is_active=True, next_at__lte=now)
                 .first()
