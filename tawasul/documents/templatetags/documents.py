@@ -9,9 +9,15 @@ register = template.Library()
 @register.inclusion_tag("documents/_panel.html", takes_context=True)
 def documents_panel(context, record, kind=""):
     """The panel of `record` (which the page read through its access rule) for the page's
-    user; `kind` "files" or "notes" shows one kind."""
+    user; `kind` "files" or "notes" shows one kind. Nothing for a user without the module's
+    permissions."""
+    from django.core.exceptions import PermissionDenied
+
     from tawasul.documents.views import build_panel
 
     request = context["request"]
-    panel = build_panel(request, record, kind=kind, slot=kind)
+    try:
+        panel = build_panel(request, record, kind=kind, slot=kind)
+    except PermissionDenied:  # the user may see neither files nor notes: nothing to show
+        panel = None
     return {"panel": panel, "request": request, "csrf_token": context.get("csrf_token")}
