@@ -5,6 +5,8 @@ from datetime import date, time
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tawasul.core import clock
 from tawasul.org.models import Holiday, WorkCalendar
@@ -279,3 +281,59 @@ def test_the_api_shows_only_the_users_company_and_needs_the_permissions(api_clie
         format="json",
     )
     assert denied.status_code == 403
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["08:00", "25:00", "2026-02-30", "9999-12-31", "0001-01-01", "17:00:00"]),
+    lambda children: (
+        st.lists(children, max_size=8) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    endpoint=st.sampled_from(["work-calendars", "holidays"]),
+    payload=st.dictionaries(
+        st.sampled_from(
+            [
+                "company",
+                "branch",
+                "working_days",
+                "day_starts",
+                "day_ends",
+                "name",
+                "name_ar",
+                "starts_on",
+                "ends_on",
+            ]
+        ),
+        JSON_VALUES,
+    ),
+)
+def test_any_api_input_is_saved_or_refused_at_fields(admin_api, company, endpoint, payload):
+    payload = {"company": company.pk, **payload} if "company" not in payload else payload
+    response = admin_api.post(f"/api/{endpoint}/", payload, format="json")
+    assert response.status_code in (201, 400), (response.status_code, payload)
+    if response.status_code == 400:
+        assert set(response.json()) <= {
+            *payload,
+            "name",
+            "starts_on",
+            "ends_on",
+            "company",
+            "branch",
+        }
+    else:
+        model = WorkCalendar if endpoint == "work-calendars" else Holiday
+        model.objects.filter(pk=response.json()["id"]).delete()
