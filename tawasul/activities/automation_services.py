@@ -400,7 +400,8 @@ def automatic_tasks_fire(
 ) -> list[Task]:
     """Create the tasks every active rule of the record's company for `event` asks for, once:
     each task carries the rule and the occurrence's key (plus its assignee), so running this
-    again for the same occurrence creates nothing new."""
+    again for the same occurrence creates nothing new. A rule created after the occurrence
+    (`Trigger.occurred_at`) does not act on it."""
     trigger = get_trigger(event)
     if trigger is None:
         return []
@@ -411,6 +412,9 @@ def automatic_tasks_fire(
     rules = AutomaticTaskRule.objects.filter(
         company_id=record.company_id, event=event, is_active=True
     ).select_related("template", "target_user__user")
+    occurred = trigger.occurred_at(record, payload) if trigger.occurred_at else None
+    if occurred is not None:
+        rules = rules.filter(created_at__lte=occurred)  # a rule acts on what follows it
     actor = _actor(payload)
     created: list[Task] = []
     now = clock.now()

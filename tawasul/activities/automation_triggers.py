@@ -57,6 +57,16 @@ def _contact_version(payload: Mapping[str, Any]) -> str:
     return f"c{contact_id}:h{latest or 0}"
 
 
+def _contact_changed_at(contact: Contact, payload: Mapping[str, Any]):
+    """When the contact's latest write happened (its latest history row)."""
+    return (
+        Contact.history.filter(id=contact.pk)
+        .order_by("-history_id")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+
+
 CONTACT_PEOPLE = {
     "representative": (
         _("The contact's representative"),
@@ -105,6 +115,7 @@ declare_trigger(
         load=_contact,
         key=lambda payload: f"c{payload['contact_id']}",
         people=CONTACT_PEOPLE,
+        occurred_at=lambda contact, payload: contact.created_at,
     )
 )
 declare_trigger(
@@ -115,6 +126,7 @@ declare_trigger(
         load=_contact,
         key=lambda payload: f"{_contact_version(payload)}:{payload.get('new', '')}",
         people=CONTACT_PEOPLE,
+        occurred_at=_contact_changed_at,
     )
 )
 declare_trigger(
@@ -125,6 +137,7 @@ declare_trigger(
         load=_contact,
         key=_contact_version,
         people=CONTACT_PEOPLE,
+        occurred_at=_contact_changed_at,
         split=_split_assigned,
     )
 )

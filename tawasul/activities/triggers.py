@@ -25,6 +25,8 @@ on it may use:
   may give the task to besides a named user and everyone with a role.
 - `split(payload) -> list[payload]`: for an event about several records at once (contacts
   re-assigned in bulk), one payload per record, so each record gets its own task.
+- `occurred_at(record, payload) -> datetime | None`: when it happened, if known; a rule created
+  after that does not fire for it (a job queued before the rule existed).
 
 `declare_trigger` also registers the automatic tasks' handler for the event (`handlers`), so a
 module that declares a trigger needs nothing else; the rule editor offers exactly the declared
@@ -57,6 +59,7 @@ class Trigger:
     people: Mapping[str, tuple[Any, PeopleResolver]] = field(default_factory=dict)
     fields: Sequence[str] | None = None
     split: Callable[[Mapping[str, Any]], list[Mapping[str, Any]]] | None = None
+    occurred_at: Callable[[Any, Mapping[str, Any]], Any] | None = None
     # Who did it, from the payload (an `actor_id` user key by default); None: the system.
     actor_key: str = "actor_id"
 

@@ -242,3 +242,11 @@ def test_an_overdue_task_fires_its_rule(world, new_contact, django_capture_on_co
     assert [(t.assignee, t.title) for t in made] == [(world.manager, "Late: Quote (Rami Rep)")]
     assert automatic_tasks_fire(event="task.overdue", payload={"task_id": task.pk}) == []
     assert Task.objects.filter(rule=rule).count() == 1
+
+
+def test_a_rule_created_after_the_event_does_not_act_on_it(world, new_contact):
+    contact = new_contact(name="Before")
+    with clock.frozen(clock.now() + dt.timedelta(hours=1)):
+        _rule(world)
+    made = automatic_tasks_fire(event="contact.created", payload={"contact_id": contact.pk})
+    assert made == []
