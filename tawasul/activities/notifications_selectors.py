@@ -108,7 +108,7 @@ def notification_get(user, pk, action: str = "view") -> Notification | None:
 def unread_count(user, cap: int = BELL_CAP) -> tuple[int, bool]:
     """How many unread notifications the user has, up to `cap` (and whether there are more):
     one query on the partial index `notification_unread`."""
-    found = notification_queryset(user).filter(read_at__isnull=True)[: cap + 1].count()
+    found = notification_queryset(user).filter(read_at__isnull=True).order_by()[: cap + 1].count()
     return min(found, cap), found > cap
 
 

@@ -82,7 +82,8 @@ def test_widget_never_names_a_hidden_record(omar, secret_contact):
     )
     from django.template.loader import render_to_string
 
-    html = render_to_string(widget["template"], widget)
+    html = render_to_string(widget["template"], {"widget": widget})
+    assert str(HIDDEN_TITLE) in html
     assert HIDDEN_NAME not in html
 
 
