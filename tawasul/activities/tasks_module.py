@@ -20,6 +20,7 @@ def register(registry) -> None:
     registry.record_tab("contacts.contact", "tawasul.activities.tasks_views.record_tab")
     registry.timeline_source("contacts.contact", _contact_timeline)
     registry.calendar_source("tasks", _calendar)
+    registry.demo_builder("tasks", "tawasul.activities.tasks_demo.build")
 
 
 # Resolved when read, after the apps are loaded (this module runs before the models exist).
