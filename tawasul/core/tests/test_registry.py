@@ -66,7 +66,7 @@ COMING_BEFORE = [
 
 def test_modules_register_in_layer_order_once():
     registry = get_registry()
-    assert registry.modules == ["core", "org", "access", "contacts", "portal"]
+    assert registry.modules == ["core", "org", "access", "contacts", "documents", "portal"]
     entries = len(registry.nav_entries)
     assert autodiscover() is registry
     assert len(registry.nav_entries) == entries
@@ -112,7 +112,7 @@ def test_api_routes_in_layer_order():
 
 def test_demo_steps_run_in_layer_order():
     steps = get_registry().demo_builders
-    assert [step.app for step in steps] == ["org", "access", "contacts", "portal"]
+    assert [step.app for step in steps] == ["org", "access", "contacts", "documents", "portal"]
     for step in steps:
         assert callable(get_registry().resolve(step.build))
 
