@@ -10,4 +10,9 @@ urlpatterns = [
     path("calendar/move/", views.CalendarMoveView.as_view(), name="calendar_move"),
     path("calendar/feed/", views.CalendarFeedView.as_view(), name="calendar_feed"),
     path("calendar/feed/<str:token>.ics", views.IcsFeedView.as_view(), name="calendar_ics"),
+    path(
+        "dashboard/tasks/<int:pk>/actions/",
+        views.DashboardTaskActionsView.as_view(),
+        name="dashboard_task_actions",
+    ),
 ]

@@ -212,3 +212,25 @@ class IcsFeedView(View):
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class DashboardTaskActionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """GET: a task's full actions (report progress, forward) in place of the dashboard row's
+    short buttons; the forms post to the tasks' own actions, which answer the same fragment."""
+
+    permission_required = "activities.change_task"
+
+    def get(self, request, pk: int):
+        from django.template.response import TemplateResponse
+
+        from tawasul.core.access import get_restricted_or_404
+
+        from .models import Task
+        from .tasks_views import task_actions_context
+
+        task = get_restricted_or_404(
+            Task.objects.select_related("assignee", "initiator"), request.user, "change", pk=pk
+        )
+        return TemplateResponse(
+            request, "activities/tasks/_actions.html", task_actions_context(request, task)
+        )
