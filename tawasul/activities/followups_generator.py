@@ -24,11 +24,9 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import DateField, Exists, Max, OuterRef, Subquery, Value
-from django.utils import translation
 
 from tawasul.contacts.models import Contact
 from tawasul.core import clock
-from tawasul.core.middleware import preferred_language
 from tawasul.core.timezones import local_day
 from tawasul.org.models import Company, Employee
 from tawasul.org.worktime import WorkSchedule, calendar_for, is_working_day
@@ -37,16 +35,12 @@ from .choices import AssignTo, Cadence, FollowUpStatus, TaskStatus
 from .followups_rules import LEAD_DAYS, next_due_on, offered_assignees, rule_contacts
 from .followups_services import company_zone
 from .followups_sources import RULES, Proposal, registered_sources
+from .messages import render_message
 from .models import FollowUp, FollowUpRule, Task
 
-logger = logging.getLogger("tawasul.activities.followups")
+logger = logging.getLogger("tawasul.activities.followups")  # a failing source is logged
 
 BATCH = 1000
-
-try:  # the message builder (automation area); until it exists, the rule's name is the purpose
-    from .messages import render_message
-except ImportError:  # pragma: no cover - depends on another area's progress
-    render_message = None
 
 
 def working_due_at(schedule: WorkSchedule, day: dt.date) -> tuple[dt.date, dt.datetime]:
@@ -136,22 +130,18 @@ def _assignee_id(rule: FollowUpRule, row: dict) -> int | None:
 
 
 def _purposes(rule: FollowUpRule, rows: list[FollowUp]) -> None:
-    """Each row's purpose from the rule's message template (the subject, in the assignee's
-    language), else the rule's name."""
-    if rule.template_id is None or render_message is None:
+    """Each row's purpose from the rule's message template: its subject, rendered over the
+    follow-up (a "follow_up" template) or its contact (a "contact" template) in the assignee's
+    language, naming only what the assignee may see; else the rule's name."""
+    template = rule.template
+    if template is None or template.kind not in ("follow_up", "contact") or not rows:
         return
     contacts = Contact.objects.in_bulk([f.contact_id for f in rows])
     employees = Employee.objects.select_related("user").in_bulk([f.assignee_id for f in rows])
     for follow_up in rows:
-        user = employees[follow_up.assignee_id].user
-        try:
-            with translation.override(preferred_language(user) or None):
-                subject, _body = render_message(
-                    rule.template, contacts[follow_up.contact_id], recipient=user
-                )
-        except Exception:  # a broken template must not stop the day's follow-ups
-            logger.exception("follow-up rule %s: template %s failed", rule.pk, rule.template_id)
-            continue
+        follow_up.assignee = employees[follow_up.assignee_id]
+        record = follow_up if template.kind == "follow_up" else contacts[follow_up.contact_id]
+        subject, _body = render_message(template, record, recipient=follow_up.assignee.user)
         if subject and subject.strip():
             follow_up.purpose = subject.strip()[:300]
 

@@ -129,7 +129,8 @@ class FollowUp(ConstraintFieldErrors, SubjectLink, TimeStampedModel):
         return self.purpose
 
     def get_absolute_url(self) -> str:
-        return reverse("activities:follow_up_detail", args=[self.pk])
+        # "" before it is saved (a message template rendered over a follow-up being made)
+        return reverse("activities:follow_up_detail", args=[self.pk]) if self.pk else ""
 
     @property
     def is_open(self) -> bool:

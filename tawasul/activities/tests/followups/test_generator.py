@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, connections, transaction
 
+from tawasul.activities.automation_services import message_template_save
 from tawasul.activities.choices import AssignTo, Cadence, FollowUpStatus
 from tawasul.activities.followups_generator import (
     follow_ups_generate,
@@ -397,3 +398,22 @@ def test_two_generators_at_once_make_each_follow_up_once(org):
     assert FollowUp.objects.count() == 62
     pairs = list(FollowUp.objects.values_list("rule_id", "contact_id"))
     assert len(pairs) == len(set(pairs))
+
+
+@pytest.mark.django_db
+def test_the_purpose_comes_from_the_rules_template_in_the_assignees_words(org):
+    template = message_template_save(
+        actor=None,
+        company_id=org.company.pk,
+        name="Follow-up purpose",
+        kind="follow_up",
+        subject_en="{{ follow_up.channel }}: {{ follow_up.record }}",
+        body_en="Ask about next month",
+    )
+    _rule(org, template=template, channel="visit", criteria={})
+    follow_ups_generate(now=NOW)
+    purposes = dict(FollowUp.objects.values_list("contact_id", "purpose"))
+    # rep1 sees Acme; rep2 may see no contact, so Zed's follow-up does not name it
+    assert purposes[org.acme.pk] == "Visit: Acme Stores"
+    assert "Zed" not in purposes[org.zed.pk]
+    assert purposes[org.zed.pk].startswith("Visit: ")
