@@ -30,7 +30,7 @@ from .notifications_services import (
 
 
 class SubjectSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label"
     url = serializers.CharField()
     hidden = serializers.BooleanField()
 
