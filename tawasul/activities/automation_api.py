@@ -47,7 +47,9 @@ class PreviewSerializer(serializers.Serializer):
     body_en = serializers.CharField(allow_blank=True, required=False, default="")
     subject_ar = serializers.CharField(allow_blank=True, required=False, default="")
     body_ar = serializers.CharField(allow_blank=True, required=False, default="")
-    record = serializers.IntegerField(required=False, allow_null=True)
+    record = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=services.MAX_KEY - 1
+    )
 
 
 def _record(model_label: str | None, user, pk):
@@ -155,7 +157,7 @@ class AutomaticTaskRuleSerializer(ModelSerializer):
 
 
 class RulePreviewSerializer(serializers.Serializer):
-    record = serializers.IntegerField()
+    record = serializers.IntegerField(min_value=1, max_value=services.MAX_KEY - 1)
 
 
 class AutomaticTaskRuleViewSet(RestrictedViewSetMixin, _ServiceWrites, viewsets.ModelViewSet):

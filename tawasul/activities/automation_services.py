@@ -49,6 +49,7 @@ RULE_FIELDS = (
     "priority",
     "template",
 )
+MAX_KEY = 2**31  # keys beyond this are no record's (and overflow an integer column)
 # Targets every trigger offers besides its own people.
 USER, ROLE = "user", "role"
 
@@ -179,6 +180,8 @@ def _condition_values(decl: LinkField, values: Any, company_id: int) -> list:
         ids = sorted({int(value) for value in values})
     except (TypeError, ValueError):
         raise ValueError(_("Choose among the field's values.")) from None
+    if any(not 0 < key < MAX_KEY for key in ids):
+        raise ValueError(_("Choose among the field's values."))
     rows = decl.model._base_manager.filter(pk__in=ids)
     if any(f.name == "company" for f in decl.model._meta.get_fields()):
         rows = rows.filter(company_id=company_id)

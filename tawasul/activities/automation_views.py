@@ -95,7 +95,7 @@ def preview_records(model_label: str | None, user) -> list:
 def picked_record(model_label: str | None, user, value) -> Any:
     """The record picked for a preview, read through `restrict` (None: none, or not one the
     user may view)."""
-    if not model_label or not str(value or "").isdigit():
+    if not model_label or not str(value or "").isdigit() or int(value) >= services.MAX_KEY:
         return None
     model = apps.get_model(model_label)
     return model._default_manager.restrict(user, "view").filter(pk=int(value)).first()
