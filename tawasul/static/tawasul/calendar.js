@@ -23,6 +23,7 @@
       direction: data.direction,
       initialView: phone ? "listWeek" : "dayGridMonth",
       height: "auto",
+      dayMaxEvents: 4,
       nowIndicator: true,
       firstDay: 0,
       headerToolbar: phone
