@@ -189,12 +189,14 @@ def follow_up_create(
     rule=None,
     source: str = "",
     company: Company | None = None,
+    set_by: Employee | None = None,
 ) -> FollowUp:
     """Set a follow-up for `assignee` (the actor themself or another active staff employee of
     the actor's company), due at `due_at`, about `record` (any record the actor may view, or
-    None). `rule`/`source` say what generated it. Notifies the assignee when someone else set
-    it; emits `follow_up.created`."""
-    set_by = _actor_employee(actor)
+    None). `rule`/`source` say what generated it; the system (`actor` None) may name who it
+    acts for (`set_by`) and set one due in the past (imports, the demo). Notifies the assignee
+    when someone else set it; emits `follow_up.created`."""
+    set_by = _actor_employee(actor) if actor is not None else set_by
     if actor is not None:
         company_id = user_company_id(actor)
         if company_id is None or set_by is None:
