@@ -1,13 +1,16 @@
 """The overdue sweep: flagged and told once; escalated once per level in working time."""
 
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, connections
 
 from tawasul.activities.escalation import escalate, escalation_due
 from tawasul.activities.models import Escalation, Notification, Task
 from tawasul.activities.tasks_services import (
+    SWEEP_BATCH,
     task_create,
     task_report,
     tasks_escalate_overdue,
@@ -115,3 +118,53 @@ def test_escalate_takes_a_level_once(riyadh):
     assert escalate(task, holder=org.rep1, level=3, reason="late") is None  # no manager that high
     assert Escalation.objects.count() == 1
     assert Notification.objects.filter(kind="escalation").count() == 1
+
+
+# --- two sweeps at once -------------------------------------------------------------------
+
+
+def _sweep(errors, start, now):
+    try:
+        start.wait()
+        tasks_sweep(now)
+    except BaseException as exc:  # noqa: BLE001 - reported to the test's thread
+        errors.append(exc)
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_tell_and_escalate_once(company):
+    from .conftest import make_staff
+
+    company.timezone = "Asia/Riyadh"
+    company.save()
+    boss = make_staff(company, "boss1", "Bassam Boss")
+    lead = make_staff(company, "lead", "Layla Lead", boss)
+    reps = [make_staff(company, f"rep{n}", f"Rep {n}", lead) for n in range(3)]
+    for n in range(SWEEP_BATCH // 40):
+        for rep in reps:
+            task_create(actor=boss.user, assignees=[rep], title=f"Late {n}", due_at=MONDAY_10)
+    count = Task.objects.count()
+    later = dt.datetime(2026, 12, 1, 9, 30, tzinfo=RIYADH)  # level 1 due at 09:00
+    errors: list[BaseException] = []
+    if connection.vendor == "postgresql":
+        # Real concurrency: each thread has its own connection and transactions.
+        start = threading.Barrier(3)
+        threads = [threading.Thread(target=_sweep, args=(errors, start, later)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    else:
+        # SQLite serialises writers: the same sweeps one after another.
+        for _ in range(3):
+            _sweep(errors, threading.Barrier(1), later)
+    assert not errors, errors
+    assert Notification.objects.filter(kind="task.overdue", recipient=boss.user).count() == count
+    assert Notification.objects.filter(kind="task.overdue", recipient=lead.user).count() == count
+    assert Escalation.objects.filter(level=1).count() == count
+    assert Notification.objects.filter(kind="escalation", recipient=lead.user).count() == count
+    assert not Escalation.objects.filter(level=2).exists()
+    assert set(Task.objects.values_list("escalation_level", flat=True)) == {1}
