@@ -1,5 +1,6 @@
 """What the followups area declares to the platform (called from `activities.module`): the
-sidebar entries, the contact timeline's follow-ups, the calendar's and the demo's part."""
+sidebar entries, the contact page's tab and timeline entries, the calendar's and the demo's
+part."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,7 @@ def register(registry) -> None:
         ),
         order=60,
     )
+    registry.record_tab("contacts.contact", "tawasul.activities.followups_views.record_tab")
     registry.timeline_source("contacts.contact", _contact_timeline)
     registry.calendar_source("follow_ups", _calendar)
     registry.demo_builder("followups", "tawasul.activities.followups_demo.build")

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -185,3 +187,28 @@ def calendar_move(user, pk: int, start: dt.datetime) -> None:
 
 
 calendar_entries.move = calendar_move  # type: ignore[attr-defined]
+
+
+# --- the contact page's tab --------------------------------------------------------------------
+
+RECORD_TAB_SIZE = 20
+
+
+def record_follow_ups(user, record, *, limit: int = RECORD_TAB_SIZE) -> list[FollowUp]:
+    """The follow-ups about `record` that `user` may see, open ones first by due time, then
+    the latest done or cancelled; labelled (`subject_label`) and marked `read_only` where the
+    user may not act on them. Three queries whatever their number."""
+    rows = list(
+        FollowUp.objects.restrict(user, "view")
+        .filter(subject_type=ContentType.objects.get_for_model(record), subject_id=record.pk)
+        .select_related("assignee")
+        .order_by(F("completed_at").desc(nulls_first=True), "due_at", "pk")[:limit]
+    )
+    changeable = set(
+        FollowUp.objects.restrict(user, "change")
+        .filter(pk__in=[f.pk for f in rows if f.is_open])
+        .values_list("pk", flat=True)
+    )
+    for row in rows:
+        row.read_only = row.pk not in changeable
+    return label_follow_ups(user, rows)

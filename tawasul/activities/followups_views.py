@@ -27,7 +27,7 @@ from tawasul.core.access import get_restricted_or_404, user_company_id
 from tawasul.core.edit import ServiceDeleteView, ServiceFormView
 from tawasul.core.errors import apply_error
 from tawasul.core.lists import Column, ListPage, choice_label, date_cell
-from tawasul.core.records import RecordView
+from tawasul.core.records import RecordView, Tab
 
 from .choices import FollowUpStatus
 from .followups_filtersets import FollowUpFilterSet, FollowUpRuleFilterSet
@@ -41,7 +41,7 @@ from .followups_forms import (
 )
 from .followups_generator import rule_preview
 from .followups_rules import follow_up_rule_delete, follow_up_rule_save
-from .followups_selectors import follow_up_trail, label_follow_ups
+from .followups_selectors import follow_up_trail, label_follow_ups, record_follow_ups
 from .followups_services import (
     follow_up_cancel,
     follow_up_complete,
@@ -534,3 +534,24 @@ class FollowUpRulePreviewView(LoginRequiredMixin, PermissionRequiredMixin, View)
                 ],
             )
         return TemplateResponse(request, "activities/followups/_rule_preview.html", ctx)
+
+
+def record_tab(request, record) -> list[Tab]:
+    """The "Follow-ups" tab on a contact's page (`registry.record_tab`): the follow-ups about
+    it the user may see, acted on in place, and "Set a follow-up" prefilled with the contact."""
+    user = request.user
+    if not user.has_perm("activities.view_followup") or user_company_id(user) is None:
+        return []
+    rows = record_follow_ups(user, record)
+    new_url = ""
+    if user.has_perm("activities.add_followup"):
+        new_url = reverse("activities:follow_up_create") + f"?contact={record.pk}"
+    return [
+        Tab(
+            "follow-ups",
+            gettext_lazy("Follow-ups"),
+            count=len(rows),
+            template="activities/followups/_record_tab.html",
+            context={"rows": rows, "new_url": new_url, "now": clock.now()},
+        )
+    ]

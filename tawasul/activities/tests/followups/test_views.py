@@ -260,3 +260,14 @@ def test_rule_preview_counts_and_hides_what_the_reader_may_not_see(client, org):
         {**data, "criteria_contact_type": [org.customer.pk]},
     ).content.decode()
     assert "1 contact matches" in saved
+
+
+def test_the_contact_page_has_a_follow_ups_tab(client, org, due):
+    _set(org, due, purpose="Bring the samples")
+    _set(org, due, actor=org.peer.user, assignee=org.peer, purpose="Peer's own visit")
+    page = _client(client, org.lead).get(reverse("contacts:contact_detail", args=[org.acme.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Bring the samples" in text
+    assert "Peer" not in text.split("tab-follow-ups", 1)[1].split("tab-pane", 1)[0]
+    assert reverse("activities:follow_up_create") + f"?contact={org.acme.pk}" in text
