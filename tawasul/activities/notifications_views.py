@@ -11,7 +11,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -56,7 +56,7 @@ BELL_ID = "notification-bell"
 
 def when(moment) -> str:
     """A moment in the reader's zone, short."""
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def is_local_path(url: str) -> bool:
@@ -127,7 +127,8 @@ INBOX_COLUMNS = [
         cell=lambda item: format_html("<bdi>{}</bdi>", when(item.notification.created_at)),
         sort="created_at",
         descending_first=True,
-        th_class="col-date",
+        th_class="text-nowrap",
+        td_class="text-nowrap",
     ),
     Column("read", gettext_lazy("Mark read"), cell=_read_cell, label_hidden=True),
 ]
