@@ -8,6 +8,7 @@ from tawasul.contacts.models import Contact
 from tawasul.core.access import user_company_id
 from tawasul.core.cleaning import CleanTextFormMixin
 from tawasul.core.widgets import RemoteSelect, RemoteSelectMultiple
+from tawasul.org.models import Employee
 
 from .choices import Priority, TaskStatus
 from .tasks_services import assignable_employees
@@ -31,18 +32,18 @@ class TaskForm(CleanTextFormMixin, forms.Form):
     """A new task (with its assignees and the record it is about) or an edit of one."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
-    assignees = forms.ModelMultipleChoiceField(
+    assignees: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("Assign to"),
-        queryset=None,
+        queryset=Employee.objects.none(),
         widget=RemoteSelectMultiple(ASSIGNEES_URL),
         help_text=_("Several people: each gets their own copy of the task."),
     )
     due_at = DueField(label=_("Due"))
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="normal")
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
-    contact = forms.ModelChoiceField(
+    contact: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("About contact"),
-        queryset=None,
+        queryset=Contact.objects.none(),
         required=False,
         widget=RemoteSelect(CONTACTS_URL),
     )
@@ -69,8 +70,8 @@ class ReportForm(CleanTextFormMixin, forms.Form):
 
 
 class ForwardForm(CleanTextFormMixin, forms.Form):
-    to = forms.ModelChoiceField(
-        label=_("Forward to"), queryset=None, widget=RemoteSelect(ASSIGNEES_URL)
+    to: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Forward to"), queryset=Employee.objects.none(), widget=RemoteSelect(ASSIGNEES_URL)
     )
     instruction = forms.CharField(label=_("Instruction"), max_length=500)
 

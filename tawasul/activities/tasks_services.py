@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -84,12 +85,16 @@ def _users(employees: Iterable[Employee | None], skip=None) -> list:
 # --- who may be given a task ----------------------------------------------------------------
 
 
-def assignable_employees(actor, company_id: int | None) -> models.QuerySet:
+def assignable_employees(actor, company_id: int | None) -> models.QuerySet[Employee]:
     """Employees `actor` may give a task to: active, of `company_id`, read through
     `restrict(actor, "view")` on employees, and narrowed by the assignee conditions of the
     actor's record rules on tasks when they have any (an administrator's narrowing). The system
     (`actor=None`) may give a task to any active employee of the company."""
-    queryset = Employee.objects.filter(company_id=company_id, is_active=True)
+    if company_id is None:
+        return Employee.objects.none()
+    queryset: models.QuerySet[Employee] = Employee.objects.filter(
+        company_id=company_id, is_active=True
+    )
     if actor is None:
         return queryset
     queryset = Employee.objects.restrict(actor, "view").filter(
@@ -205,12 +210,14 @@ def task_create(
             copy = Task(parent=top, assignee=employee, **common)
             copy.save()
             tasks.append(copy)
-    people = {e.pk for e in assignees}
+    people: set[int] = {e.pk for e in assignees}
     if initiator is not None:
         people.add(initiator.pk)
     rows = [TaskParticipant(task=top, employee_id=pk) for pk in sorted(people)]
     for task in tasks if not single else []:
-        mine = {task.assignee_id} | ({initiator.pk} if initiator is not None else set())
+        mine: set[int] = {cast(int, task.assignee_id)}
+        if initiator is not None:
+            mine.add(initiator.pk)
         rows += [TaskParticipant(task=task, employee_id=pk) for pk in sorted(mine)]
     TaskParticipant.objects.bulk_create(rows)
     for task in [top, *([] if single else tasks)]:
@@ -294,7 +301,7 @@ def task_report(*, actor, task: Task, status: str, remark: str = "") -> Task:
     if status not in TaskStatus.values:
         raise ValidationError({"status": _("Choose a status from the list.")})
     remark = (remark or "").strip()
-    current = lock_rows(task, *task.transition_locks("report"))[0]
+    current = cast(Task, lock_rows(task, *task.transition_locks("report"))[0])
     if status == current.status:
         reason = current.can_report(actor)
         if reason:
@@ -318,15 +325,18 @@ def task_report(*, actor, task: Task, status: str, remark: str = "") -> Task:
                 {"status": current.transition_refused(verb, status)}, code="transition_refused"
             )
         try:
-            moved = transition(current, verb, actor, remark=remark)
+            moved = cast(Task, transition(current, verb, actor, remark=remark))
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and "__all__" in exc.error_dict:
                 raise ValidationError({"status": exc.error_dict["__all__"]}) from exc
             raise
-        if moved.is_parent:
-            for copy in Task.objects.filter(parent=moved, status__in=OPEN_TASK_STATUSES):
-                if verb == "cancel":
-                    transition(copy, "cancel", actor, remark=remark)
+        if moved.is_parent and verb == "cancel":
+            open_copies = Task.objects.filter(parent=moved, status__in=OPEN_TASK_STATUSES)
+            for copy in open_copies.order_by("pk"):
+                transition(copy, "cancel", actor, remark=remark)
+            # Copies already done make the parent done, not cancelled.
+            _close_parent(moved.pk, actor)
+            moved.refresh_from_db()
         if moved.initiator_id and _employee(actor) != moved.initiator:
             notify(
                 _users([moved.initiator], skip=actor),
@@ -351,7 +361,7 @@ def task_forward(*, actor, task: Task, to: Employee, instruction: str) -> Task:
     """The assignee hands the task to `to` with an instruction: a "forward" step on the trail,
     `to` takes part from now on (the previous assignee still sees it), and the new assignee
     and the initiator are told."""
-    task = lock_rows(task)[0]
+    task = cast(Task, lock_rows(task)[0])
     instruction = (instruction or "").strip()
     reason = task.can_forward(actor)
     if reason:
@@ -418,7 +428,7 @@ def task_update(*, actor, task: Task, **changes: Any) -> Task:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"task_update cannot change {sorted(unknown)}")
-    task = lock_rows(task)[0]
+    task = cast(Task, lock_rows(task)[0])
     verify_within(actor, task, "change")
     reason = task.can_update(actor)
     if reason:
@@ -531,7 +541,8 @@ def tasks_escalate_overdue(now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             batch = list(
                 _overdue_candidates(earliest)
-                .filter(pk__gt=last)
+                # Only tasks whose assignee's chain has a manager above the level reached.
+                .filter(pk__gt=last, assignee__depth__gt=F("escalation_level"))
                 .select_for_update(skip_locked=True, of=("self",))
                 .select_related("assignee")
                 .order_by("pk")[:SWEEP_BATCH]
@@ -545,6 +556,8 @@ def tasks_escalate_overdue(now: dt.datetime | None = None) -> int:
 
 def _escalate_task(task: Task, now: dt.datetime, hours: float) -> int:
     holder = task.assignee
+    if holder is None:
+        return 0
     schedule = calendar_for(holder.company_id, holder.branch_id)
     level = task.escalation_level
     taken = 0

@@ -49,7 +49,7 @@ from .tasks_services import (
     task_update,
 )
 
-STATUS_CSS = {
+STATUS_CSS: dict[str, str] = {
     TaskStatus.OPEN: "text-bg-primary",
     TaskStatus.IN_PROGRESS: "text-bg-info",
     TaskStatus.WAITING: "text-bg-warning",
@@ -97,13 +97,14 @@ def attach_subjects(user, tasks: list[Task]) -> list[Task]:
             .values_list("parent_id", "n")
         )
     for task in tasks:
-        task.subject = labels.get(task.pk, NO_SUBJECT)
-        task.copy_count = counts.get(task.pk, 0)
+        # Page-only attributes, read by the columns, templates and serializer.
+        setattr(task, "subject", labels.get(task.pk, NO_SUBJECT))  # noqa: B010
+        setattr(task, "copy_count", counts.get(task.pk, 0))  # noqa: B010
     return tasks
 
 
 def assignee_text(task: Task) -> str:
-    if task.assignee_id is None:
+    if task.assignee is None:
         count = getattr(task, "copy_count", 0)
         return _("%(n)s people") % {"n": count}
     return task.assignee.display_name
@@ -245,7 +246,7 @@ def task_permissions(user, task: Task) -> dict[str, bool]:
     }
 
 
-def report_statuses(task: Task, user) -> list[tuple[str, str]]:
+def report_statuses(task: Task, user) -> list[tuple[str, Any]]:
     """The statuses the report form offers: the current one (a remark) and those a verb the
     user may take leads to."""
     verbs = set(allowed_verbs(task, user))
@@ -332,8 +333,7 @@ class TaskDetailView(RecordView):
         return Task.objects.select_related("assignee", "initiator", "parent")
 
     def header(self, task: Task) -> RecordHeader:
-        subject = subject_labels(self.request.user, [task])[task.pk]
-        task.subject = subject
+        setattr(task, "subject", subject_labels(self.request.user, [task])[task.pk])  # noqa: B010
         facts = [
             Fact(_("Due"), _local(task.due_at)),
             Fact(_("Priority"), priority_label(task)),

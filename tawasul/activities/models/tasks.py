@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -135,9 +136,9 @@ class Task(ConstraintFieldErrors, Transitions, SubjectLink, TimeStampedModel):
 
     def can_report(self, actor, **data) -> str | None:
         if self.is_parent:
-            return _("Each person reports on their own copy of this task.")
+            return gettext("Each person reports on their own copy of this task.")
         if not self._by(actor, self.assignee_id):
-            return _("Only the person the task is assigned to reports its progress.")
+            return gettext("Only the person the task is assigned to reports its progress.")
         return None
 
     can_start = can_wait = can_done = can_report
@@ -145,33 +146,33 @@ class Task(ConstraintFieldErrors, Transitions, SubjectLink, TimeStampedModel):
     def can_cancel(self, actor, **data) -> str | None:
         if self.is_parent:
             if not self._by(actor, self.initiator_id):
-                return _("Only who gave the task may cancel it.")
+                return gettext("Only who gave the task may cancel it.")
             return None
         if not self._by(actor, self.assignee_id, self.initiator_id):
-            return _("Only who gave the task or its assignee may cancel it.")
+            return gettext("Only who gave the task or its assignee may cancel it.")
         return None
 
     def can_reopen(self, actor, **data) -> str | None:
         if self.is_parent:
-            return _("A task for several people reopens when one of its copies does.")
+            return gettext("A task for several people reopens when one of its copies does.")
         if not self._by(actor, self.assignee_id, self.initiator_id):
-            return _("Only who gave the task or its assignee may reopen it.")
+            return gettext("Only who gave the task or its assignee may reopen it.")
         return None
 
     def can_forward(self, actor, **data) -> str | None:
         if self.is_parent:
-            return _("Each person forwards their own copy of this task.")
+            return gettext("Each person forwards their own copy of this task.")
         if not self.is_open:
-            return _("A closed task cannot be forwarded.")
+            return gettext("A closed task cannot be forwarded.")
         if not self._by(actor, self.assignee_id):
-            return _("Only the person the task is assigned to may forward it.")
+            return gettext("Only the person the task is assigned to may forward it.")
         return None
 
     def can_update(self, actor, **data) -> str | None:
         if actor is None or self._by(actor, self.initiator_id):
             return None
         if self._by(actor, self.assignee_id):
-            return _("The assignee reports progress; who gave the task edits it.")
+            return gettext("The assignee reports progress; who gave the task edits it.")
         return None
 
     def transition_locks(self, verb: str):

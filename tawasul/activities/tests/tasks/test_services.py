@@ -255,3 +255,18 @@ def test_trail_is_kept_in_order(org, due):
         TaskEvent.objects.filter(document=task).order_by("at", "pk").values_list("verb", flat=True)
     )
     assert verbs == ["created", "wait", "forward", "done"]
+
+
+def test_cancelling_a_parent_with_a_done_copy_leaves_it_done(org, due):
+    parent = task_create(
+        actor=org.lead.user, assignees=[org.rep1, org.rep2], title="Visit", due_at=due
+    )
+    one = parent.copies.get(assignee=org.rep1)
+    task_report(actor=org.rep1.user, task=one, status="done", remark="Visited")
+    task_report(actor=org.lead.user, task=parent, status="cancelled", remark="Enough")
+    assert dict(parent.copies.values_list("assignee_id", "status")) == {
+        org.rep1.pk: "done",
+        org.rep2.pk: "cancelled",
+    }
+    parent.refresh_from_db()
+    assert parent.status == "done"
