@@ -31,6 +31,24 @@ def notify(
 ) -> list[Notification]:
     """Write one notification per distinct active recipient (user accounts; None and inactive
     accounts are left out), in the caller's transaction. Returns the rows written."""
+    rows = _rows(recipients, kind=kind, title=title, body=body, record=record, actor=actor, url=url)
+    created = Notification.objects.bulk_create(rows)
+    _after_notify(created)
+    return created
+
+
+def notify_many(messages: Iterable[dict]) -> list[Notification]:
+    """Several `notify` calls written at once (a sweep's batch: one insert, the hooks once):
+    each message is the keyword arguments of `notify`, with its `recipients`."""
+    rows: list[Notification] = []
+    for message in messages:
+        rows += _rows(**message)
+    created = Notification.objects.bulk_create(rows)
+    _after_notify(created)
+    return created
+
+
+def _rows(recipients, *, kind, title, body="", record=None, actor=None, url="") -> list:
     seen: set[int] = set()
     rows = []
     link = subject_fields(record)
@@ -49,9 +67,7 @@ def notify(
                 **link,
             )
         )
-    created = Notification.objects.bulk_create(rows)
-    _after_notify(created)
-    return created
+    return rows
 
 
 def _after_notify(rows: list[Notification]) -> None:

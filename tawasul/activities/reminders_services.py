@@ -13,7 +13,9 @@ many sweeps or consumers reach it, it fires once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,10 +23,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.mail import send_mass_mail
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -35,7 +38,7 @@ from tawasul.core.timezones import as_zone, zone_for
 from tawasul.org.models import Company
 
 from .models import MessageTemplate, Reminder, ReminderOccurrence, ReminderRecipient
-from .notify import notify
+from .notify import notify_many
 from .reminders_recurrence import (
     AFTER_COUNT,
     DAY_OF_MONTH,
@@ -58,9 +61,9 @@ events.declare("reminder.saved", "A reminder was created or changed.")
 events.declare("reminder.fired", "An occurrence of a reminder fired (once per due time).")
 
 MANAGE = "activities.manage_reminder"
+MAILS_PER_TASK = 200
+PLACEHOLDER = 987654321987
 TEMPLATE_KIND = "reminder"
-# How far a reminder's "next occurrences" are looked for when the rule is sparse.
-RECURRENCE_FIELDS = ("frequency", "interval", "weekdays", "month_day", "until", "count")
 
 
 # --- who may do what ----------------------------------------------------------------------------
@@ -373,29 +376,65 @@ def reminder_delete(*, actor, reminder: Reminder) -> None:
 # --- firing -------------------------------------------------------------------------------------
 
 
-def resolve_recipients(reminder: Reminder) -> tuple[list, list[int]]:
-    """(users to deliver to, ids of deactivated users it was for): named users and the current
-    members of its roles who work for the reminder's company."""
-    rows = list(reminder.recipients.all())
-    user_ids = {row.user_id for row in rows if row.user_id}
-    role_ids = [row.role_id for row in rows if row.role_id]
-    condition = Q(pk__in=user_ids)
+def resolve_batch(reminders: Sequence[Reminder]) -> dict[int, tuple[list, list[int]]]:
+    """For each reminder (by key): the users to deliver to, and the ids of users it names who
+    are deactivated (or left the company). Named users and the current members of its roles
+    who work for the reminder's company; four queries for the whole batch."""
+    named: dict[int, set[int]] = defaultdict(set)
+    by_role: dict[int, set[int]] = defaultdict(set)
+    for reminder_id, user_id, role_id in ReminderRecipient.objects.filter(
+        reminder_id__in=[r.pk for r in reminders]
+    ).values_list("reminder_id", "user_id", "role_id"):
+        if user_id:
+            named[reminder_id].add(user_id)
+        else:
+            by_role[reminder_id].add(role_id)
+    members: dict[int, set[int]] = defaultdict(set)
+    role_ids = set().union(*by_role.values()) if by_role else set()
     if role_ids:
-        condition |= Q(groups__in=role_ids)
-    found = (
-        User.objects.filter(condition, employee__company_id=reminder.company_id)
-        .select_related("employee", "preference")
-        .distinct()
-        .order_by("pk")
-    )
-    active, skipped = [], []
-    for user in found:
-        if user.is_active and user.employee.is_active:
-            active.append(user)
-        elif user.pk in user_ids:
-            skipped.append(user.pk)
-    missing = user_ids - {u.pk for u in active} - set(skipped)
-    return active, sorted([*skipped, *missing])
+        through = User.groups.through
+        for group_id, user_id in through.objects.filter(group_id__in=role_ids).values_list(
+            "group_id", "user_id"
+        ):
+            members[group_id].add(user_id)
+    wanted = set().union(*named.values(), *members.values())
+    users = {u.pk: u for u in User.objects.filter(pk__in=wanted).select_related("employee")}
+    resolved = {}
+    for reminder in reminders:
+        by_name = named.get(reminder.pk, set())
+        ids = set(by_name)
+        for role_id in by_role.get(reminder.pk, ()):
+            ids |= members.get(role_id, set())
+        active, skipped = [], []
+        for user_id in sorted(ids):
+            user = users.get(user_id)
+            employee = _employee_of(user)
+            if (
+                user is not None
+                and user.is_active
+                and employee is not None
+                and employee.is_active
+                and employee.company_id == reminder.company_id
+            ):
+                active.append(user)
+            elif user_id in by_name:
+                skipped.append(user_id)
+        resolved[reminder.pk] = (active, skipped)
+    return resolved
+
+
+def _employee_of(user):
+    if user is None:
+        return None
+    try:
+        return user.employee
+    except ObjectDoesNotExist:
+        return None
+
+
+def resolve_recipients(reminder: Reminder) -> tuple[list, list[int]]:
+    """(users to deliver to, ids of deactivated users it names), resolved now."""
+    return resolve_batch([reminder])[reminder.pk]
 
 
 def _message(reminder: Reminder, user) -> tuple[str, str]:
@@ -410,118 +449,207 @@ def _message(reminder: Reminder, user) -> tuple[str, str]:
     return reminder.title, reminder.body
 
 
-def _deliver(reminder: Reminder, due: dt.datetime, users: list) -> bool:
-    """Notify, e-mail and/or make a task for `users`; False when the task was refused."""
-    url = reverse("activities:reminder_detail", args=[reminder.pk])
-    record = _subject_record(reminder)
-    # One message for everyone, unless a template words it for each reader.
-    worded: dict[tuple[str, str], list] = {}
-    for user in users:
-        worded.setdefault(_message(reminder, user), []).append(user)
-    mails = []
-    for (title, body), readers in worded.items():
-        if reminder.notify:
-            notify(readers, kind="reminder.fired", title=title, body=body, record=record, url=url)
-        if reminder.email:
-            mails += [(title, body, user.email) for user in readers if user.email]
-    if mails:
-        transaction.on_commit(lambda: _send_mails(mails))
-    if not (reminder.create_task and users):
-        return True
-    from .tasks_services import task_create
+class _Delivery:
+    """What a batch of firings sends, written at once: notifications (one insert), e-mails
+    (after commit), tasks (each through `task_create`, in its own savepoint)."""
 
-    try:
-        with transaction.atomic():
-            task_create(
-                actor=None,
-                assignees=[user.employee for user in users],
-                title=reminder.title,
-                due_at=due,
-                description=reminder.body,
-                record=record,
-                initiator=getattr(reminder.author, "employee", None),
-                origin_key=f"reminder:{reminder.pk}:{due.isoformat()}",
-            )
-    except (ValidationError, PermissionDenied):
-        logger.warning("reminder %s: its task was refused", reminder.pk, exc_info=True)
-        return False
-    return True
+    def __init__(self) -> None:
+        self.notifications: list[dict] = []
+        self.mails: list[tuple[str, str, str]] = []
 
+    def add(self, reminder: Reminder, due: dt.datetime, users: list) -> bool:
+        """Queue what `reminder` sends to `users`; False when its task was refused."""
+        url = reminder_url(reminder.pk)
+        record = _subject_record(reminder)
+        # One message for everyone, unless a template words it for each reader.
+        worded: dict[tuple[str, str], list] = {}
+        for user in users:
+            worded.setdefault(_message(reminder, user), []).append(user)
+        for (title, body), readers in worded.items():
+            if reminder.notify:
+                self.notifications.append(
+                    {
+                        "recipients": readers,
+                        "kind": "reminder.fired",
+                        "title": title,
+                        "body": body,
+                        "record": record,
+                        "url": url,
+                    }
+                )
+            if reminder.email:
+                self.mails += [(title, body, user.email) for user in readers if user.email]
+        if not (reminder.create_task and users):
+            return True
+        from .tasks_services import task_create
 
-def _send_mails(mails: list[tuple[str, str, str]]) -> None:
-    for subject, body, address in mails:
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-        except Exception:  # noqa: BLE001 - a mail server down never undoes a fired reminder
-            logger.exception("reminder e-mail to %s failed", address)
+            with transaction.atomic():
+                task_create(
+                    actor=None,
+                    assignees=[user.employee for user in users],
+                    title=reminder.title,
+                    due_at=due,
+                    description=reminder.body,
+                    record=record,
+                    initiator=_employee_of(reminder.author),
+                    origin_key=f"reminder:{reminder.pk}:{due.isoformat()}",
+                )
+        except (ValidationError, PermissionDenied):
+            logger.warning("reminder %s: its task was refused", reminder.pk, exc_info=True)
+            return False
+        return True
+
+    def send(self) -> None:
+        if self.notifications:
+            notify_many(self.notifications)
+        if self.mails:
+            mails = list(self.mails)
+            transaction.on_commit(lambda: _queue_mails(mails))
+
+
+def _queue_mails(mails: list[tuple[str, str, str]]) -> None:
+    """Hand the e-mails to the consumer (they never hold up the sweep)."""
+    from .reminders_tasks import reminder_emails_task
+
+    for start in range(0, len(mails), MAILS_PER_TASK):
+        reminder_emails_task([list(m) for m in mails[start : start + MAILS_PER_TASK]])
+
+
+def reminder_emails_send(mails: Iterable[Sequence[str]]) -> int:
+    """Send (subject, body, address) e-mails through Django's mail backend on one connection;
+    a refused batch is logged, never raised (the reminders already fired)."""
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for subject, body, to in mails]
+    try:
+        return send_mass_mail(messages, fail_silently=False)
+    except Exception:  # noqa: BLE001 - a mail server down never undoes a fired reminder
+        logger.exception("reminder e-mails could not be sent (%s)", len(messages))
+        return 0
+
+
+@functools.cache
+def _url_pattern() -> str:
+    return reverse("activities:reminder_detail", args=[PLACEHOLDER])
+
+
+def reminder_url(pk: int) -> str:
+    """The reminder's page (reversed once per process: a sweep names thousands)."""
+    return _url_pattern().replace(str(PLACEHOLDER), str(pk))
 
 
 def _subject_record(reminder: Reminder):
     if reminder.subject_type_id is None or reminder.subject_id is None:
         return None
-    model = reminder.subject_type.model_class()
+    model = ContentType.objects.get_for_id(reminder.subject_type_id).model_class()
     if model is None:
         return None
     return model._base_manager.filter(pk=reminder.subject_id).first()
 
 
+def _fire_claimed(reminders: list[Reminder], now: dt.datetime) -> int:
+    """Fire reminders claimed in the caller's transaction: the occurrence rows (unique), what
+    they send, their next occurrence. Raises on any failure (the caller's transaction is then
+    rolled back and nothing of the batch is kept)."""
+    if not reminders:
+        return 0
+    resolved = resolve_batch(reminders)
+    delivery = _Delivery()
+    occurrences = []
+    for reminder in reminders:
+        schedule = schedule_for(reminder)
+        due = schedule.latest_until(reminder.next_at, now) or reminder.next_at
+        users, skipped = resolved[reminder.pk]
+        occurrences.append(
+            ReminderOccurrence(
+                reminder=reminder,
+                due_at=due,
+                fired_at=now,
+                delivered=len(users),
+                skipped=skipped,
+            )
+        )
+        delivered = delivery.add(reminder, due, users)
+        reminder.last_due_at = due
+        reminder.next_at = schedule.next_after(max(now, due))
+        reminder.fired_count += 1
+        reminder.needs_attention = bool(skipped) or not users or not delivered
+    ReminderOccurrence.objects.bulk_create(occurrences)
+    delivery.send()
+    # Reminders due at the same time with the same rule move alike: one UPDATE per group.
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for reminder in reminders:
+        key = (reminder.last_due_at, reminder.next_at, reminder.needs_attention)
+        groups[key].append(reminder.pk)
+    for (last_due_at, next_at, needs_attention), keys in groups.items():
+        Reminder.objects.filter(pk__in=keys).update(
+            last_due_at=last_due_at,
+            next_at=next_at,
+            needs_attention=needs_attention,
+            fired_count=F("fired_count") + 1,
+            updated_at=now,
+        )
+    for reminder, occurrence in zip(reminders, occurrences, strict=True):
+        events.emit("reminder.fired", reminder_id=reminder.pk, due_at=occurrence.due_at.isoformat())
+    return len(reminders)
+
+
+def _claim(now: dt.datetime, limit: int, exclude: Iterable[int] = (), pk: int | None = None):
+    """Due reminders, locked for this transaction; rows another consumer holds are skipped
+    (PostgreSQL; SQLite takes no row locks and serialises writers instead)."""
+    queryset = (
+        Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("author__employee", "template")
+        .filter(is_active=True, next_at__lte=now)
+    )
+    if pk is not None:
+        queryset = queryset.filter(pk=pk)
+    elif exclude:
+        queryset = queryset.exclude(pk__in=list(exclude))
+    return list(queryset.order_by("next_at", "pk")[:limit])
+
+
 def reminder_fire(reminder_id: int, *, now: dt.datetime) -> bool:
-    """Fire one due reminder, in its own transaction: claim it (skipping it if another
-    consumer holds it), record the occurrence (unique: a second attempt changes nothing),
-    deliver it, and move `next_at` to the first occurrence after `now`. Of several occurrences
-    missed while no consumer ran, the latest fires, once; the earlier ones are skipped.
-    Returns whether it fired."""
+    """Fire one due reminder in its own transaction: claim it (skipped if another consumer
+    holds it), record the occurrence (unique: a second attempt changes nothing), deliver it,
+    and move `next_at` to the first occurrence after `now`. Returns whether it fired."""
     try:
         with transaction.atomic():
-            reminder = (
-                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("author", "template", "author__employee")
-                .filter(pk=reminder_id, is_active=True, next_at__lte=now)
-                .first()
-            )
-            if reminder is None:
-                return False  # fired by another consumer, or held by one now
-            schedule = schedule_for(reminder)
-            due = schedule.latest_until(reminder.next_at, now) or reminder.next_at
-            users, skipped = resolve_recipients(reminder)
-            ReminderOccurrence.objects.create(
-                reminder=reminder, due_at=due, fired_at=now, delivered=len(users), skipped=skipped
-            )
-            delivered = _deliver(reminder, due, users)
-            reminder.last_due_at = due
-            reminder.next_at = schedule.next_after(max(now, due))
-            reminder.fired_count += 1
-            reminder.needs_attention = bool(skipped) or not users or not delivered
-            reminder.save(
-                update_fields=[
-                    "last_due_at",
-                    "next_at",
-                    "fired_count",
-                    "needs_attention",
-                    "updated_at",
-                ]
-            )
-            events.emit("reminder.fired", reminder_id=reminder.pk, due_at=due.isoformat())
+            return _fire_claimed(_claim(now, 1, pk=reminder_id), now) == 1
     except IntegrityError:
         # The occurrence exists: another consumer fired it between our read and our insert
         # (SQLite takes no row locks). Nothing of this attempt was kept.
         return False
-    return True
 
 
 def reminders_fire_due(now: dt.datetime | None = None, batch: int = 500) -> int:
-    """Fire every reminder due at `now` (default: the clock), `batch` keys at a time, one
-    transaction per reminder; returns how many fired. Safe to run on several consumers at
-    once (rows are claimed with SKIP LOCKED on PostgreSQL; the occurrence is unique), and after
-    a crash (what was not fired is still due)."""
+    """Fire every reminder due at `now` (default: the clock); returns how many fired.
+
+    Each round claims up to `batch` due reminders (SKIP LOCKED: rows another consumer holds
+    are left to it) and fires them in one transaction, writing the occurrences, notifications
+    and next occurrences with one statement each. If anything in the round fails, the round
+    is rolled back and its reminders are fired one by one, each in its own transaction, so
+    one broken reminder never holds back the others. Of several occurrences missed while no
+    consumer ran, only the latest fires. A crash mid-sweep loses nothing: what was not
+    committed is still due for the next sweep, and the unique occurrence row keeps a
+    reminder from firing twice for the same time.
+    """
     now = now or clock.now()
     fired = 0
     passed: set[int] = set()
     while True:
-        due = Reminder.objects.filter(is_active=True, next_at__lte=now).exclude(pk__in=passed)
-        keys = list(due.order_by("next_at", "pk").values_list("pk", flat=True)[:batch])
-        if not keys:
-            return fired
+        keys: list[int] = []
+        try:
+            with transaction.atomic():
+                claimed = _claim(now, batch, exclude=passed)
+                keys = [r.pk for r in claimed]
+                if not claimed:
+                    return fired
+                fired += _fire_claimed(claimed, now)
+            continue
+        except Exception:  # noqa: BLE001 - the round is retried reminder by reminder
+            if not keys:
+                raise
+            logger.warning("reminders sweep: a batch failed; firing one by one", exc_info=True)
         for key in keys:
             try:
                 done = reminder_fire(key, now=now)
