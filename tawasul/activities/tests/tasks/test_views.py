@@ -279,3 +279,19 @@ def test_calendar_source(org, due):
     source.move(org.lead.user, task.pk, later)
     task.refresh_from_db()
     assert task.due_at == later
+
+
+def test_assignee_picker_offers_whom_one_may_give_tasks_to(org, login):
+    from tawasul.org.tests.factories import CompanyFactory, EmployeeFactory
+
+    EmployeeFactory(company=CompanyFactory(code="OTH"), name="Rami Elsewhere")
+    EmployeeFactory(company=org.company, user=None, name="Rami No Account")
+    client = login(org.lead)
+    answer = client.get(reverse("activities:task_assignee_autocomplete"), {"q": "Rami"})
+    assert [row["value"] for row in answer.json()["results"]] == [org.rep1.pk]
+
+
+def test_trail_refreshes_after_an_action(org, due, login):
+    task = task_create(actor=org.lead.user, assignees=[org.rep1], title="Quote", due_at=due)
+    body = listed(login(org.rep1).get(reverse("activities:task_detail", args=[task.pk])))
+    assert 'hx-trigger="task-changed from:body"' in body and 'id="task-trail-box"' in body
