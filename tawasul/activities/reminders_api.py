@@ -202,11 +202,8 @@ class ReminderViewSet(
             raise ValidationError({"roles": "Choose roles of staff only."})
         starts_at = data["starts_at"]
         zone = as_zone(data["timezone"]) if data["timezone"] else None
-        if (
-            zone is not None
-            and self.request.data.get("starts_at")
-            and _naive(str(self.request.data.get("starts_at")))
-        ):
+        typed = self.request.data.get("starts_at") if hasattr(self.request.data, "get") else None
+        if zone is not None and typed and _naive(str(typed)):
             starts_at = starts_at.replace(tzinfo=None).replace(tzinfo=zone)
         recurrence = Recurrence(
             frequency=data["frequency"],

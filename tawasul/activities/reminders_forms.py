@@ -127,14 +127,17 @@ class ReminderForm(CleanTextFormMixin, forms.Form):
     def __init__(self, *args, user, instance: Reminder | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        company_id = user_company_id(user)
-        self.fields["template"].queryset = MessageTemplate.objects.filter(
+        company_id = user_company_id(user) or 0
+        fields: dict[str, Any] = self.fields
+        fields["template"].queryset = MessageTemplate.objects.filter(
             company_id=company_id, kind=TEMPLATE_KIND, is_active=True
         )
-        self.fields["users"].queryset = Employee.objects.restrict(user, "view").filter(
-            is_active=True, user__isnull=False, user__is_active=True
+        fields["users"].queryset = (
+            Employee.objects.restrict(user, "view")
+            .filter(is_active=True, user__isnull=False, user__is_active=True)
+            .select_related("user")
         )
-        self.fields["contact"].queryset = Contact.objects.restrict(user, "view")
+        fields["contact"].queryset = Contact.objects.restrict(user, "view")
         if self.is_bound:
             return
         if instance is None:

@@ -227,7 +227,7 @@ class Schedule:
 
     def between(self, start: datetime, end: datetime, limit: int = 1000) -> list[datetime]:
         """Occurrences in [start, end), at most `limit`."""
-        out = []
+        out: list[datetime] = []
         for moment in self.occurrences(start - timedelta(microseconds=1)):
             if moment >= end or len(out) >= limit:
                 break

@@ -232,22 +232,24 @@ def reminder_save(
     demo), which names the `company` and `author`."""
     recurrence = recurrence or Recurrence()
     creating = reminder is None
+    company_id: int | None
     if actor is not None:
-        if not creating and not can_change(actor, reminder):
+        if reminder is not None and not can_change(actor, reminder):
             raise PermissionDenied(_("You may not change this reminder."))
         company_id = user_company_id(actor)
         if company_id is None:
             raise PermissionDenied(_("You do not work for a company."))
-        author = actor if creating else reminder.author
-    elif creating:
+        author = actor if reminder is None else reminder.author
+    elif reminder is None:
         if company is None or author is None:
             raise ValueError("the system names the company and the author")
         company_id = company.pk
     else:
         company_id = reminder.company_id
         author = reminder.author
-    if not creating and reminder.company_id != company_id:
+    if reminder is not None and reminder.company_id != company_id:
         raise PermissionDenied(_("You may not change this reminder."))
+    assert company_id is not None
 
     errors: dict[str, Any] = {}
     title = (title or "").strip()
@@ -278,7 +280,7 @@ def reminder_save(
         )
 
     with transaction.atomic():
-        if creating:
+        if reminder is None:
             if first <= now:
                 raise ValidationError(
                     {
@@ -438,7 +440,7 @@ def resolve_recipients(reminder: Reminder) -> tuple[list, list[int]]:
 
 
 def _message(reminder: Reminder, user) -> tuple[str, str]:
-    if reminder.template_id is not None:
+    if reminder.template is not None:
         try:
             from .messages import render_message
         except ImportError:  # the message builder is not installed: plain text
@@ -557,6 +559,7 @@ def _fire_claimed(reminders: list[Reminder], now: dt.datetime) -> int:
     occurrences = []
     for reminder in reminders:
         schedule = schedule_for(reminder)
+        assert reminder.next_at is not None  # claimed as due
         due = schedule.latest_until(reminder.next_at, now) or reminder.next_at
         users, skipped = resolved[reminder.pk]
         occurrences.append(

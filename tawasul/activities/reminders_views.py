@@ -224,7 +224,7 @@ class ReminderFormView(_ReminderAccess, ServiceFormView):
 class ReminderDeleteView(_ReminderAccess, ServiceDeleteView):
     model = Reminder
     success_url_name = "activities:reminder_list"
-    consequence = gettext_lazy(
+    consequence: Any = gettext_lazy(
         "It will not fire again, and what it fired is forgotten. Notifications and tasks it "
         "already made stay."
     )
