@@ -9,12 +9,13 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from tawasul.access.registry import OPERATOR_LABELS
 from tawasul.core import templating
 from tawasul.core.cleaning import CleanTextFormMixin
 from tawasul.org.forms import ScopedFormMixin
 from tawasul.org.models import Employee
 
-from .automation_services import ROLE, USER, operator_choices
+from .automation_services import ROLE, USER, operator_choices, operators_for
 from .choices import TaskTarget
 from .models import AutomaticTaskRule, MessageTemplate
 from .triggers import Trigger, trigger_choices
@@ -134,6 +135,8 @@ class ConditionForm(forms.Form):
             (decl.name, str(decl.label)) for decl in decls
         ]
         operators: dict[str, str] = {}
+        if any("in" in operators_for(decl) for decl in decls):
+            operators["in"] = str(OPERATOR_LABELS["in"])  # first: it fits most fields
         for decl in decls:
             operators.update(operator_choices(decl))
         self.fields["operator"].choices = list(operators.items())
