@@ -12,7 +12,15 @@ from tawasul.access.fields import can_see
 from tawasul.access.links import is_hidden
 from tawasul.access.querysets import get_restricted_or_404
 from tawasul.core import autocomplete
-from tawasul.core.records import Action, Fact, RecordHeader, RecordView, Status, Tab
+from tawasul.core.records import (
+    Action,
+    Fact,
+    RecordHeader,
+    RecordView,
+    Status,
+    Tab,
+    without_replaced,
+)
 from tawasul.org.models import Employee
 
 from . import selectors, services
@@ -85,30 +93,25 @@ class ContactDetailView(RecordView):
         ]
         if contact.contact_type.code in DEALER_TYPE_CODES:
             tabs.append(Tab("dealer", _("Dealer terms"), template=panes))
-        # Tabs other modules add (files and notes...); a placeholder until one does.
+        # Tabs other modules add (tasks, follow-ups, files, notes...); a placeholder stays
+        # until a module's tab takes its place.
         contributed = self.contributed_tabs(contact)
-        tabs += [
-            Tab("history", _("History")),
+        placeholders = [
             Tab(
                 "activity",
                 _("Activity"),
                 note=_(
-                    "Tasks, follow-ups, calls, visits and e-mails with this contact will appear "
-                    "here when the Communicator and Field modules are enabled."
+                    "Calls, visits and e-mails with this contact will appear here when the "
+                    "Field and Mail modules are enabled."
                 ),
             ),
-            *(
-                contributed
-                or [
-                    Tab(
-                        "documents",
-                        _("Documents"),
-                        note=_(
-                            "Documents attached to this contact will appear here when the "
-                            "Documents module is enabled."
-                        ),
-                    )
-                ]
+            Tab(
+                "documents",
+                _("Documents"),
+                note=_(
+                    "Documents attached to this contact will appear here when the Documents "
+                    "module is enabled."
+                ),
             ),
             Tab(
                 "inquiries",
@@ -118,6 +121,11 @@ class ContactDetailView(RecordView):
                     "Sales modules are enabled."
                 ),
             ),
+        ]
+        tabs += [
+            Tab("history", _("History")),
+            *contributed,
+            *without_replaced(placeholders, contributed),
         ]
         return tabs
 

@@ -77,7 +77,9 @@ class RecordHeader:
 class Tab:
     """A tab of the record page: its key (the pane is `#tab-<key>`, the button `#<key>-tab`),
     label, an optional count badge, and either a template to include or a note to show.
-    `context` is what the tab's template reads as `tab.context` (a tab another module adds)."""
+    `context` is what the tab's template reads as `tab.context` (a tab another module adds);
+    `replaces` the keys of a page's "coming soon" tabs that this one makes real (a page drops
+    a placeholder whose key a contributed tab has or replaces: `without_replaced`)."""
 
     key: str
     label: Any
@@ -85,6 +87,13 @@ class Tab:
     template: str = ""
     note: Any = ""
     context: dict[str, Any] = field(default_factory=dict)
+    replaces: tuple[str, ...] = ()
+
+
+def without_replaced(placeholders: list[Tab], contributed: list[Tab]) -> list[Tab]:
+    """The `placeholders` that no `contributed` tab takes the place of (by key or `replaces`)."""
+    taken = {key for tab in contributed for key in (tab.key, *tab.replaces)}
+    return [tab for tab in placeholders if tab.key not in taken]
 
 
 class RecordView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
