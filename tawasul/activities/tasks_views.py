@@ -133,7 +133,6 @@ COLUMNS = [
         gettext_lazy("Status"),
         cell=status_badge,
         value=status_label,
-        sort="status",
         th_class="col-badge",
     ),
     Column("priority", gettext_lazy("Priority"), cell=priority_label, value=priority_label),
@@ -143,7 +142,7 @@ COLUMNS = [
         cell=lambda t: format_html("<bdi>{}</bdi>", _local(t.due_at)),
         value=lambda t: _local(t.due_at),
         sort="due_at",
-        th_class="col-date",
+        td_class="text-nowrap",
     ),
     Column(
         "assignee",
@@ -160,6 +159,7 @@ COLUMNS = [
         ),
         value=lambda t: t.initiator.display_name if t.initiator else _("System"),
         th_class="col-person col-wide-only",
+        td_class="col-wide-only",
     ),
     Column(
         "subject",
@@ -167,6 +167,7 @@ COLUMNS = [
         cell=lambda t: subject_html(t.subject),
         value=lambda t: t.subject.label,
         th_class="col-wide-only",
+        td_class="col-wide-only",
     ),
 ]
 
