@@ -23,6 +23,12 @@ NOTE_SOURCE = "documents.note:history"
 QUOTE_LENGTH = 140
 
 
+def _isolated(text: str) -> str:
+    """`text` in Unicode isolates (FSI … PDI): an Arabic name keeps its direction inside an
+    English sentence, and the other way round."""
+    return f"\u2068{text}\u2069"
+
+
 def _rows(model: type[models.Model], user, record: models.Model, source: str, before, limit):
     if not is_attachable(type(record)) or access_scope(user, model, "view") == NONE:
         return []
@@ -42,7 +48,7 @@ def file_entries(user, record: models.Model, *, before, limit: int) -> list[Time
     """Uploads, new versions and removals of the record's files."""
     entries = []
     for row in _rows(Document, user, record, FILE_SOURCE, before, limit):
-        name = row.title or row.file_name
+        name = _isolated(row.title or row.file_name)
         if row.history_type == "-":
             title = _("File “%(name)s” removed") % {"name": name}
         elif row.history_type == "+" or row.version_count <= 1:
@@ -81,7 +87,7 @@ def note_entries(user, record: models.Model, *, before, limit: int) -> list[Time
             row.history_type
         ]
         if row.history_type != "-" and row.id in existing:
-            title = f"{title}: “{_quote(row.body)}”"
+            title = f"{title}: “{_isolated(_quote(row.body))}”"
         entries.append(
             TimelineEntry(
                 when=row.history_date,
