@@ -562,6 +562,7 @@ def _fire_claimed(reminders: list[Reminder], now: dt.datetime) -> int:
         assert reminder.next_at is not None  # claimed as due
         due = schedule.latest_until(reminder.next_at, now) or reminder.next_at
         users, skipped = resolved[reminder.pk]
+        reminder.next_at = due  # what a message template names as `reminder.next`
         occurrences.append(
             ReminderOccurrence(
                 reminder=reminder,

@@ -123,3 +123,44 @@ def test_e_mail_after_commit_and_a_task(staff, django_capture_on_commit_callback
     assert not Notification.objects.filter(kind="reminder.fired").exists()
     task = Task.objects.get(title="Weekly sales meeting")
     assert task.due_at == at(DAY)
+
+
+def test_a_message_template_words_it_for_each_recipient(staff):
+    from tawasul.activities.models import MessageTemplate
+    from tawasul.core.models import UserPreference
+
+    template = MessageTemplate.objects.create(
+        company=staff.company,
+        name="Reminder message",
+        kind="reminder",
+        subject_en="Reminder: {{ reminder.title }}",
+        body_en="From {{ reminder.author.name }}",
+        subject_ar="تذكير: {{ reminder.title }}",
+        body_ar="من {{ reminder.author.name }}",
+    )
+    UserPreference.objects.create(user=staff.colleague, language="ar")
+    save(staff.author, users=[staff.author, staff.colleague], template=template)
+    fire_at(at(DAY))
+    titles = dict(
+        Notification.objects.filter(kind="reminder.fired").values_list(
+            "recipient__username", "title"
+        )
+    )
+    assert titles == {
+        "author": "Reminder: Weekly sales meeting",
+        "colleague": "تذكير: Weekly sales meeting",
+    }
+
+
+def test_a_template_of_another_kind_is_refused(staff):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from tawasul.activities.models import MessageTemplate
+
+    template = MessageTemplate.objects.create(
+        company=staff.company, name="Contact", kind="contact", subject_en="Hello"
+    )
+    with pytest.raises(ValidationError) as caught:
+        save(staff.author, template=template)
+    assert "template" in caught.value.message_dict

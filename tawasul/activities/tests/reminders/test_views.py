@@ -166,3 +166,21 @@ def test_calendar_source_expands_occurrences(staff):
     assert entries[0]["start"] == at(DAY)
     assert len(reminder_calendar(staff.author, start, end)) == 8
     assert reminder_calendar(staff.rep, start, end) == []
+
+
+def test_create_for_colleagues_and_a_role(staff, login):
+    client = login(staff.author)
+    answer = client.post(
+        reverse("activities:reminder_create"),
+        form_data(
+            frequency="weekly",
+            weekdays=["7", "3"],
+            users=[staff.colleague.employee.pk, staff.rep.employee.pk],
+            roles=[staff.role.pk],
+        ),
+    )
+    assert answer.status_code == 302, answer.context["form"].errors
+    reminder = Reminder.objects.get()
+    assert reminder.rrule == "FREQ=WEEKLY;BYDAY=WE,SU"
+    kept = {(r.user_id, r.role_id) for r in reminder.recipients.all()}
+    assert kept == {(staff.colleague.pk, None), (staff.rep.pk, None), (None, staff.role.pk)}
