@@ -122,7 +122,8 @@ class AutomaticTaskRuleForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm
 
 
 class ConditionForm(forms.Form):
-    """One condition: a field of the trigger's record, how to compare, and the values."""
+    """One condition: a field of the trigger's record, how to compare, and the values. Once a
+    field is chosen (a change redraws the form), only its operators and values are offered."""
 
     field = forms.ChoiceField(label=_("Field"), choices=())
     operator = forms.ChoiceField(label=_("Is"), choices=())
@@ -134,15 +135,22 @@ class ConditionForm(forms.Form):
         self.fields["field"].choices = [("", "---------")] + [
             (decl.name, str(decl.label)) for decl in decls
         ]
-        operators: dict[str, str] = {}
-        if any("in" in operators_for(decl) for decl in decls):
-            operators["in"] = str(OPERATOR_LABELS["in"])  # first: it fits most fields
-        for decl in decls:
-            operators.update(operator_choices(decl))
-        self.fields["operator"].choices = list(operators.items())
-        self.fields["values"].choices = [
-            (str(decl.label), condition_values(decl, user, company_id)) for decl in decls
-        ]
+        self.fields["field"].widget.attrs["data-condition-field"] = "1"
+        chosen = self.data.get(self.add_prefix("field")) if self.is_bound else None
+        chosen = chosen or self.initial.get("field")
+        decl = next((d for d in decls if d.name == chosen), None)
+        if decl is not None:
+            self.fields["operator"].choices = operator_choices(decl)
+            self.fields["values"].choices = condition_values(decl, user, company_id)
+        else:
+            operators: dict[str, str] = {}
+            if any("in" in operators_for(d) for d in decls):
+                operators["in"] = str(OPERATOR_LABELS["in"])  # first: it fits most fields
+            for other in decls:
+                operators.update(operator_choices(other))
+            self.fields["operator"].choices = list(operators.items())
+            self.fields["values"].choices = []
+            self.fields["values"].help_text = _("Choose the field first.")
         self.fields["values"].widget.attrs["size"] = 6
 
     def has_changed(self) -> bool:

@@ -55,6 +55,9 @@ def test_an_administrator_writes_a_template_and_a_rule(page, admin_user, company
     page.locator("#add-condition").click()
     expect(page.locator(".condition-row")).to_have_count(2)
     expect(page.locator("#id_conditions-1-operator")).to_have_value("in")
+    page.select_option("#id_conditions-0-field", "lifecycle")
+    expect(page.locator("#id_conditions-0-values option")).to_have_count(5)
+    page.select_option("#id_conditions-0-values", ["target", "prospect"])
     expect(page.locator("#id_name")).to_have_value("Welcome call")
     page.select_option("#id_target", "representative")
     page.select_option("#id_template", label="Welcome")
@@ -62,5 +65,9 @@ def test_an_administrator_writes_a_template_and_a_rule(page, admin_user, company
     expect(page.locator("#rule-preview")).to_contain_text("Welcome call: Oasis Trading")
     page.locator("#save-rule").click()
     expect(page.locator("#automatic_task_rules-table tbody tr")).to_have_count(1)
-    assert AutomaticTaskRule.objects.get().event == "contact.created"
+    rule = AutomaticTaskRule.objects.get()
+    assert rule.event == "contact.created"
+    assert rule.conditions == [
+        {"field": "lifecycle", "operator": "in", "values": ["target", "prospect"]}
+    ]
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366

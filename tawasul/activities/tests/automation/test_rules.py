@@ -217,6 +217,11 @@ def test_the_editor_offers_exactly_the_triggers_fields_and_people(world):
     fields = dict(ConditionForm(trigger=created, user=world.admin.user).fields["field"].choices)
     assert {"area", "lifecycle", "representative"} <= set(fields)
     assert "assignee" not in fields
+    row = ConditionForm(
+        {"field": "lifecycle"}, trigger=created, user=world.admin.user, company_id=world.company.pk
+    )
+    assert dict(row.fields["values"].choices) == dict(Lifecycle.choices)
+    assert [op for op, _label in row.fields["operator"].choices] == ["in"]
     form = AutomaticTaskRuleForm(user=world.admin.user, trigger=overdue)
     targets = dict(form.fields["target"].choices)
     assert set(targets) == {"assignee", "initiator", "manager", "representative", "user", "role"}
