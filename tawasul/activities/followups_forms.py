@@ -156,15 +156,18 @@ class FollowUpRuleForm(CleanTextFormMixin, forms.ModelForm):
             self.criteria_names.append(name)
             if model is None:
                 field = forms.MultipleChoiceField(
-                    label=label, choices=Lifecycle.choices, required=False
+                    label=label,
+                    choices=Lifecycle.choices,
+                    required=False,
+                    widget=SearchableSelectMultiple(),
                 )
             else:
                 field = forms.ModelMultipleChoiceField(
                     label=label,
                     queryset=model._default_manager.filter(company_id=company_id),
                     required=False,
+                    widget=SearchableSelectMultiple(),
                 )
-            field.widget = SearchableSelectMultiple()
             self.fields[name] = field
             if not self.is_bound and key in current:
                 self.initial[name] = current[key]

@@ -271,3 +271,23 @@ def test_the_contact_page_has_a_follow_ups_tab(client, org, due):
     assert "Bring the samples" in text
     assert "Peer" not in text.split("tab-follow-ups", 1)[1].split("tab-pane", 1)[0]
     assert reverse("activities:follow_up_create") + f"?contact={org.acme.pk}" in text
+
+
+def test_the_rule_form_shows_the_saved_criteria_and_days(client, org):
+    rule = follow_up_rule_save(
+        actor=org.boss.user,
+        name="Dealers",
+        cadence=Cadence.DAYS_OF_MONTH,
+        days_of_month=[1, 15],
+        criteria={"contact_type": [org.dealer.pk], "lifecycle": ["customer"]},
+    )
+    page = _client(client, org.boss).get(
+        reverse("activities:follow_up_rule_update", args=[rule.pk])
+    )
+    form = page.context["form"]
+    html = str(form["criteria_contact_type"])
+    assert f'value="{org.dealer.pk}" selected' in html or (
+        f'value="{org.dealer.pk}"' in html and "selected" in html
+    )
+    assert "selected" in str(form["criteria_lifecycle"])
+    assert "selected" in str(form["days_of_month"])
