@@ -1,5 +1,6 @@
 """What the reminders area declares to the platform (called from `activities.module`): the
-sidebar entry, the calendar's occurrences and the demo's part."""
+sidebar entry, the calendar's occurrences (a reminder that happens once moves by dragging),
+the contact timeline's reminders and the demo's part."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,7 @@ def register(registry) -> None:
         order=30,
     )
     registry.calendar_source("reminders", _calendar)
+    registry.timeline_source("contacts.contact", _contact_timeline)
     registry.demo_builder("reminders", "tawasul.activities.reminders_demo.build")
 
 
@@ -29,3 +31,18 @@ def _calendar(user, start, end):
     from .reminders_selectors import reminder_calendar
 
     return reminder_calendar(user, start, end)
+
+
+def _calendar_move(user, pk, start):
+    from .reminders_selectors import reminder_calendar_move
+
+    return reminder_calendar_move(user, pk, start)
+
+
+_calendar.move = _calendar_move  # type: ignore[attr-defined]
+
+
+def _contact_timeline(user, record, *, before, limit):
+    from .reminders_selectors import contact_timeline
+
+    return contact_timeline(user, record, before=before, limit=limit)

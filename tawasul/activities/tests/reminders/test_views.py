@@ -184,3 +184,38 @@ def test_create_for_colleagues_and_a_role(staff, login):
     assert reminder.rrule == "FREQ=WEEKLY;BYDAY=WE,SU"
     kept = {(r.user_id, r.role_id) for r in reminder.recipients.all()}
     assert kept == {(staff.colleague.pk, None), (staff.rep.pk, None), (None, staff.role.pk)}
+
+
+def test_a_once_reminder_moves_on_the_calendar_a_repeating_one_does_not(staff):
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from tawasul.activities.reminders_selectors import reminder_calendar, reminder_calendar_move
+
+    once = save(staff.author, users=[staff.colleague], title="Once")
+    daily = save(staff.author, recurrence=Recurrence(DAILY), title="Daily")
+    start, end = at(DAY, 0), at(DAY + dt.timedelta(days=2), 0)
+    editable = {e["title"]: e["editable"] for e in reminder_calendar(staff.author, start, end)}
+    assert editable == {"Once": True, "Daily": False}
+    reminder_calendar_move(staff.author, once.pk, at(DAY, 15))
+    once.refresh_from_db()
+    assert once.next_at == at(DAY, 15)
+    assert [r.user_id for r in once.recipients.all()] == [staff.colleague.pk]
+    with pytest.raises(ValidationError):
+        reminder_calendar_move(staff.author, daily.pk, at(DAY, 15))
+    with pytest.raises(Http404):
+        reminder_calendar_move(staff.colleague, once.pk, at(DAY, 16))
+
+
+def test_reminders_about_a_contact_are_on_its_timeline(staff, customer_type):
+    from tawasul.activities.reminders_selectors import contact_timeline
+    from tawasul.conftest import grant_all_contacts
+    from tawasul.contacts.tests.factories import make_contact
+
+    contact = make_contact(company=staff.company, contact_type=customer_type, name="Al Noor")
+    grant_all_contacts(staff.author, staff.company, actions=("view",))
+    save(staff.author, users=[staff.colleague], record=contact, title="Call them")
+    save(staff.author, title="Not about it")
+    entries = contact_timeline(staff.colleague, contact, before=None, limit=10)
+    assert [e.title for e in entries] == ["Reminder: Call them (Once)"]
+    assert contact_timeline(staff.rep, contact, before=None, limit=10) == []
