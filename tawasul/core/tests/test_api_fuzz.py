@@ -45,7 +45,16 @@ def token(same_connection, staff_user, company, customer_type):
     BranchFactory(company=company, code="HQ")  # something to find, link and change
     from tawasul.contacts.tests.factories import make_contact
 
-    make_contact(company=company, contact_type=customer_type, name="Fuzz Target")
+    target = make_contact(company=company, contact_type=customer_type, name="Fuzz Target")
+    from django.contrib.auth.models import Permission
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tawasul.documents.services import attachment_add, note_add
+
+    # Rows for the documents API, and its permissions, so its operations reach the services.
+    staff_user.user_permissions.add(*Permission.objects.filter(content_type__app_label="documents"))
+    note_add(actor=None, record=target, body="Fuzz note")
+    attachment_add(actor=None, record=target, upload=SimpleUploadedFile("fuzz.txt", b"fuzz"))
     return api_token_create(actor=staff_user, name="fuzz")[1]
 
 
