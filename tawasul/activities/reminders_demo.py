@@ -139,3 +139,4 @@ def build(demo) -> None:
                 email=mail,
             )
         )
+    demo.say(f"reminders: {len(made)} ({sum(1 for r in made if r.rrule)} repeating)")

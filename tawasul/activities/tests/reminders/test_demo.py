@@ -12,7 +12,11 @@ from .conftest import make_staff
 def test_demo_reminders(staff):
     names = sorted({name for row in REMINDERS for name in (row[0], *row[6])})
     users = {name: make_staff(staff.company, name, name.title()) for name in names}
-    build(SimpleNamespace(company=staff.company, users=users, rng=random.Random(1)))
+    build(
+        SimpleNamespace(
+            company=staff.company, users=users, rng=random.Random(1), say=lambda text: None
+        )
+    )
     reminders = Reminder.objects.all()
     assert reminders.count() == len(REMINDERS)
     assert reminders.exclude(rrule="").count() == 4
