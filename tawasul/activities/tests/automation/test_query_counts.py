@@ -19,6 +19,10 @@ PAGES = {
     "automation_message_template_list": "activities:message_template_list",
     "automation_automatic_task_rule_list": "activities:automatic_task_rule_list",
 }
+EDITORS = {
+    "automation_message_template_create": "activities:message_template_create",
+    "automation_automatic_task_rule_create": "activities:automatic_task_rule_create",
+}
 API = {
     "automation_api_message_templates": "/api/message-templates/",
     "automation_api_automatic_task_rules": "/api/automatic-task-rules/",
@@ -45,11 +49,11 @@ def _more(world, count: int, prefix: str = "") -> None:
         )
 
 
-@pytest.mark.parametrize("name", sorted(PAGES))
-def test_list_pages(client, world, name):
+@pytest.mark.parametrize("name", sorted(PAGES | EDITORS))
+def test_pages(client, world, name):
     _more(world, 3)
     client.force_login(world.admin.user)
-    assert_get_queries(client, reverse(PAGES[name]), app="activities", name=name)
+    assert_get_queries(client, reverse((PAGES | EDITORS)[name]), app="activities", name=name)
 
 
 @pytest.mark.parametrize("name", sorted(API))
