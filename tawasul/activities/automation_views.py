@@ -121,6 +121,8 @@ class MessageTemplateListView(ListPage):
     )
     empty_add_label = gettext_lazy("Add the first template")
     columns: ClassVar[list[Column]] = [
+        # The name links to the editor for those who may change templates (everyone on the
+        # staff may read them).
         Column(
             "name",
             gettext_lazy("Name"),
@@ -129,6 +131,17 @@ class MessageTemplateListView(ListPage):
             cell=_name_link("activities:message_template_update"),
             value=lambda row: row.name,
             title=lambda row: row.name,
+            visible=lambda request: request.user.has_perm("activities.change_messagetemplate"),
+        ),
+        Column(
+            "name",
+            gettext_lazy("Name"),
+            sort="name",
+            primary=True,
+            cell=lambda row: format_html("<bdi>{}</bdi>", row.name),
+            value=lambda row: row.name,
+            title=lambda row: row.name,
+            visible=lambda request: not request.user.has_perm("activities.change_messagetemplate"),
         ),
         Column(
             "kind",

@@ -223,7 +223,11 @@ def test_delete_pages(admin_client, world):
 
 def test_who_may_open_the_pages(client, world):
     client.force_login(world.rep.user)  # staff: may view templates, nothing else here
-    assert client.get(reverse("activities:message_template_list")).status_code == 200
+    response = client.get(reverse("activities:message_template_list"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Welcome call" in page
+    assert reverse("activities:message_template_update", args=[world.welcome.pk]) not in page
     for name in (
         "message_template_create",
         "automatic_task_rule_list",
