@@ -29,7 +29,7 @@ from tawasul.core.errors import apply_error
 from tawasul.core.lists import Column, ListPage, choice_label, date_cell
 from tawasul.core.records import RecordView, Tab
 
-from .choices import FollowUpStatus
+from .choices import Cadence, FollowUpStatus
 from .followups_filtersets import FollowUpFilterSet, FollowUpRuleFilterSet
 from .followups_forms import (
     FollowUpCancelForm,
@@ -407,16 +407,17 @@ def _active_cell(rule: FollowUpRule):
     return format_html('<span class="badge text-bg-secondary">{}</span>', _("Inactive"))
 
 
-_CADENCE = choice_label(FollowUpRule, "cadence")
 _ASSIGN_TO = choice_label(FollowUpRule, "assign_to")
 
 
 def _cadence_text(rule: FollowUpRule) -> str:
-    if rule.days_of_month:
+    if rule.cadence == Cadence.DAYS_OF_MONTH:
         return _("On days %(days)s of the month") % {
-            "days": ", ".join(str(d) for d in rule.days_of_month)
+            "days": ", ".join(str(d) for d in rule.days_of_month or [])
         }
-    return f"{_CADENCE(rule)} (N = {rule.interval_days})"
+    if rule.cadence == Cadence.SINCE_ACTIVITY:
+        return _("Every %(n)s days since the last activity") % {"n": rule.interval_days}
+    return _("Every %(n)s days since the last completed follow-up") % {"n": rule.interval_days}
 
 
 class FollowUpRuleListView(ListPage):
