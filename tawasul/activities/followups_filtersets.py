@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tawasul.core import clock
 from tawasul.core.access import user_company_id
+from tawasul.core.filters import panel_form
 from tawasul.core.timezones import day_start, local_day, zone_for
 from tawasul.core.widgets import RemoteSelectMultiple, SearchableSelectMultiple
 from tawasul.org.models import Employee
@@ -68,6 +69,8 @@ class FollowUpFilterSet(filters.FilterSet):
     class Meta:
         model = FollowUp
         fields = ["q", "scope", "status", "due", "channel", "rule", "assignee"]
+        # The contact filter serves the API and links from a contact (`?contact=<key>`).
+        form = panel_form("q", "scope", "status", "due", "channel", "rule", "assignee")
 
     def _employee(self):
         user = getattr(self.request, "user", None)

@@ -42,6 +42,7 @@ def test_list_shows_what_one_takes_part_in(client, org, due):
     assert "Mine to do" in text
     assert "The peer&#x27;s own" not in text and "The peer's own" not in text
     assert reverse("activities:follow_up_detail", args=[mine.pk]) in text
+    assert 'name="contact"' not in text  # the API's filter, not the panel's
 
 
 def test_list_filters_scope_and_due(client, org, due):
