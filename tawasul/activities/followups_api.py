@@ -32,12 +32,6 @@ from .models import FollowUp, FollowUpRule, MessageTemplate
 ACTIONS = ("complete", "forward", "postpone", "cancel")
 
 
-class SubjectSerializer(serializers.Serializer):
-    label = serializers.CharField()
-    url = serializers.CharField()
-    hidden = serializers.BooleanField()
-
-
 class FollowUpSerializer(serializers.ModelSerializer):
     """A follow-up as the caller may see it: the record it is about is named (and its contact
     given) only if the caller may view it."""

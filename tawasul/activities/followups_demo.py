@@ -8,6 +8,7 @@ Drawn from the demo's seeded `rng` in a fixed order; written through the service
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils.translation import gettext_noop
 
@@ -27,7 +28,7 @@ from .followups_services import (
 )
 from .models import FollowUp
 
-TEMPLATE = {
+TEMPLATE: dict[str, Any] = {
     "name": gettext_noop("Periodic follow-up"),
     "kind": "follow_up",
     "subject_en": "{{ follow_up.channel }}: {{ follow_up.record }}",
@@ -131,6 +132,7 @@ def build(demo) -> None:
         .order_by("pk")[:60]
     )
     for follow_up in generated[::4]:
+        assert follow_up.assignee is not None  # rules always name one
         follow_up_complete(
             actor=follow_up.assignee.user, follow_up=follow_up, outcome=rng.choice(OUTCOMES)
         )

@@ -290,11 +290,15 @@ def follow_up_rule_delete(*, actor: Actor, rule: FollowUpRule) -> None:
 
 def offered_templates(company_id: int | None):
     """The message templates a rule may use: the company's active ones."""
+    if company_id is None:
+        return MessageTemplate.objects.none()
     return MessageTemplate.objects.filter(company_id=company_id, is_active=True)
 
 
 def offered_assignees(company_id: int | None):
     """Employees a rule may name: the company's active staff."""
+    if company_id is None:
+        return Employee.objects.none()
     return Employee.objects.filter(
         company_id=company_id, is_active=True, user__isnull=False, user__is_active=True
     )

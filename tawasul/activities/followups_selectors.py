@@ -79,14 +79,14 @@ def follow_up_trail(follow_up: FollowUp) -> list[TrailStep]:
     """The follow-up's steps, oldest first: who set it (or the rule or source that made it),
     then each event row. Two queries."""
     events = list(follow_up.events.select_related("actor__employee").order_by("at", "pk"))
-    keys = set()
+    keys: set[int] = set()
     for event in events:
         data = event.data or {}
         if event.verb == FORWARD:
             keys.update(v for v in (data.get("from"), data.get("to")) if isinstance(v, int))
         elif isinstance(data.get("assignee"), int):
             keys.add(data["assignee"])
-    names = {
+    names: dict[int | None, str] = {
         e.pk: e.display_name for e in Employee.objects.filter(pk__in=keys).only("name", "name_ar")
     }
     names.setdefault(None, "—")

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import cast
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.http import Http404
@@ -79,7 +81,7 @@ def is_staff_assignee(employee: Employee | None, company_id: int | None) -> bool
         employee is not None
         and employee.company_id == company_id
         and employee.is_active
-        and employee.user_id is not None
+        and employee.user is not None
         and employee.user.is_active
     )
 
@@ -120,10 +122,13 @@ def _tell(
             )
 
 
+def _account(actor: Actor) -> User | None:
+    """The actor's user account to store on a row (None for the system)."""
+    return cast("User | None", actor if getattr(actor, "pk", None) else None)
+
+
 def _event(follow_up: FollowUp, actor: Actor, verb: str, **fields) -> FollowUpEvent:
-    return follow_up.write_event(
-        actor=actor if getattr(actor, "pk", None) else None, verb=verb, at=clock.now(), **fields
-    )
+    return follow_up.write_event(actor=_account(actor), verb=verb, at=clock.now(), **fields)
 
 
 def _locked(actor: Actor, follow_up: FollowUp | int) -> FollowUp:
@@ -213,6 +218,8 @@ def follow_up_create(
     _check_channel(channel)
     if due_at is None:
         raise ValidationError({"due_at": _("Give the due date and time.")})
+    if company_id is None:
+        raise ValidationError({"assignee": _("Choose an active member of staff of your company.")})
     company = company if company is not None and company.pk == company_id else None
     company = company or Company.objects.get(pk=company_id)
     due_on = due_day(company, due_at)
@@ -223,7 +230,7 @@ def follow_up_create(
         company=company,
         assignee=assignee,
         set_by=set_by,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=_account(actor),
         due_at=due_at,
         due_on=due_on,
         purpose=purpose[:300],
@@ -322,11 +329,12 @@ def _schedule_next(
         raise ValidationError(
             {"next_due_at": _("The assignee is no longer active; forward it instead.")}
         )
+    assert assignee is not None  # checked just above
     follow_up = FollowUp(
         company=previous.company,
         assignee=assignee,
         set_by=_actor_employee(actor) or previous.set_by,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=_account(actor),
         due_at=due_at,
         due_on=due_day(previous.company, due_at),
         purpose=purpose[:300],

@@ -53,7 +53,7 @@ from .models import FollowUp, FollowUpRule
 
 _STATUS = choice_label(FollowUp, "status")
 _CHANNEL = choice_label(FollowUp, "channel")
-STATUS_CSS = {
+STATUS_CSS: dict[str, str] = {
     FollowUpStatus.OPEN: "text-bg-primary",
     FollowUpStatus.DONE: "text-bg-success",
     FollowUpStatus.CANCELLED: "text-bg-secondary",
@@ -76,7 +76,7 @@ def _purpose_cell(f: FollowUp):
 
 
 def _subject_cell(f: FollowUp):
-    label = f.subject_label
+    label = getattr(f, "subject_label")  # noqa: B009 - set by label_follow_ups
     if not label.label:
         return mark_safe("<bdi>—</bdi>")
     if label.hidden:
@@ -217,7 +217,7 @@ class FollowUpCreateView(ServiceFormView):
             record=data.get("contact"),
         )
 
-    error_aliases: ClassVar[dict[str, str]] = {"record": "contact"}
+    error_aliases = {"record": "contact"}  # noqa: RUF012 - the base's instance default
 
     def success_message(self, record, *, created):
         return _("Follow-up set.")
@@ -304,7 +304,7 @@ class FollowUpActionView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if htmx:
             follow_up = FollowUp.objects.select_related("assignee").get(pk=follow_up.pk)
             label_follow_ups(self.request.user, [follow_up])
-            follow_up.read_only = not (
+            follow_up.read_only = not (  # type: ignore[attr-defined]
                 FollowUp.objects.restrict(self.request.user, "change")
                 .filter(pk=follow_up.pk)
                 .exists()
@@ -466,7 +466,7 @@ class FollowUpRuleFormView(ServiceFormView):
             actor=self.request.user, rule=self.object, **parts["form"].service_fields()
         )
 
-    error_aliases: ClassVar[dict[str, str]] = {"criteria": "criteria_contact_type"}
+    error_aliases = {"criteria": "criteria_contact_type"}  # noqa: RUF012
 
     def get_success_url(self, record):
         return reverse("activities:follow_up_rule_list")
@@ -475,7 +475,7 @@ class FollowUpRuleFormView(ServiceFormView):
 class FollowUpRuleDeleteView(ServiceDeleteView):
     model = FollowUpRule
     success_url_name = "activities:follow_up_rule_list"
-    consequence = gettext_lazy(
+    consequence = gettext_lazy(  # type: ignore[assignment]
         "No new follow-ups will be set by this rule. Those it already set stay as they are."
     )
 
