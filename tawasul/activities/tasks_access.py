@@ -7,7 +7,7 @@ fields of the contact the task is about (`contact__area`, `contact__representati
 A follow-up is visible to its assignee, who set it, their managers, and rule holders alike.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.access.registry import CHOICE, EMPLOYEE, LinkField, govern
@@ -18,36 +18,46 @@ from tawasul.org.models import Employee
 from .models import FollowUp, Task, TaskParticipant
 
 
-def _viewer_path(user) -> str | None:
-    employee = getattr(user, "employee", None)
-    if employee is None or not employee.is_active:
-        return None
-    return employee.path
+def subtree_ids(user) -> list[int] | None:
+    """Keys of the user's employee and everyone in their reports-to subtree (one query, kept on
+    the user object for the request), or None for a user who is not active staff.
+
+    Resolved first and passed as keys, so the task queries use the participants' employee index
+    directly (a join on the employees' paths let the planner walk the whole participant index)."""
+    if "_tawasul_subtree_ids" not in user.__dict__:
+        employee = getattr(user, "employee", None)
+        ids = None
+        if employee is not None and employee.is_active:
+            ids = list(
+                Employee.objects.filter(path__startswith=employee.path)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+        user.__dict__["_tawasul_subtree_ids"] = ids
+    return user.__dict__["_tawasul_subtree_ids"]
 
 
 def task_involvement(user, action: str) -> Q | None:
     """Tasks `user` takes part in, or that someone in their reports-to subtree takes part in.
     Viewing: any participant past or present; changing: the current assignee, the initiator
     and their managers."""
-    path = _viewer_path(user)
-    if path is None:
+    ids = subtree_ids(user)
+    if not ids:
         return None
     if action == "view":
-        taking_part = TaskParticipant.objects.filter(
-            task=OuterRef("pk"), employee__path__startswith=path
-        )
-        return Q(Exists(taking_part))
+        taking_part = TaskParticipant.objects.filter(employee_id__in=ids).values("task_id")
+        return Q(pk__in=taking_part)
     if action == "change":
-        return Q(assignee__path__startswith=path) | Q(initiator__path__startswith=path)
+        return Q(assignee_id__in=ids) | Q(initiator_id__in=ids)
     return None
 
 
 def follow_up_involvement(user, action: str) -> Q | None:
     """Follow-ups assigned to or set by `user` or anyone in their reports-to subtree."""
-    path = _viewer_path(user)
-    if path is None or action not in ("view", "change"):
+    ids = subtree_ids(user)
+    if not ids or action not in ("view", "change"):
         return None
-    return Q(assignee__path__startswith=path) | Q(set_by__path__startswith=path)
+    return Q(assignee_id__in=ids) | Q(set_by_id__in=ids)
 
 
 def _contact_fields() -> list[LinkField]:
