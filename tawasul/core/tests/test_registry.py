@@ -40,6 +40,33 @@ SIDEBAR_BEFORE = [
         ],
     ),
 ]
+# The communicator's section and settings pages, declared by the activities module (issue 12).
+COMMUNICATOR = (
+    "Communicator",
+    [
+        "activities:task_list",
+        "activities:follow_up_list",
+        "activities:reminder_list",
+        "activities:notification_list",
+        "activities:message_list",
+        "activities:calendar",
+    ],
+)
+COMMUNICATOR_SETTINGS = [
+    "activities:follow_up_rule_list",
+    "activities:message_template_list",
+    "activities:automatic_task_rule_list",
+]
+# The sidebar now: the communicator first, then the sidebar of before with the communicator's
+# settings pages among the settings (before the API, which closes the list).
+SIDEBAR = [
+    COMMUNICATOR,
+    SIDEBAR_BEFORE[0],
+    (
+        "Settings",
+        [*SIDEBAR_BEFORE[1][1][:-1], *COMMUNICATOR_SETTINGS, SIDEBAR_BEFORE[1][1][-1]],
+    ),
+]
 COMING_BEFORE = [
     "Tasks",
     "Follow-ups",
@@ -63,29 +90,41 @@ COMING_BEFORE = [
     "Reports",
 ]
 
+# What the communicator made real of "Coming soon".
+COMING_NOW = [label for label in COMING_BEFORE if label not in ("Tasks", "Follow-ups", "Reminders")]
+
 
 def test_modules_register_in_layer_order_once():
     registry = get_registry()
-    assert registry.modules == ["core", "org", "access", "contacts", "documents", "portal"]
+    assert registry.modules == [
+        "core",
+        "org",
+        "access",
+        "contacts",
+        "documents",
+        "activities",
+        "portal",
+    ]
     entries = len(registry.nav_entries)
     assert autodiscover() is registry
     assert len(registry.nav_entries) == entries
 
 
-def test_the_sidebar_is_what_it_was():
+def test_the_sidebar_is_what_it_was_with_the_communicator():
     assert [
         (str(title), [item.url_name for item in items]) for title, items in sections()
-    ] == SIDEBAR_BEFORE
+    ] == SIDEBAR
     assert [str(item.label) for item in COMING] == COMING_BEFORE
+    assert [str(item.label) for item in coming()] == COMING_NOW
 
 
 @pytest.mark.django_db
 def test_an_administrator_sees_every_declared_entry(admin_user):
     navigation = navigation_for(admin_user, "/contacts/")
     assert [(str(title), [row["url"] for row in rows]) for title, rows in navigation.groups] == [
-        (title, [reverse(name) for name in names]) for title, names in SIDEBAR_BEFORE
+        (title, [reverse(name) for name in names]) for title, names in SIDEBAR
     ]
-    assert [str(row["label"]) for row in navigation.soon] == COMING_BEFORE
+    assert [str(row["label"]) for row in navigation.soon] == COMING_NOW
     active = [row for _t, rows in navigation.groups for row in rows if row["active"]]
     assert [row["url"] for row in active] == ["/contacts/"]
 
@@ -112,7 +151,8 @@ def test_api_routes_in_layer_order():
 
 def test_demo_steps_run_in_layer_order():
     steps = get_registry().demo_builders
-    assert [step.app for step in steps] == ["org", "access", "contacts", "documents", "portal"]
+    apps = [step.app for step in steps]
+    assert apps == ["org", "access", "contacts", "documents", *["activities"] * 5, "portal"]
     for step in steps:
         assert callable(get_registry().resolve(step.build))
 
@@ -121,7 +161,15 @@ def test_widgets_and_providers_come_from_module_py():
     from tawasul.core.dashboard import widgets
     from tawasul.core.search import providers
 
-    assert [w.template for w in widgets()] == ["contacts/_widget_my_contacts.html"]
+    assert [w.template for w in widgets()] == [
+        "contacts/_widget_my_contacts.html",
+        "activities/notifications/_widget.html",
+        "activities/agenda/_my_tasks.html",
+        "activities/agenda/_follow_ups_due.html",
+        "activities/agenda/_initiated_tasks.html",
+        "activities/agenda/_reminders.html",
+        "activities/agenda/_team.html",
+    ]
     assert list(providers()) == ["contacts"]
 
 
@@ -160,8 +208,8 @@ def test_a_section_nobody_declared_is_an_error():
 def test_every_coming_soon_entry_has_a_key_of_its_own():
     keys = [item.key for item in COMING]
     assert all(keys) and len(set(keys)) == len(keys)
-    # The modules built so far replace none of them.
-    assert coming() == COMING
+    # The communicator replaced its three; the other modules are still to come.
+    assert [str(item.label) for item in coming()] == COMING_NOW
 
 
 def _sales_module(*, key: str | None) -> Registry:
