@@ -12,19 +12,23 @@ PARENT = (
     "(test_access_leaks)"
 )
 
-COVERED: dict[str, str] = {}
-NOT_GOVERNED = {
+LEAKS = "tawasul.documents.tests.test_access_leaks:test_nothing_of_a_hidden_record_leaks"
+# Checked by this module's own property test (record rules drawn over the parent contacts).
+COVERED = {
     "documents:panel": PARENT,
     "documents:attachment_add": PARENT + "; adding needs change on the parent",
+    "documents:note_add": PARENT,
+    "documents:download": "one stored file, 404 unless its attachment's record is visible",
+    "router:attachment": "attachments whose record is visible (list, record, upload, download)",
+    "router:note": "notes whose record is visible (list, record, create)",
+}
+CHECKED = dict.fromkeys(COVERED, LEAKS)
+# They reach the parent record through a generic link (content type and key), so the code
+# heuristic of the meta-test, which looks for governed models' names, cannot see them.
+HEURISTIC_BLIND = dict.fromkeys(COVERED, "the parent record is named by its content type")
+NOT_GOVERNED = {
     "documents:attachment_version": PARENT + "; a new version needs change on the parent",
     "documents:attachment_delete": PARENT + "; deleting needs change on the parent",
-    "documents:note_add": PARENT,
     "documents:note_edit": PARENT,
     "documents:note_delete": PARENT,
-    "documents:download": "one stored file, 404 unless its attachment's record is visible "
-    "(test_access_leaks)",
-    "router:attachment": "attachments whose record is visible (list, record, upload, versions, "
-    "download, delete; test_access_leaks)",
-    "router:note": "notes whose record is visible (list, record, create, edit, delete; "
-    "test_access_leaks)",
 }
