@@ -8,6 +8,7 @@ The module whose records portal accounts are about (contacts) declares that too
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -51,7 +52,7 @@ OPERATOR_LABELS = {
 @dataclass(frozen=True)
 class LinkField:
     name: str
-    label: str
+    label: Any  # text, or lazily translated text
     kind: str
     lookup: str  # ORM path from the governed model
     model: type[models.Model] | None = None  # where the values come from

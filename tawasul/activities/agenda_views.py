@@ -196,10 +196,10 @@ class IcsFeedView(View):
             event.add("summary", entry.title)
             event.add("dtstamp", now)
             if isinstance(entry.start, dt.datetime):
+                end = entry.end if isinstance(entry.end, dt.datetime) else None
                 event.add("dtstart", entry.start.astimezone(dt.UTC))
                 event.add(
-                    "dtend",
-                    (entry.end or entry.start + dt.timedelta(minutes=30)).astimezone(dt.UTC),
+                    "dtend", (end or entry.start + dt.timedelta(minutes=30)).astimezone(dt.UTC)
                 )
             else:
                 event.add("dtstart", entry.start)

@@ -32,7 +32,7 @@ def register(registry) -> None:
     )
     registry.dashboard_widget(
         Widget(
-            title=_("Unread notifications"),  # type: ignore[arg-type]  # translated when shown
+            title=_("Unread notifications"),
             template="activities/notifications/_widget.html",
             context=_widget_context,
             perm="activities.view_notification",

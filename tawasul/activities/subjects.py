@@ -84,9 +84,9 @@ def subject_labels(user, items: Iterable, *, visibility: Visibility | None = Non
         if not (item.subject_type_id and item.subject_id):
             labels[item.pk] = NO_SUBJECT
             continue
-        record = records.get((item.subject_type_id, item.subject_id))
-        if record is None:
+        found = records.get((item.subject_type_id, item.subject_id))
+        if found is None:
             labels[item.pk] = SubjectLabel(str(HIDDEN_LABEL), hidden=True)
         else:
-            labels[item.pk] = SubjectLabel(str(record), record_url(record))
+            labels[item.pk] = SubjectLabel(str(found), record_url(found))
     return labels

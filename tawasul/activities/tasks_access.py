@@ -7,6 +7,9 @@ fields of the contact the task is about (`contact__area`, `contact__representati
 A follow-up is visible to its assignee, who set it, their managers, and rule holders alike.
 """
 
+from typing import cast
+
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -62,14 +65,16 @@ def follow_up_involvement(user, action: str) -> Q | None:
 
 def _contact_fields() -> list[LinkField]:
     fields = []
-    for name, kind, label in RULE_FIELDS:
+    for name, kind_or_none, label in RULE_FIELDS:
+        kind = cast(str, kind_or_none)  # RULE_FIELDS holds the fields that have a kind
         lookup = f"contact__{name}"
+        field = cast(models.Field, Contact._meta.get_field(name))
         if kind == CHOICE:
-            choices = tuple(Contact._meta.get_field(name).choices)
+            choices = tuple(field.choices or ())
             fields.append(LinkField(lookup, label, kind, lookup, None, choices))
         else:
-            model = Contact._meta.get_field(name).related_model
-            fields.append(LinkField(lookup, label, kind, lookup, model))
+            related = cast("type[models.Model]", field.related_model)
+            fields.append(LinkField(lookup, label, kind, lookup, related))
     return fields
 
 

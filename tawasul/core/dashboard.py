@@ -3,11 +3,12 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Widget:
-    title: str
+    title: Any  # text, or lazily translated text
     template: str
     context: Callable  # (user) -> dict, reading only through restrict(); None: not shown
     perm: str | None = None
