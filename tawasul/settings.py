@@ -298,6 +298,8 @@ ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 
 ATTACHMENT_TYPES = env_list(
     "ATTACHMENT_TYPES", "pdf,png,jpeg,gif,webp,docx,xlsx,pptx,odt,ods,odp,txt,csv"
 )
+# Working hours between the levels of an overdue task's escalation (activities.escalation).
+TASK_ESCALATION_HOURS = float(os.environ.get("TASK_ESCALATION_HOURS", "8"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
