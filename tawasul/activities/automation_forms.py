@@ -91,7 +91,6 @@ class AutomaticTaskRuleForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm
         super().__init__(*args, **kwargs)
         self.trigger = trigger
         self.fields["event"].choices = trigger_choices()
-        self.fields["event"].widget.attrs["data-refresh"] = "1"
         people = trigger.people_choices() if trigger else []
         self.fields["target"].choices = [
             *people,
@@ -135,7 +134,6 @@ class ConditionForm(forms.Form):
         self.fields["field"].choices = [("", "---------")] + [
             (decl.name, str(decl.label)) for decl in decls
         ]
-        self.fields["field"].widget.attrs["data-condition-field"] = "1"
         chosen = self.data.get(self.add_prefix("field")) if self.is_bound else None
         chosen = chosen or self.initial.get("field")
         decl = next((d for d in decls if d.name == chosen), None)

@@ -396,6 +396,20 @@ class RuleFormMixin:
             user=self.request.user,
             company_id=company_id,
         )
+        # A change of event, or of a condition's field, redraws the form with its choices (on
+        # the selects themselves: an ancestor's hx-* would be inherited by the buttons).
+        redraw = {
+            "hx-post": self.request.path,
+            "hx-trigger": "change",
+            "hx-include": "#rule-form",
+            "hx-vals": '{"_refresh": "1"}',
+            "hx-select": "#rule-form",
+            "hx-target": "#rule-form",
+            "hx-swap": "outerHTML",
+        }
+        form.fields["event"].widget.attrs.update(redraw)
+        for row in conditions.forms:
+            row.fields["field"].widget.attrs.update(redraw)
         return {"form": form, "conditions": conditions}
 
     def rule_fields(self, parts) -> dict[str, Any]:

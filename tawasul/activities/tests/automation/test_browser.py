@@ -14,6 +14,15 @@ from tawasul.org.models import Employee
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _redrawn(page) -> None:
+    """Wait until htmx has swapped and settled the form it redraws (a change made meanwhile
+    would reach an element htmx has not taken in yet)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    page.wait_for_timeout(100)
+
+
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_an_administrator_writes_a_template_and_a_rule(page, admin_user, company, language):
     UserPreference.objects.create(user=admin_user, language=language)
@@ -45,17 +54,21 @@ def test_an_administrator_writes_a_template_and_a_rule(page, admin_user, company
     page.goto("/activities/automation/rules/new/")
     page.fill("#id_name", "Welcome call")
     page.select_option("#id_event", "task.overdue")
+    _redrawn(page)
     expect(page.locator("#id_target option[value=assignee]")).to_have_count(1)
     expect(page.locator("#id_template option")).to_have_count(1)  # none for tasks
     page.select_option("#id_event", "contact.created")
+    _redrawn(page)
     expect(page.locator("#id_target option[value=actor_manager]")).to_have_count(1)
     expect(page.locator("#id_template option")).to_have_count(2)
     expect(page.locator("#id_name")).to_have_value("Welcome call")  # kept across the redraw
     expect(page.locator(".condition-row")).to_have_count(1)
     page.locator("#add-condition").click()
+    _redrawn(page)
     expect(page.locator(".condition-row")).to_have_count(2)
     expect(page.locator("#id_conditions-1-operator")).to_have_value("in")
     page.select_option("#id_conditions-0-field", "lifecycle")
+    _redrawn(page)
     expect(page.locator("#id_conditions-0-values option")).to_have_count(5)
     page.select_option("#id_conditions-0-values", ["target", "prospect"])
     expect(page.locator("#id_name")).to_have_value("Welcome call")
