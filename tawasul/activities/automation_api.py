@@ -4,6 +4,8 @@ errors (a template's text errors carry their line)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.shortcuts import get_object_or_404
@@ -69,7 +71,7 @@ def _company_fields(request, data: dict) -> dict:
 
 
 class _ServiceWrites:
-    service = None
+    service: Any = None  # the save service, set by each viewset
 
     def perform_create(self, serializer):
         fields = _company_fields(self.request, dict(serializer.validated_data))

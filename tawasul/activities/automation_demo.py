@@ -4,6 +4,8 @@ the services so the rules have fired when the demo opens."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_noop
 
 from tawasul.contacts.choices import Lifecycle
@@ -18,7 +20,7 @@ from .automation_services import (
 from .choices import Priority
 from .triggers import get_trigger
 
-TEMPLATES = {
+TEMPLATES: dict[str, dict[str, Any]] = {
     "welcome": {
         "name": gettext_noop("Welcome call"),
         "kind": "contact",

@@ -3,7 +3,7 @@ conditions as rows)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.models import Group
@@ -41,7 +41,10 @@ class MessageTemplateForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "---------"), *templating.kind_choices()]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            ("", "---------"),
+            *templating.kind_choices(),
+        ]
         self.fields["kind"].widget.attrs["data-kind-picker"] = "1"
 
 
@@ -90,9 +93,9 @@ class AutomaticTaskRuleForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm
     def __init__(self, *args, trigger: Trigger | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.trigger = trigger
-        self.fields["event"].choices = trigger_choices()
+        cast(forms.ChoiceField, self.fields["event"]).choices = trigger_choices()
         people = trigger.people_choices() if trigger else []
-        self.fields["target"].choices = [
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
             *people,
             (USER, TaskTarget.USER.label),
             (ROLE, TaskTarget.ROLE.label),
@@ -100,9 +103,13 @@ class AutomaticTaskRuleForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm
         company_id = (
             self.company_id_for_save() if self.instance.pk or self.fixed_company_id else None
         )
-        self.fields["target_user"].queryset = employee_choices(self.user, company_id)
+        cast(forms.ModelChoiceField, self.fields["target_user"]).queryset = employee_choices(
+            self.user, company_id
+        )
         self.fields["target_user"].help_text = _("When the task goes to a named user.")
-        self.fields["target_role"].queryset = Group.objects.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["target_role"]).queryset = Group.objects.order_by(
+            "name"
+        )
         self.fields["target_role"].help_text = _(
             "When the task goes to everyone with a role: each gets their own task."
         )
@@ -114,7 +121,7 @@ class AutomaticTaskRuleForm(CleanTextFormMixin, ScopedFormMixin, forms.ModelForm
         templates = MessageTemplate.objects.restrict(self.user, "view").filter(kind__in=kinds)
         if company_id is not None:
             templates = templates.filter(company_id=company_id)
-        self.fields["template"].queryset = templates.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["template"]).queryset = templates.order_by("name")
         self.fields["template"].help_text = _(
             "Its subject is the task's title, its body the task's description."
         )
@@ -131,23 +138,25 @@ class ConditionForm(forms.Form):
     def __init__(self, *args, trigger: Trigger | None = None, user=None, company_id=None, **kw):
         super().__init__(*args, **kw)
         decls = trigger.link_fields() if trigger else []
-        self.fields["field"].choices = [("", "---------")] + [
+        cast(forms.ChoiceField, self.fields["field"]).choices = [("", "---------")] + [
             (decl.name, str(decl.label)) for decl in decls
         ]
         chosen = self.data.get(self.add_prefix("field")) if self.is_bound else None
         chosen = chosen or self.initial.get("field")
         decl = next((d for d in decls if d.name == chosen), None)
         if decl is not None:
-            self.fields["operator"].choices = operator_choices(decl)
-            self.fields["values"].choices = condition_values(decl, user, company_id)
+            cast(forms.ChoiceField, self.fields["operator"]).choices = operator_choices(decl)
+            cast(forms.ChoiceField, self.fields["values"]).choices = condition_values(
+                decl, user, company_id
+            )
         else:
             operators: dict[str, str] = {}
             if any("in" in operators_for(d) for d in decls):
                 operators["in"] = str(OPERATOR_LABELS["in"])  # first: it fits most fields
             for other in decls:
                 operators.update(operator_choices(other))
-            self.fields["operator"].choices = list(operators.items())
-            self.fields["values"].choices = []
+            cast(forms.ChoiceField, self.fields["operator"]).choices = list(operators.items())
+            cast(forms.ChoiceField, self.fields["values"]).choices = []
             self.fields["values"].help_text = _("Choose the field first.")
         self.fields["values"].widget.attrs["size"] = 6
 

@@ -68,7 +68,7 @@ def template_errors(kind: str, texts: Mapping[str, str]) -> dict[str, list[str]]
     return errors
 
 
-def _apply(instance: models.Model, fields: Mapping[str, Any], allowed) -> None:
+def _apply(instance: Any, fields: Mapping[str, Any], allowed) -> None:
     for name, value in fields.items():
         if name == "company_id" and instance.pk is None:
             instance.company_id = value
@@ -247,7 +247,7 @@ def check_rule(rule: AutomaticTaskRule) -> None:
         elif (
             user.company_id != rule.company_id
             or not user.is_active
-            or user.user_id is None
+            or user.user is None
             or not user.user.is_active
         ):
             errors["target_user"] = _("Choose an active member of staff of the company.")
@@ -335,7 +335,7 @@ def rule_people(
             employee is not None
             and employee.company_id == rule.company_id
             and employee.is_active
-            and employee.user_id
+            and employee.user is not None
             and employee.user.is_active
         ):
             people[employee.pk] = employee
@@ -408,7 +408,7 @@ def automatic_tasks_fire(
     trigger = get_trigger(event)
     if trigger is None:
         return []
-    record = trigger.load(payload)
+    record: Any = trigger.load(payload)
     if record is None:
         return []
     key = origin_key or trigger.key(payload)

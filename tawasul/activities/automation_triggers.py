@@ -40,7 +40,7 @@ def actor_manager(record: Any, payload: Mapping[str, Any]) -> list[Employee]:
 def _contact(payload: Mapping[str, Any]) -> Contact | None:
     return (
         Contact.objects.select_related("representative", "coordinator")
-        .filter(pk=payload.get("contact_id"))
+        .filter(pk=payload.get("contact_id") or 0)
         .first()
     )
 
@@ -92,7 +92,7 @@ def _split_assigned(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def _task(payload: Mapping[str, Any]) -> Task | None:
     return (
         Task.objects.select_related("assignee", "initiator", "contact__representative")
-        .filter(pk=payload.get("task_id"))
+        .filter(pk=payload.get("task_id") or 0)
         .first()
     )
 

@@ -273,7 +273,7 @@ class MessageTemplatePreviewView(LoginRequiredMixin, PermissionRequiredMixin, Te
 class MessageTemplateDeleteView(ServiceDeleteView):
     model = MessageTemplate
     success_url_name = "activities:message_template_list"
-    consequence = gettext_lazy("Rules, follow-up rules and reminders using it keep it.")
+    consequence: Any = gettext_lazy("Rules, follow-up rules and reminders using it keep it.")
 
     def delete(self, record) -> None:
         services.message_template_delete(actor=self.request.user, template=record)
@@ -388,7 +388,7 @@ class RuleFormMixin:
         if data is None and trigger is not None:
             form.initial.setdefault("event", trigger.event)
         company_id = form.company_id_for_save() if (self.object or form.fixed_company_id) else None
-        conditions = ConditionFormSet(
+        conditions = ConditionFormSet(  # type: ignore[call-arg]  # BaseConditionFormSet's
             data,
             prefix="conditions",
             initial=None if data is not None else conditions_initial(self.object),
@@ -427,7 +427,7 @@ class RuleFormMixin:
 class AutomaticTaskRuleFormView(RuleFormMixin, ServiceFormView):
     model = AutomaticTaskRule
     form_class = AutomaticTaskRuleForm
-    formset_classes: ClassVar[dict] = {"conditions": ConditionFormSet}
+    formset_classes = {"conditions": ConditionFormSet}
     template_name = "activities/automation/rule_form.html"
 
     def build(self, data=None, files=None):
@@ -526,7 +526,7 @@ class AutomaticTaskRulePreviewView(
 class AutomaticTaskRuleDeleteView(ServiceDeleteView):
     model = AutomaticTaskRule
     success_url_name = "activities:automatic_task_rule_list"
-    consequence = gettext_lazy("The tasks it already created stay.")
+    consequence: Any = gettext_lazy("The tasks it already created stay.")
 
     def delete(self, record) -> None:
         services.automatic_task_rule_delete(actor=self.request.user, rule=record)
