@@ -539,6 +539,14 @@ def contact_update(
         )
     contact_refresh_search(contact=contact)
     _verify_access(actor, contact, "change")
+    if reassigned:
+        # One contact re-assigned by editing it is a re-assignment like a bulk one.
+        events.emit(
+            "contact.assigned",
+            contact_ids=[contact.pk],
+            actor_id=getattr(actor, "pk", None),
+            fields=sorted(reassigned),
+        )
     return contact
 
 

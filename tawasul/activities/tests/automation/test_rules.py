@@ -19,7 +19,11 @@ from tawasul.activities.tasks_services import task_create
 from tawasul.activities.triggers import get_trigger, triggers
 from tawasul.contacts.choices import Lifecycle
 from tawasul.contacts.models import Contact
-from tawasul.contacts.services import contact_bulk_assign, contact_set_lifecycle
+from tawasul.contacts.services import (
+    contact_bulk_assign,
+    contact_set_lifecycle,
+    contact_update,
+)
 from tawasul.contacts.tests.factories import AreaFactory, make_contact
 from tawasul.core import clock
 
@@ -96,6 +100,22 @@ def test_a_bulk_reassignment_gives_one_task_per_contact(
     tasks = Task.objects.filter(rule=rule)
     assert sorted(tasks.values_list("contact_id", flat=True)) == [first.pk, second.pk]
     assert {task.assignee for task in tasks} == {world.blind}
+
+
+def test_editing_one_contacts_representative_is_a_reassignment(
+    world, new_contact, django_capture_on_commit_callbacks
+):
+    rule = _rule(world, event="contact.assigned", target="representative")
+    contact = new_contact(name="Alone")
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(actor=None, contact=contact, data={"representative": world.blind})
+    assert list(Task.objects.filter(rule=rule).values_list("contact_id", "assignee")) == [
+        (contact.pk, world.blind.pk)
+    ]
+    # An edit that leaves the representative alone is no re-assignment.
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(actor=None, contact=contact, data={"name": "Alone again"})
+    assert Task.objects.filter(rule=rule).count() == 1
 
 
 def test_conditions_on_the_records_link_fields(
