@@ -32,7 +32,9 @@ def register(registry) -> None:
         order=60,
     )
     registry.record_tab("contacts.contact", "tawasul.activities.followups_views.record_tab")
-    registry.timeline_source("contacts.contact", _contact_timeline)
+    registry.timeline_source(
+        "contacts.contact", _contact_timeline, kind="follow_ups", kind_label=_("Follow-ups")
+    )
     registry.calendar_source("follow_ups", _calendar)
     registry.demo_builder("followups", "tawasul.activities.followups_demo.build")
 

@@ -22,7 +22,9 @@ def register(registry) -> None:
         order=30,
     )
     registry.calendar_source("reminders", _calendar)
-    registry.timeline_source("contacts.contact", _contact_timeline)
+    registry.timeline_source(
+        "contacts.contact", _contact_timeline, kind="reminders", kind_label=_("Reminders")
+    )
     registry.demo_builder("reminders", "tawasul.activities.reminders_demo.build")
 
 

@@ -18,7 +18,9 @@ def register(registry) -> None:
         order=10,
     )
     registry.record_tab("contacts.contact", "tawasul.activities.tasks_views.record_tab")
-    registry.timeline_source("contacts.contact", _contact_timeline)
+    registry.timeline_source(
+        "contacts.contact", _contact_timeline, kind="tasks", kind_label=_("Tasks")
+    )
     registry.calendar_source("tasks", _calendar)
     registry.demo_builder("tasks", "tawasul.activities.tasks_demo.build")
 

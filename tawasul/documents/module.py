@@ -18,8 +18,8 @@ def register(registry) -> None:
     # Every governed record's page gets "Files" and "Notes" tabs, and its timeline the uploads
     # and notes (both answer nothing, without a query, for other records).
     registry.record_tab(ANY_MODEL, "tawasul.documents.views.record_tabs")
-    registry.timeline_source(ANY_MODEL, _file_entries)
-    registry.timeline_source(ANY_MODEL, _note_entries)
+    registry.timeline_source(ANY_MODEL, _file_entries, kind="files", kind_label=_("Files"))
+    registry.timeline_source(ANY_MODEL, _note_entries, kind="notes", kind_label=_("Notes"))
     registry.demo_builder("documents", "tawasul.documents.demo.build")
 
 
