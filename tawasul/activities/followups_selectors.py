@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -146,10 +146,15 @@ def contact_timeline(user, record, *, before, limit: int):
 
 
 def calendar_entries(user, start: dt.datetime, end: dt.datetime) -> list[CalendarEntry]:
-    """Follow-ups `user` may see that fall between `start` and `end` (open ones movable by
-    those who may change them)."""
+    """The user's own follow-ups (theirs to do, or set by them) that fall between `start` and
+    `end`, as far as they may see them (open ones movable by those who may change them). A
+    manager's calendar is their own, like the tasks'; the team's work is on the lists."""
+    employee = getattr(user, "employee", None)
+    if employee is None:
+        return []
     queryset = (
         FollowUp.objects.restrict(user, "view")
+        .filter(Q(assignee=employee) | Q(set_by=employee))
         .filter(due_at__gte=start, due_at__lt=end)
         .order_by("due_at", "pk")
     )
