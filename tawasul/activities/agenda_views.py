@@ -17,6 +17,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -25,11 +26,13 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from tawasul.core import clock
+from tawasul.core.access import get_restricted_or_404
 from tawasul.core.calendar import CalendarEntry, as_entry
 from tawasul.core.cleaning import parse_id
 from tawasul.core.registry import get_registry
 
-from .models import CalendarFeed
+from .models import CalendarFeed, Task
+from .tasks_views import task_actions_context
 
 logger = logging.getLogger("tawasul.activities")
 
@@ -221,13 +224,6 @@ class DashboardTaskActionsView(LoginRequiredMixin, PermissionRequiredMixin, View
     permission_required = "activities.change_task"
 
     def get(self, request, pk: int):
-        from django.template.response import TemplateResponse
-
-        from tawasul.core.access import get_restricted_or_404
-
-        from .models import Task
-        from .tasks_views import task_actions_context
-
         task = get_restricted_or_404(
             Task.objects.select_related("assignee", "initiator"), request.user, "change", pk=pk
         )

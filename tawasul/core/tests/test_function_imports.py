@@ -23,6 +23,7 @@ ALLOWED = {
     ("core/text.py", "phone_query_digits", ".phones"): "a cycle: core.phones builds on core.text",
     ("core/timezones.py", "preferred_zone_name", ".models"): "apps.py modules import "
     "core.timezones before the models are loaded",
+    ("org/apps.py", "OrgConfig.ready", "."): "the work calendar's cache listens to model saves",
     ("access/apps.py", "AccessConfig.ready", "."): "the event handlers need the models loaded",
     ("access/apps.py", "AccessConfig.ready", ".models"): "models load once the registry is ready",
     ("access/apps.py", "AccessConfig.ready", ".querysets"): "imports the models",
