@@ -375,7 +375,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tawasul API",
-    "DESCRIPTION": "Contacts, organization and master data of the Tawasul CRM.",
+    "DESCRIPTION": "Contacts, organization, master data and the communicator (tasks, follow-ups, reminders, notifications, messages, templates, files and notes) of the Tawasul CRM.",
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -384,6 +384,12 @@ SPECTACULAR_SETTINGS = {
     # The schema and its docs are for signed-in staff, as the API itself.
     "SERVE_PERMISSIONS": ["tawasul.access.accounts.IsStaffUser"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name across models get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tawasul.activities.choices.TaskStatus",
+        "FollowUpStatusEnum": "tawasul.activities.choices.FollowUpStatus",
+        "ChannelEnum": "tawasul.activities.choices.Channel",
+    },
 }
 
 PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "SA")

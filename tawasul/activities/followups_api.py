@@ -93,7 +93,7 @@ class CompleteSerializer(serializers.Serializer):
     )
 
 
-class ForwardSerializer(serializers.Serializer):
+class FollowUpForwardSerializer(serializers.Serializer):
     to = ScopedPrimaryKeyRelatedField(model=Employee)
     instruction = CleanTextField(max_length=500)
 
@@ -137,7 +137,7 @@ class FollowUpViewSet(
         return {
             "create": FollowUpCreateSerializer,
             "complete": CompleteSerializer,
-            "forward": ForwardSerializer,
+            "forward": FollowUpForwardSerializer,
             "postpone": PostponeSerializer,
             "cancel": CancelSerializer,
         }.get(getattr(self, "action", None), FollowUpSerializer)
@@ -192,7 +192,7 @@ class FollowUpViewSet(
         )
         return self._answer(follow_up)
 
-    @extend_schema(request=ForwardSerializer, responses=FollowUpSerializer)
+    @extend_schema(request=FollowUpForwardSerializer, responses=FollowUpSerializer)
     @action(detail=True, methods=["post"])
     def forward(self, request, pk=None):
         """Hand it to another member of staff with an instruction."""

@@ -13,7 +13,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -59,14 +58,10 @@ def when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def is_local_path(url: str) -> bool:
-    """Whether `url` is a path on this site (never another host or scheme)."""
-    return (
-        url.startswith("/")
-        and not url.startswith("//")
-        and "\\" not in url
-        and url_has_allowed_host_and_scheme(url, allowed_hosts=set())
-    )
+def is_local_path(request, url: str) -> bool:
+    """Whether `url` is a path on this site (never another host or scheme): what
+    `core.http.safe_next` keeps, and a path rather than a whole address."""
+    return url.startswith("/") and safe_next(request, "/", value=url) == url.strip()
 
 
 # --- the inbox -----------------------------------------------------------------------------
@@ -216,7 +211,7 @@ class NotificationOpen(LoginRequiredMixin, PermissionRequiredMixin, View):
         if request.user.has_perm("activities.change_notification"):
             notification_mark_read(actor=request.user, notification_ids=[notification.pk])
         item = notifications_shown(request.user, [notification])[0]
-        if item.url and is_local_path(item.url):
+        if item.url and is_local_path(request, item.url):
             return HttpResponseRedirect(item.url)
         return redirect("activities:notification_list")
 

@@ -93,7 +93,7 @@ class ProgressSerializer(serializers.Serializer):
     remark = CleanCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ForwardSerializer(serializers.Serializer):
+class TaskForwardSerializer(serializers.Serializer):
     to = ScopedPrimaryKeyRelatedField(model=Employee)
     instruction = CleanCharField(max_length=500)
 
@@ -133,7 +133,7 @@ class TaskViewSet(
             "partial_update": TaskUpdateSerializer,
             "update": TaskUpdateSerializer,
             "progress": ProgressSerializer,
-            "forward": ForwardSerializer,
+            "forward": TaskForwardSerializer,
         }.get(getattr(self, "action", None), TaskSerializer)
 
     def paginate_queryset(self, queryset):
@@ -193,7 +193,7 @@ class TaskViewSet(
         )
         return self._answer(task)
 
-    @extend_schema(request=ForwardSerializer, responses=TaskSerializer)
+    @extend_schema(request=TaskForwardSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
     def forward(self, request, pk=None):
         """Hand the task to another member of staff with an instruction."""

@@ -92,7 +92,7 @@ def test_sidebar_hides_what_the_user_may_not_open(client, company):
     assert reverse("contacts:import_list") not in sidebar
     # Modules not built yet: one folded group at the end, never loose disabled entries.
     soon = sidebar[sidebar.index('id="nav-soon"') :]
-    assert "<details" in sidebar and "Quotations" in soon and "Tasks" in soon
+    assert "<details" in sidebar and "Quotations" in soon and "Complaints" in soon
     assert sidebar.count("disabled") == soon.count("disabled")
     assert sidebar.index("Contacts") < sidebar.index('id="nav-soon"')
 
