@@ -205,6 +205,10 @@ def _check_record(actor, company_id: int, record) -> None:
 # --- writes -------------------------------------------------------------------------------------
 
 
+# The last year a reminder may start in (recurrences run on from it).
+LATEST_YEAR = 2199
+
+
 def reminder_save(
     *,
     actor,
@@ -257,6 +261,9 @@ def reminder_save(
         errors["title"] = _("Give the reminder a title.")
     if starts_at is None or starts_at.utcoffset() is None:
         errors["starts_at"] = _("Choose the date and time it is first due.")
+    elif starts_at.year > LATEST_YEAR:
+        # Occurrences are counted forwards from here; the calendar's last years cannot hold them.
+        errors["starts_at"] = _("Choose a first time before %(year)s.") % {"year": LATEST_YEAR}
     zone_name = timezone or (reminder.timezone if reminder else "") or zone_for(author).key
     zone = as_zone(zone_name)
     if zone is None:

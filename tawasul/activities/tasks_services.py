@@ -92,13 +92,14 @@ def assignable_employees(actor, company_id: int | None) -> models.QuerySet[Emplo
     (`actor=None`) may give a task to any active employee of the company."""
     if company_id is None:
         return Employee.objects.none()
+    # Someone who cannot sign in (no account, or an account switched off) cannot do a task.
     queryset: models.QuerySet[Employee] = Employee.objects.filter(
-        company_id=company_id, is_active=True
+        company_id=company_id, is_active=True, user__is_active=True
     )
     if actor is None:
         return queryset
     queryset = Employee.objects.restrict(actor, "view").filter(
-        company_id=company_id, is_active=True
+        company_id=company_id, is_active=True, user__is_active=True
     )
     entry = governed(Task)
     if entry is not None:
@@ -135,6 +136,11 @@ def _check_record(actor, company_id, record) -> None:
         raise ValidationError({"record": _("This record is not visible to you.")})
 
 
+# The years a due date may fall in: anything else is a typing slip (and the far ends of the
+# calendar cannot be counted in working days or shown in a time zone).
+DUE_EARLIEST, DUE_LATEST = 2000, 2199
+
+
 def _check_fields(*, title: str, due_at, priority: str) -> None:
     errors: dict[str, str] = {}
     if not (title or "").strip():
@@ -143,6 +149,11 @@ def _check_fields(*, title: str, due_at, priority: str) -> None:
         errors["due_at"] = _("Give the due date and time.")
     elif not isinstance(due_at, dt.datetime) or due_at.tzinfo is None:
         errors["due_at"] = _("Give the due date and time.")
+    elif not DUE_EARLIEST <= due_at.year <= DUE_LATEST:
+        errors["due_at"] = _("Give a due date between %(first)s and %(last)s.") % {
+            "first": DUE_EARLIEST,
+            "last": DUE_LATEST,
+        }
     if priority not in Priority.values:
         errors["priority"] = _("Choose a priority from the list.")
     if errors:

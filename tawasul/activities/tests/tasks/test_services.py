@@ -270,3 +270,24 @@ def test_cancelling_a_parent_with_a_done_copy_leaves_it_done(org, due):
     }
     parent.refresh_from_db()
     assert parent.status == "done"
+
+
+def test_a_task_is_refused_for_someone_who_cannot_sign_in_and_for_far_dates(org, due):
+    org.rep2.user.is_active = False
+    org.rep2.user.save()
+    with pytest.raises(ValidationError) as refused:
+        task_create(actor=org.lead.user, assignees=[org.rep2], title="Call", due_at=due)
+    assert "assignees" in refused.value.message_dict
+    task = task_create(actor=org.lead.user, assignees=[org.rep1], title="Call", due_at=due)
+    with pytest.raises(ValidationError) as refused:
+        task_forward(actor=org.rep1.user, task=task, to=org.rep2, instruction="yours")
+    assert "to" in refused.value.message_dict
+    for year in (1900, 9999):
+        with pytest.raises(ValidationError) as refused:
+            task_create(
+                actor=org.lead.user,
+                assignees=[org.rep1],
+                title="Call",
+                due_at=due.replace(year=year),
+            )
+        assert "due_at" in refused.value.message_dict
