@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tawasul.core import clock
@@ -53,6 +54,20 @@ def my_tasks(user) -> dict | None:
     return {"tasks": _labelled(user, rows), "counts": counts, "now": now}
 
 
+def _copies(**match) -> Coalesce:
+    """How many copies a parent task has (matching `match`), as a subquery: the database counts
+    them for the rows shown only, not for every open task the user ever initiated (a GROUP BY
+    over a manager's tens of thousands of tasks)."""
+    counted = (
+        Task.objects.filter(parent=OuterRef("pk"), **match)
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def initiated_tasks(user) -> dict | None:
     """Tasks I gave others that are still open (a parent counts its copies' progress)."""
     employee = _employee(user)
@@ -69,8 +84,8 @@ def initiated_tasks(user) -> dict | None:
         .exclude(assignee=employee)
         .select_related("assignee")
         .annotate(
-            copies_total=Count("copies"),
-            copies_done=Count("copies", filter=Q(copies__status=TaskStatus.DONE)),
+            copies_total=_copies(),
+            copies_done=_copies(status=TaskStatus.DONE),
         )
         .order_by("due_at", "id")[:ROWS]
     )
@@ -125,10 +140,19 @@ def team_summary(user) -> dict | None:
     today = timezone.localdate(now)
     sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7)  # weeks start on Sunday
     week_start = timezone.make_aware(dt.datetime.combine(sunday, dt.time.min))
+    # Every task assigned to a direct report is visible to their manager (the report is in the
+    # manager's subtree and a current assignee takes part in the task: `tasks_access`), so the
+    # counts read the assignee index directly instead of through the involvement subquery, which
+    # for a manager hashes every task the whole subtree ever took part in.
     counts = {
         row["assignee"]: row
-        for row in Task.objects.restrict(user, "view")
-        .filter(company_id=employee.company_id, assignee__in=reports)
+        for row in Task.objects.filter(
+            Q(status__in=OPEN_TASK_STATUSES)
+            | Q(status=TaskStatus.DONE, completed_at__gte=week_start),
+            company_id=employee.company_id,
+            assignee_id__in=[p.pk for p in reports],
+        )
+        .order_by()
         .values("assignee")
         .annotate(
             open=Count("pk", filter=Q(status__in=OPEN_TASK_STATUSES)),

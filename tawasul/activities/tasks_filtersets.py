@@ -4,16 +4,22 @@ import datetime as dt
 
 import django_filters as filters
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tawasul.core import clock
 from tawasul.core.filters import panel_form
-from tawasul.core.widgets import SearchableSelectMultiple
+from tawasul.core.widgets import RemoteSelectMultiple, SearchableSelectMultiple
 from tawasul.org.models import Employee
 
 from .choices import OPEN_TASK_STATUSES, Priority, TaskStatus
 from .models import Task
+from .tasks_access import subtree_ids
+
+# The people pickers ask the server as one types: a company of thousands of employees is never
+# read whole to fill the filter panel.
+EMPLOYEES_URL = reverse_lazy("activities:task_assignee_autocomplete")
 
 MINE, INITIATED, TEAM = "mine", "initiated", "team"
 SCOPES = [
@@ -57,10 +63,16 @@ class TaskFilterSet(filters.FilterSet):
     )
     due = filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label=_("Due"))
     assignee = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_employees, label=_("Assignee"), widget=SearchableSelectMultiple()
+        distinct=False,
+        queryset=_employees,
+        label=_("Assignee"),
+        widget=RemoteSelectMultiple(EMPLOYEES_URL),
     )
     initiator = filters.ModelMultipleChoiceFilter(
-        distinct=False, queryset=_employees, label=_("Initiator"), widget=SearchableSelectMultiple()
+        distinct=False,
+        queryset=_employees,
+        label=_("Initiator"),
+        widget=RemoteSelectMultiple(EMPLOYEES_URL),
     )
 
     class Meta:
@@ -81,7 +93,10 @@ class TaskFilterSet(filters.FilterSet):
         if value == INITIATED:
             return queryset.filter(initiator=me, parent__isnull=True)
         if value == TEAM:
-            return queryset.filter(assignee__path__startswith=me.path).exclude(assignee=me)
+            # By keys (the subtree is resolved once per request): a join on the employees'
+            # paths let the planner walk every task in assignee order.
+            team = [pk for pk in subtree_ids(self.request.user) or () if pk != me.pk]
+            return queryset.filter(assignee_id__in=team)
         return queryset
 
     def filter_due(self, queryset, name, value):
