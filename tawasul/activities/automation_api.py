@@ -163,7 +163,7 @@ class RulePreviewSerializer(serializers.Serializer):
 
 
 class AutomaticTaskRuleViewSet(RestrictedViewSetMixin, _ServiceWrites, viewsets.ModelViewSet):
-    """Automatic task rules; `GET <id>/preview/?record=<pk>` lists the tasks the rule would
+    """Automatic task rules; `GET {id}/preview/?record={record id}` lists the tasks the rule would
     create for that record now."""
 
     queryset = AutomaticTaskRule.objects.select_related(  # access-ok: narrowed by the mixin
