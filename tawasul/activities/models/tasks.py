@@ -99,6 +99,10 @@ class Task(ConstraintFieldErrors, Transitions, SubjectLink, TimeStampedModel):
             models.Index(fields=["company", "created_at", "id"]),
             models.Index(fields=["subject_type", "subject_id", "created_at"]),
             models.Index(fields=["status", "due_at"]),
+            # The task list filtered by status and priority (index-only under the involvement
+            # clause), and the dashboard's team summary (done this week by assignee).
+            models.Index(fields=["company", "status", "priority", "due_at", "id"]),
+            models.Index(fields=["company", "assignee", "status", "completed_at", "due_at"]),
         ]
         constraints = [
             models.UniqueConstraint(
