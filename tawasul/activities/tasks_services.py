@@ -92,14 +92,16 @@ def assignable_employees(actor, company_id: int | None) -> models.QuerySet[Emplo
     (`actor=None`) may give a task to any active employee of the company."""
     if company_id is None:
         return Employee.objects.none()
-    # Someone who cannot sign in (no account, or an account switched off) cannot do a task.
+    # Someone whose account is switched off cannot do a task (nor see it).
     queryset: models.QuerySet[Employee] = Employee.objects.filter(
-        company_id=company_id, is_active=True, user__is_active=True
-    )
+        company_id=company_id, is_active=True
+    ).exclude(user__is_active=False)
     if actor is None:
         return queryset
-    queryset = Employee.objects.restrict(actor, "view").filter(
-        company_id=company_id, is_active=True, user__is_active=True
+    queryset = (
+        Employee.objects.restrict(actor, "view")
+        .filter(company_id=company_id, is_active=True)
+        .exclude(user__is_active=False)
     )
     entry = governed(Task)
     if entry is not None:

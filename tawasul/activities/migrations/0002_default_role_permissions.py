@@ -73,7 +73,10 @@ def forwards(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     if not Group.objects.filter(name__in=STAFF_ROLES).exists():
         return  # a new installation: the roles are made whole after the migrations
+    # The permissions rows are made after the migrations; make this app's now (as Django's own
+    # data migrations do, the historical app config must say it has models).
     config = apps.get_app_config("activities")
+    config.models_module = True
     create_permissions(config, apps=apps, verbosity=0)
     Permission = apps.get_model("auth", "Permission")
     permissions = list(
