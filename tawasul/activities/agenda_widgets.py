@@ -8,6 +8,7 @@ follow-ups' own action partials, so work is done in place."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -169,14 +170,17 @@ def team_summary(user) -> dict | None:
             done=Count("pk", filter=Q(status=TaskStatus.DONE, completed_at__gte=week_start)),
         )
     }
-    people = [
-        {
-            "employee": person,
-            "open": counts.get(person.pk, {}).get("open", 0),
-            "overdue": counts.get(person.pk, {}).get("overdue", 0),
-            "done": counts.get(person.pk, {}).get("done", 0),
-        }
-        for person in reports
-    ]
+    none = {"open": 0, "overdue": 0, "done": 0}
+    people: list[dict[str, Any]] = []
+    for person in reports:
+        row = counts.get(person.pk) or none
+        people.append(
+            {
+                "employee": person,
+                "open": row["open"],
+                "overdue": row["overdue"],
+                "done": row["done"],
+            }
+        )
     people.sort(key=lambda p: (-p["overdue"], -p["open"], p["employee"].name))
     return {"people": people}
