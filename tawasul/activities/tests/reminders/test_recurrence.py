@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tawasul.activities.reminders_recurrence import (
@@ -76,6 +76,10 @@ def test_next_occurrence_matches_dateutil(recurrence, zone_name, wall_start, off
     zone = ZoneInfo(zone_name)
     wall_start = wall_start.replace(second=0, microsecond=0)
     starts_at = wall_start.replace(tzinfo=zone).astimezone(UTC)
+    # A first time the clocks skip (02:30 on the night summer time starts) is no time at all:
+    # the reminder form refuses it (Django cannot place it in the zone), and the API takes an
+    # offset with it. The recurrence starts from a time that exists.
+    assume(starts_at.astimezone(zone).replace(tzinfo=None) == wall_start)
     after = starts_at + offset
     found = Schedule(recurrence.to_rrule(), starts_at, zone).next_after(after)
     assert found == oracle(recurrence, wall_start, zone, after)
