@@ -26,6 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tawasul.core import clock
+from tawasul.core.http import site_url
 from tawasul.core.models import UserPreference
 from tawasul.core.timezones import day_start, local_day, zone_for
 
@@ -42,14 +43,6 @@ DIGEST_MAX = 50
 def _language(user) -> str:
     chosen = UserPreference.objects.filter(user_id=user.pk).values_list("language", flat=True)
     return chosen.first() or settings.LANGUAGE_CODE
-
-
-def _site_url(path: str) -> str:
-    """An absolute address for a mail (`SITE_URL` + path), or the path when the site's
-    address is not configured; only local paths are ever linked."""
-    if not path.startswith("/") or path.startswith("//"):
-        return ""
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
 
 
 def _send(user, subject: str, template: str, context: dict) -> None:
@@ -80,7 +73,7 @@ def notification_email_send(*, notification_id: int) -> bool:
             return False
         with translation.override(_language(user)):
             shown = notifications_shown(user, [notification])[0]
-            context = {"user": user, "item": shown, "link": _site_url(shown.url)}
+            context = {"user": user, "item": shown, "link": site_url(shown.url)}
             _send(user, shown.title, "email_one", context)
     return True
 
@@ -131,9 +124,9 @@ def digest_send(*, user_id: int, now: datetime.datetime | None = None) -> int:
             items = notifications_shown(user, rows)
             context = {
                 "user": user,
-                "items": [(item, _site_url(item.url)) for item in items],
+                "items": [(item, site_url(item.url)) for item in items],
                 "more": more,
-                "inbox": _site_url(reverse("activities:notification_list")),
+                "inbox": site_url(reverse("activities:notification_list")),
             }
             subject = _("Your notifications: %(count)s unread") % {"count": len(rows) + more}
             _send(user, subject, "email_digest", context)

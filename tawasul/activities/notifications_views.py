@@ -21,7 +21,7 @@ from django.views.generic import TemplateView
 from tawasul.core.autocomplete import AutocompleteView
 from tawasul.core.cleaning import parse_id
 from tawasul.core.errors import apply_error
-from tawasul.core.http import safe_next
+from tawasul.core.http import local_path, safe_next
 from tawasul.core.lists import Column, ListPage, render_rows
 from tawasul.core.pagination import InvalidCursor, keyset_paginate
 from tawasul.org.models import Employee
@@ -56,12 +56,6 @@ BELL_ID = "notification-bell"
 def when(moment) -> str:
     """A moment in the reader's zone, short."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
-
-def is_local_path(request, url: str) -> bool:
-    """Whether `url` is a path on this site (never another host or scheme): what
-    `core.http.safe_next` keeps, and a path rather than a whole address."""
-    return url.startswith("/") and safe_next(request, "/", value=url) == url.strip()
 
 
 # --- the inbox -----------------------------------------------------------------------------
@@ -211,8 +205,9 @@ class NotificationOpen(LoginRequiredMixin, PermissionRequiredMixin, View):
         if request.user.has_perm("activities.change_notification"):
             notification_mark_read(actor=request.user, notification_ids=[notification.pk])
         item = notifications_shown(request.user, [notification])[0]
-        if item.url and is_local_path(request, item.url):
-            return HttpResponseRedirect(item.url)
+        target = local_path(item.url)
+        if target:
+            return HttpResponseRedirect(target)
         return redirect("activities:notification_list")
 
 

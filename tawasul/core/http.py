@@ -26,6 +26,30 @@ def safe_next(request: HttpRequest, fallback: str, *, value: str | None = None) 
     return resolve_url(fallback)
 
 
+def local_path(value: str | None) -> str:
+    """`value` when it is a path on this site ("/contacts/7/"), else "".
+
+    For addresses that come from stored data rather than a request (a notification's link, a
+    record's page in a mail): Django's `url_has_allowed_host_and_scheme` with no host allowed
+    refuses other hosts (`//evil.example`, `/\\evil`) and schemes; a relative path is refused
+    too.
+    """
+    value = (value or "").strip()
+    if value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts=set()):
+        return value
+    return ""
+
+
+def site_url(path: str | None) -> str:
+    """The absolute address of a path on this site for links that leave it (mails, feeds):
+    `SITE_URL` + the path, or the path alone when `SITE_URL` is not set; "" for anything
+    that is not a local path (`local_path`)."""
+    path = local_path(path)
+    if not path:
+        return ""
+    return str(getattr(settings, "SITE_URL", "") or "").rstrip("/") + path
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: REMOTE_ADDR, or behind reverse proxies the address the nearest
     trusted proxy put in `CLIENT_IP_HEADER` (docs/operator.md).

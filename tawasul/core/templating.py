@@ -66,6 +66,7 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
 from . import clock, money
+from .http import site_url
 from .registry import get_registry
 from .timezones import as_zone, zone_for
 
@@ -300,9 +301,7 @@ def record_link(record: Any) -> str:
     getter = getattr(record, "get_absolute_url", None)
     if getter is None:
         return ""
-    path = str(getter())
-    base = str(getattr(settings, "SITE_URL", "") or "").rstrip("/")
-    return f"{base}{path}" if base and path.startswith("/") else path
+    return site_url(str(getter()))
 
 
 def build_context(

@@ -74,8 +74,11 @@ def test_preferences_and_master_data_never_leave_the_site(staff_client, company,
 
 
 # Reading a redirect target from the request anywhere but core/http.py is the defect this guards.
+# So is telling a local path by hand (`startswith("//")` lets `/\\evil` through): use
+# core.http.local_path or site_url.
 RAW_TARGET = re.compile(
     r"""HTTP_REFERER|url_has_allowed_host_and_scheme|\.get\(\s*["']next["']|\[\s*["']next["']\s*\]"""
+    r"""|startswith\(\s*["']//["']\s*\)"""
 )
 
 
@@ -92,4 +95,30 @@ def test_no_view_reads_a_redirect_target_itself():
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if RAW_TARGET.search(line):
                 offenders.append(f"{relative}:{number}: {line.strip()}")
-    assert not offenders, "use tawasul.core.http.safe_next instead:\n" + "\n".join(offenders)
+    assert not offenders, "use tawasul.core.http.safe_next, local_path or site_url instead:\n" + (
+        "\n".join(offenders)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "local"),
+    [
+        ("/contacts/7/", "/contacts/7/"),
+        (" /activities/tasks/?q=a ", "/activities/tasks/?q=a"),
+        ("//evil.example/x", ""),
+        ("/\\evil.example", ""),
+        ("https://evil.example/", ""),
+        ("javascript:alert(1)", ""),
+        ("contacts/7/", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_local_path_and_site_url_keep_to_this_site(settings, value, local):
+    from tawasul.core.http import local_path, site_url
+
+    assert local_path(value) == local
+    settings.SITE_URL = "https://crm.example.com/"
+    assert site_url(value) == (f"https://crm.example.com{local}" if local else "")
+    settings.SITE_URL = ""
+    assert site_url(value) == local
