@@ -117,9 +117,6 @@ class Task(ConstraintFieldErrors, Transitions, SubjectLink, TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
-    def write_event(self, **fields) -> "TaskEvent":
-        return TaskEvent.objects.create(document=self, **fields)
-
     @property
     def is_parent(self) -> bool:
         """A task for several people: it has copies and no assignee of its own."""
