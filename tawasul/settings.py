@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "tawasul.contacts",
     "tawasul.documents",
     "tawasul.activities",
+    "tawasul.catalog",
     "tawasul.portal",
     "tawasul.demo",
 ]

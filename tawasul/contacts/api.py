@@ -61,7 +61,7 @@ def masterdata_viewset(model_cls, filterset, extra_fields=(), links=None):
             {
                 "model": model_cls,
                 "fields": ["id", "company", "name", "name_ar", "is_active", *extra_fields],
-                "read_only_fields": ["path"] if model_cls is Area else [],
+                "read_only_fields": ["path"] if model_cls in (Area, ProductGroup) else [],
             },
         )
     }
@@ -104,7 +104,9 @@ AreaViewSet = masterdata_viewset(
 IndustryViewSet = masterdata_viewset(Industry, filtersets.IndustryFilterSet)
 SegmentViewSet = masterdata_viewset(Segment, filtersets.SegmentFilterSet)
 SizeViewSet = masterdata_viewset(Size, filtersets.SizeFilterSet)
-ProductGroupViewSet = masterdata_viewset(ProductGroup, filtersets.ProductGroupFilterSet)
+ProductGroupViewSet = masterdata_viewset(
+    ProductGroup, filtersets.ProductGroupFilterSet, ["parent", "path"], {"parent": ProductGroup}
+)
 ReferralSourceViewSet = masterdata_viewset(
     ReferralSource, filtersets.ReferralSourceFilterSet, ["kind"]
 )

@@ -11,7 +11,7 @@ from tawasul.core.text import normalize_name
 from tawasul.core.widgets import RemoteSelect
 
 from .choices import AREA_LEVEL_ORDER
-from .models import Area, ContactCategory, ContactType, ReferralSource
+from .models import Area, ContactCategory, ContactType, ProductGroup, ReferralSource
 
 
 class MasterDataForm(CleanTextFormMixin, forms.ModelForm):
@@ -126,6 +126,45 @@ class AreaForm(MasterDataForm):
                         % {"parent": parent.get_level_display().lower()},
                     )
         return cleaned
+
+
+def _indented(group: ProductGroup) -> str:
+    """A group's name indented by its depth in the tree (an em space per level)."""
+    return "\u2003" * max(group.path.count("/") - 2, 0) + group.display_name
+
+
+class ProductGroupForm(MasterDataForm):
+    """A product group, placed in the group tree under its parent (none: a top-level group)."""
+
+    duplicate_scope = ("parent",)
+
+    parent = forms.ModelChoiceField(
+        queryset=ProductGroup.objects.none(),
+        required=False,
+        label=_("Parent group"),
+        help_text=_("Leave empty for a top-level group."),
+        error_messages={
+            "invalid_choice": _(
+                "Choose another parent: a group cannot sit inside itself or one of its own "
+                "sub-groups."
+            )
+        },
+    )
+
+    class Meta:
+        model = ProductGroup
+        fields = ["parent", "name", "name_ar", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Groups are tens to a few hundred per company: offered whole, in tree order.
+        parents = ProductGroup.objects.restrict(self.user, "view").order_by("path")
+        if self.instance.pk:
+            parents = parents.filter(company_id=self.instance.company_id).exclude(
+                path__startswith=self.instance.path
+            )
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].label_from_instance = _indented
 
 
 class ContactTypeForm(MasterDataForm):

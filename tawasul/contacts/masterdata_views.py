@@ -43,6 +43,7 @@ from .masterdata_forms import (
     AreaForm,
     ContactCategoryForm,
     ContactTypeForm,
+    ProductGroupForm,
     ReferralSourceForm,
     masterdata_form_class,
 )
@@ -105,7 +106,7 @@ class MasterDataKind:
             queryset = queryset.select_related("contact_type").annotate(
                 group_key=Concat(F("contact_type__name"), Value("\x1f"), F("name"))
             )
-        elif self.model is Area:
+        elif self.model in (Area, ProductGroup):
             queryset = queryset.select_related("parent")
         return queryset
 
@@ -287,11 +288,26 @@ KINDS: dict[str, MasterDataKind] = {
         _simple(Industry, "industries", "building", gettext_lazy("What a contact's business is.")),
         _simple(Segment, "segments", "pie-chart", gettext_lazy("Market segments.")),
         _simple(Size, "sizes", "arrows-angle-expand", gettext_lazy("Company size bands.")),
-        _simple(
-            ProductGroup,
+        MasterDataKind(
             "product-groups",
+            ProductGroup,
             "boxes",
-            gettext_lazy("Groups of products a contact deals in."),
+            gettext_lazy(
+                "Groups of products, as a tree: what contacts deal in and what the "
+                "catalog files products under."
+            ),
+            ProductGroupForm,
+            sort="path",
+            columns=(
+                Column(
+                    "parent",
+                    gettext_lazy("Parent group"),
+                    title=lambda g: g.parent or "",
+                    th_class="col-wide-only",
+                    td_class="col-wide-only",
+                ),
+            ),
+            tree=True,
         ),
         MasterDataKind(
             "referral-sources",

@@ -134,11 +134,26 @@ class Size(MasterData):
 
 
 class ProductGroup(MasterData):
-    """A group of products a contact deals in."""
+    """A group of products a contact deals in, and the catalog files its products under.
 
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    Groups form a tree as areas do: `path` holds the ids from the root ("/4/9/"), kept by
+    `services.masterdata_save`, so "within this group" is one indexed prefix match and a
+    group's depth is its path's number of ids less one.
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent group"),
+    )
+    path = models.CharField(max_length=500, editable=False, db_index=True, default="/")
+    history = HistoricalRecords(excluded_fields=["path", "search_text"])
 
     class Meta(MasterData.Meta):
+        ordering = ["path"]
         verbose_name = _("product group")
         verbose_name_plural = _("product groups")
 

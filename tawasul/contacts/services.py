@@ -33,6 +33,7 @@ from .models import (
     DealerProfile,
     Email,
     Phone,
+    ProductGroup,
 )
 from .phones import phone_region, phone_search_forms, phone_to_e164
 
@@ -834,11 +835,17 @@ def masterdata_save(*, actor, model, instance=None, **fields):
             raise ValidationError({"parent": _("This area belongs to another company.")})
         if obj.pk and obj.parent_id and obj.parent.path.startswith(obj.path):
             raise ValidationError({"parent": _("An area cannot sit inside itself.")})
+    if isinstance(obj, ProductGroup):
+        if obj.parent_id and obj.parent.company_id != obj.company_id:
+            raise ValidationError({"parent": _("This group belongs to another company.")})
+        if obj.pk and obj.parent_id and obj.parent.path.startswith(obj.path):
+            raise ValidationError({"parent": _("A group cannot sit inside itself.")})
+    tree = isinstance(obj, TREE_MODELS)
     stamp_history(obj, actor)
-    obj.full_clean(exclude=["path"] if isinstance(obj, Area) else None)
+    obj.full_clean(exclude=["path"] if tree else None)
     obj.save()
-    if isinstance(obj, Area):
-        _area_repath(obj)
+    if tree:
+        _tree_repath(obj)
     verify_within(actor, obj, action)
     return obj
 
@@ -858,15 +865,22 @@ def masterdata_bulk_set_active(*, actor, values: QuerySet, active: bool) -> int:
     return len(changed)
 
 
-def _area_repath(area: Area) -> None:
-    old = area.path
-    new = f"{area.parent.path if area.parent_id else '/'}{area.pk}/"
+# Master data kept as a tree with a materialised `path` ("/3/17/"), which record rules'
+# `in_subtree` and the catalog's group matching read.
+TREE_MODELS = (Area, ProductGroup)
+
+
+def _tree_repath(node: Area | ProductGroup) -> None:
+    """Give `node` the path under its parent, and carry its subtree along when it moved."""
+    model = type(node)
+    old = node.path
+    new = f"{node.parent.path if node.parent_id else '/'}{node.pk}/"
     if old == new:
         return
     if old and old != "/":
-        Area.objects.filter(path__startswith=old).update(
+        model.objects.filter(path__startswith=old).update(
             path=Concat(Value(new), Substr("path", len(old) + 1))
         )
     else:
-        Area.objects.filter(pk=area.pk).update(path=new)
-    area.path = new
+        model.objects.filter(pk=node.pk).update(path=new)
+    node.path = new
